@@ -1,0 +1,79 @@
+"""Plain data types of an alert and of the outbox, and the storage interface the dispatcher needs.
+
+An :class:`Alert` is one article with the matches that made it matter; a :class:`Delivery` is one
+outbox row: that alert for one channel. ``scheduler.store.Store`` implements :class:`OutboxStore`
+(synchronous, thread-safe; the dispatcher calls it through ``asyncio.to_thread``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, Protocol
+
+from crawler.matching.types import Match
+
+DeliveryStatus = Literal["pending", "sent", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """One article and the matches (best first) that made it matter."""
+
+    article_id: int
+    title: str
+    url: str
+    source: str
+    published: datetime | None
+    matches: tuple[Match, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One outbox row: an alert for one channel."""
+
+    id: int
+    channel: str
+    status: DeliveryStatus
+    attempts: int
+    created_at: datetime
+    next_attempt_at: datetime
+    alert: Alert
+    last_error: str | None = None
+    sent_at: datetime | None = None
+
+
+class OutboxStore(Protocol):
+    """The outbox operations the dispatcher and the ``alerts`` commands need."""
+
+    def claim_due(
+        self, *, now: datetime, lease_until: datetime, limit: int, channel: str | None = None
+    ) -> list[Delivery]:
+        """Claim up to ``limit`` pending rows due at ``now`` whose lease is free (oldest first).
+
+        Claimed rows are leased until ``lease_until``: another dispatcher skips them, and a row
+        whose claimant crashed becomes due again when the lease runs out.
+        """
+
+    def mark_sent(self, delivery_id: int, *, now: datetime) -> None: ...
+
+    def mark_retry(self, delivery_id: int, *, next_attempt_at: datetime, error: str) -> None:
+        """Release the lease, count the attempt, and make the row due again later."""
+
+    def mark_failed(self, delivery_id: int, *, now: datetime, error: str) -> None:
+        """Give up on the row (permanent error or retry window over); counts the attempt."""
+
+    def release(self, delivery_ids: Sequence[int]) -> None:
+        """Release leases without counting an attempt (held by quiet hours, shutdown)."""
+
+    def sent_count_since(self, channel: str, since: datetime) -> int:
+        """Deliveries marked sent on ``channel`` since ``since`` (storm protection)."""
+
+    def list_deliveries(self, status: DeliveryStatus, limit: int = 100) -> list[Delivery]: ...
+
+    def retry_failed(self, delivery_ids: Sequence[int] | None = None) -> int:
+        """Make failed rows pending again (all when ``delivery_ids`` is None); returns how many."""
+
+    def outbox_counts(self) -> dict[str, int]:
+        """Counts by status: ``{"pending": n, "sent": n, "failed": n}``."""

@@ -1,0 +1,98 @@
+"""Plain data types of a watchlist match, shared by the matcher, the store and the alerts.
+
+A :class:`Match` is what the relevance filter says about one article for one watchlist: the score,
+the event kind, who is involved, the money, and the sentences that show it. It round-trips through
+``to_dict`` / ``from_dict`` so the store can keep it as JSON and alerts can render it later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+EventKind = Literal["hiring", "deal", "both"]
+
+
+@dataclass(frozen=True, slots=True)
+class EntityRef:
+    """An entity named in the article, with its role when a sentence shows it."""
+
+    name: str
+    role: str | None = None  # acquirer | target | investor | hirer | person | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "role": self.role}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EntityRef:
+        return cls(name=str(data["name"]), role=data.get("role"))
+
+
+@dataclass(frozen=True, slots=True)
+class Amount:
+    """A money amount found in the evidence: ``$14.3 billion`` -> value 14.3e9, currency USD."""
+
+    value: float
+    currency: str
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"value": self.value, "currency": self.currency, "text": self.text}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Amount:
+        return cls(value=float(data["value"]), currency=str(data["currency"]), text=str(data["text"]))
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One sentence that shows the event; ``spans`` are (start, end) offsets of matched words."""
+
+    text: str
+    spans: tuple[tuple[int, int], ...] = ()
+    field: Literal["title", "body"] = "body"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "spans": [list(s) for s in self.spans], "field": self.field}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Evidence:
+        spans = tuple((int(a), int(b)) for a, b in data.get("spans", ()))
+        return cls(text=str(data["text"]), spans=spans, field=data.get("field", "body"))
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """The filter's verdict that one article matters to one watchlist."""
+
+    watchlist: str
+    score: float
+    kind: EventKind
+    entities: tuple[EntityRef, ...] = ()
+    amounts: tuple[Amount, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+    notify: tuple[str, ...] = ()  # channel names; empty means every channel
+    explain: tuple[str, ...] = field(default=(), compare=False)  # how the score was formed
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "watchlist": self.watchlist,
+            "score": self.score,
+            "kind": self.kind,
+            "entities": [e.to_dict() for e in self.entities],
+            "amounts": [a.to_dict() for a in self.amounts],
+            "evidence": [e.to_dict() for e in self.evidence],
+            "notify": list(self.notify),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Match:
+        return cls(
+            watchlist=str(data["watchlist"]),
+            score=float(data["score"]),
+            kind=data["kind"],
+            entities=tuple(EntityRef.from_dict(e) for e in data.get("entities", ())),
+            amounts=tuple(Amount.from_dict(a) for a in data.get("amounts", ())),
+            evidence=tuple(Evidence.from_dict(e) for e in data.get("evidence", ())),
+            notify=tuple(data.get("notify", ())),
+        )

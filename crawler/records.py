@@ -1,0 +1,112 @@
+"""Plain records the crawler hands to storage, and the storage interface it needs.
+
+The crawler never imports :mod:`scheduler`; the store (``scheduler.store.Store``) is handed to the
+pipelines and implements :class:`ArticleStore`. Methods are synchronous and thread-safe: callers on
+the event loop run them through ``asyncio.to_thread`` so the loop never stalls on a write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from crawler.matching.types import Match
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRecord:
+    """An extracted, normalised article ready to store."""
+
+    source: str
+    url: str  # canonical URL (normalised, tracking parameters removed)
+    fetched_url: str  # the URL actually downloaded
+    title: str
+    text: str
+    fingerprint: int  # 64-bit SimHash of the body's shingles (signed for SQL BIGINT)
+    content_hash: str  # sha256 of the normalised body text
+    published: datetime | None = None
+    authors: tuple[str, ...] = ()
+    language: str | None = None
+    summary: str | None = None
+    discovered_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SaveResult:
+    """What :meth:`ArticleStore.save_article` did."""
+
+    article_id: int
+    created: bool  # False when the canonical URL was already stored (a race or re-crawl)
+    match_ids: tuple[int, ...] = ()
+    delivery_ids: tuple[int, ...] = ()
+
+
+@dataclass(slots=True)
+class SourceState:
+    """Crawl state of one source, kept between runs."""
+
+    name: str
+    last_run: datetime | None = None
+    last_success: datetime | None = None
+    last_error: str | None = None
+    consecutive_failures: int = 0
+    items_seen: int = 0  # entries discovered on the last successful run
+    new_articles_total: int = 0
+    last_new_article: datetime | None = None
+    status: str = "ok"  # ok | failing
+    next_due: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlRunRecord:
+    """Stats of one crawl of one source."""
+
+    source: str
+    started: datetime
+    finished: datetime
+    requests: int = 0
+    not_modified: int = 0
+    new_articles: int = 0
+    duplicates: int = 0
+    errors: int = 0
+    dropped: Mapping[str, int] = field(default_factory=dict)
+    error: str | None = None
+
+
+class ArticleStore(Protocol):
+    """What the crawler pipelines and middlewares need from storage."""
+
+    def seen_urls(self, urls: Collection[str]) -> set[str]:
+        """Return those of ``urls`` (canonical) already stored, linked as duplicates or dropped."""
+
+    def mark_seen(self, url: str, *, source: str, status: str, article_id: int | None = None) -> None:
+        """Remember ``url`` so it is not downloaded again (status: duplicate | dropped:<reason>)."""
+
+    def find_near_duplicate(self, fingerprint: int, *, max_distance: int) -> int | None:
+        """Id of a stored article whose SimHash is within ``max_distance`` bits, if any."""
+
+    def save_article(
+        self,
+        article: ArticleRecord,
+        matches: Sequence[Match],
+        routes: Mapping[str, Sequence[str]],
+    ) -> SaveResult:
+        """Store the article, its matches and one outbox row per (article, channel), atomically.
+
+        ``routes`` maps a watchlist name to the channel names its matches go to. An article alerts
+        a channel at most once: several matching watchlists routed to one channel make one row.
+        """
+
+    def get_http_validators(self, url: str) -> tuple[str | None, str | None]:
+        """(ETag, Last-Modified) last seen for ``url``."""
+
+    def set_http_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
+        """Remember the validators of a feed or sitemap response for the next conditional GET."""
+
+    def get_source_state(self, name: str) -> SourceState | None: ...
+
+    def save_source_state(self, state: SourceState) -> None: ...
+
+    def record_run(self, run: CrawlRunRecord) -> int: ...
