@@ -1,0 +1,33 @@
+"""Names of newswatch's own Scrapy settings, so code never spells one twice.
+
+Their defaults live in :mod:`crawler.settings`; components read them with
+``crawler.settings.get(NAME)`` in ``from_crawler``.
+"""
+
+from __future__ import annotations
+
+NEWSWATCH_STORE = "NEWSWATCH_STORE"
+NEWSWATCH_DATABASE_URL = "NEWSWATCH_DATABASE_URL"
+NEWSWATCH_STORE_FACTORY = "NEWSWATCH_STORE_FACTORY"
+NEWSWATCH_MATCHER = "NEWSWATCH_MATCHER"
+NEWSWATCH_ROUTES = "NEWSWATCH_ROUTES"
+NEWSWATCH_ALLOW_PRIVATE = "NEWSWATCH_ALLOW_PRIVATE"
+NEWSWATCH_MAX_RETRY_AFTER = "NEWSWATCH_MAX_RETRY_AFTER"
+NEWSWATCH_MAX_ARTICLES_PER_RUN = "NEWSWATCH_MAX_ARTICLES_PER_RUN"
+NEWSWATCH_DEFAULT_MAX_AGE = "NEWSWATCH_DEFAULT_MAX_AGE"
+NEWSWATCH_DRY_RUN = "NEWSWATCH_DRY_RUN"
+NEWSWATCH_EXTRACT_EXECUTOR = "NEWSWATCH_EXTRACT_EXECUTOR"
+NEWSWATCH_NEAR_DUPLICATE_BITS = "NEWSWATCH_NEAR_DUPLICATE_BITS"
+NEWSWATCH_SOURCE_HEADERS = "NEWSWATCH_SOURCE_HEADERS"
+
+# Stats keys every component uses for the per-source crawl summary.
+STAT_ENTRIES = "newswatch/entries"  # stories discovered in the feed / sitemap / listing
+STAT_SKIPPED_SEEN = "newswatch/skipped_seen"  # stories not downloaded: URL already known
+STAT_NOT_MODIFIED = "newswatch/not_modified"  # feed or sitemap answered 304
+STAT_NEW_ARTICLES = "newswatch/new_articles"
+STAT_DUPLICATES = "newswatch/duplicates"
+STAT_DROPPED_PREFIX = "newswatch/dropped/"  # + reason
+STAT_ERRORS = "newswatch/errors"
+STAT_MATCHES = "newswatch/matches"
+STAT_REFUSED_PRIVATE = "newswatch/refused_private"
+STAT_ROBOTS_FORBIDDEN = "newswatch/robots_forbidden"

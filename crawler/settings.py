@@ -1,0 +1,72 @@
+"""Scrapy settings of the newswatch crawler, and the defaults of our own ``NEWSWATCH_*`` settings.
+
+``newswatch`` builds per-run settings from the validated config (``scheduler.crawl``); these are the
+defaults that also make ``scrapy list`` / ``scrapy crawl`` work from the project root. Every setting
+of ours starts with ``NEWSWATCH_`` and is referred to through the constant of the same name.
+"""
+
+from __future__ import annotations
+
+BOT_NAME = "newswatch"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# --- our settings: defaults here, names through crawler.setting_names ---------------------------
+NEWSWATCH_STORE = None  # an ArticleStore object, set by the service
+NEWSWATCH_DATABASE_URL = "sqlite:///newswatch-data/newswatch.db"  # for `scrapy crawl` alone
+NEWSWATCH_STORE_FACTORY = "scheduler.store.open_store"  # import path: (url) -> ArticleStore
+NEWSWATCH_MATCHER = None  # a crawler.matching Matcher, or None to store without matching
+NEWSWATCH_ROUTES: dict[str, list[str]] = {}  # {watchlist name: [channel names]}
+NEWSWATCH_ALLOW_PRIVATE = False
+NEWSWATCH_MAX_RETRY_AFTER = 300  # seconds; a longer Retry-After gives up on the request
+NEWSWATCH_MAX_ARTICLES_PER_RUN = 200
+NEWSWATCH_DEFAULT_MAX_AGE = 3 * 86400  # seconds, or None
+NEWSWATCH_DRY_RUN = False
+NEWSWATCH_EXTRACT_EXECUTOR = None  # a concurrent.futures.Executor, or None to extract inline
+NEWSWATCH_NEAR_DUPLICATE_BITS = 3  # SimHash Hamming distance that counts as the same story
+NEWSWATCH_SOURCE_HEADERS: dict[str, str] = {}
+
+# --- politeness -----------------------------------------------------------------------------------
+USER_AGENT = "newswatch/0.1 (+https://github.com/newswatch/newswatch; news alerting bot)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 0
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+REDIRECT_MAX_TIMES = 5
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+# 304s reach the spider so it can count them and skip the body.
+HTTPERROR_ALLOWED_CODES = [304]
+
+DOWNLOADER_MIDDLEWARES = {
+    # Refuse loopback/private/link-local targets before anything else touches the request.
+    "crawler.middlewares.private.PrivateAddressMiddleware": 50,
+    # Our robots.txt middleware gives every queued request its own wait for the parser.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.robots.RobotsTxtMiddleware": 100,
+    # Retries that honour Retry-After.
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.retry.RetryAfterMiddleware": 550,
+}
+
+ITEM_PIPELINES = {
+    "crawler.pipelines.extract.ExtractPipeline": 100,
+    "crawler.pipelines.normalize.NormalizePipeline": 200,
+    "crawler.pipelines.dedupe.DedupePipeline": 300,
+    "crawler.pipelines.match.MatchPipeline": 400,
+    "crawler.pipelines.store.StorePipeline": 500,
+}
+
+LOG_LEVEL = "INFO"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"

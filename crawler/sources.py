@@ -1,0 +1,115 @@
+"""Validated descriptions of what to crawl: one :class:`Source` per ``[[source]]`` entry, and the
+``[crawl]`` politeness options (:class:`CrawlOptions`).
+
+They are pydantic models so that ``scheduler.config`` validates them straight from TOML (with
+unknown keys refused) and hands the frozen objects down to the spiders.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, HttpUrl, model_validator
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(value: Any) -> timedelta:
+    """Parse ``90s``, ``5m``, ``1h``, ``7d`` (or a number of seconds) into a timedelta."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, bool):
+        raise ValueError(f"expected a duration like '90s', '5m' or '1h', got {value!r}")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str) and (m := _DURATION.match(value)):
+        seconds = float(m.group(1)) * _UNIT_SECONDS[m.group(2)]
+    else:
+        raise ValueError(f"expected a duration like '90s', '5m' or '1h', got {value!r}")
+    if seconds <= 0:
+        raise ValueError(f"a duration must be positive, got {value!r}")
+    return timedelta(seconds=seconds)
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+SourceKind = Literal["feed", "sitemap", "listing"]
+
+
+class Source(BaseModel):
+    """One news source: a feed, a (news) sitemap, or a listing page with a link selector."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    feed: HttpUrl | None = None
+    sitemap: HttpUrl | None = None
+    listing: HttpUrl | None = None
+    links: str | None = None  # CSS selector for article links on a listing page
+    every: Duration = timedelta(minutes=5)
+    enabled: bool = True
+    max_age: Duration | None = None  # ignore stories published longer ago than this
+    headers: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Source:
+        given = [k for k in ("feed", "sitemap", "listing") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "a source needs exactly one of 'feed', 'sitemap' or 'listing'"
+                + (f" (got {', '.join(given)})" if given else "")
+            )
+        if self.listing is not None and not self.links:
+            raise ValueError("a 'listing' source needs 'links', a CSS selector for article links")
+        if self.links is not None and self.listing is None:
+            raise ValueError("'links' only applies to a 'listing' source")
+        if self.links is not None:
+            _check_css(self.links)
+        return self
+
+    @property
+    def kind(self) -> SourceKind:
+        if self.feed is not None:
+            return "feed"
+        if self.sitemap is not None:
+            return "sitemap"
+        return "listing"
+
+    @property
+    def url(self) -> str:
+        """The URL the crawl of this source starts from."""
+        return str(self.feed or self.sitemap or self.listing)
+
+
+def _check_css(selector: str) -> None:
+    from cssselect import GenericTranslator, SelectorError
+
+    try:
+        GenericTranslator().css_to_xpath(selector)
+    except SelectorError as exc:
+        raise ValueError(f"'links' is not a valid CSS selector: {exc}") from exc
+
+
+class CrawlOptions(BaseModel):
+    """The ``[crawl]`` table: politeness and limits applied to every source."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    user_agent: str = (
+        "newswatch/0.1 (+https://github.com/newswatch/newswatch; news alerting bot)"
+    )
+    obey_robots: bool = True
+    concurrency_per_domain: int = Field(default=2, ge=1, le=2)
+    concurrency: int = Field(default=16, ge=1, le=256)
+    download_delay: Duration = timedelta(seconds=0.5)
+    autothrottle: bool = True
+    timeout: Duration = timedelta(seconds=30)
+    max_size: int = Field(default=10 * 1024 * 1024, ge=1024)  # bytes per response
+    retries: int = Field(default=2, ge=0, le=10)
+    max_retry_after: Duration = timedelta(minutes=5)  # longest Retry-After we wait for
+    allow_private: bool = False  # allow links to loopback/private addresses (tests, demo)
+    max_articles_per_run: int = Field(default=200, ge=1)
+    default_max_age: Duration | None = timedelta(days=3)

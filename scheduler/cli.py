@@ -1,0 +1,78 @@
+"""The ``newswatch`` command line: one parser, one module per subcommand.
+
+Subcommands live in :mod:`scheduler.commands`; this module only wires them, sets up logging and
+turns a :class:`scheduler.errors.NewswatchError` into one clear line and exit code 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+# Explicit registry: a subcommand exists because it is listed here, not because a file does.
+COMMAND_MODULES = (
+    "scheduler.commands.init",
+    "scheduler.commands.check_config",
+    "scheduler.commands.crawl",
+    "scheduler.commands.extract",
+    "scheduler.commands.match",
+    "scheduler.commands.eval",
+    "scheduler.commands.rematch",
+    "scheduler.commands.alerts",
+    "scheduler.commands.dispatch",
+    "scheduler.commands.run",
+    "scheduler.commands.status",
+    "scheduler.commands.matches",
+    "scheduler.commands.demo",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newswatch",
+        description="Watch tech news and alert your team when a story matters.",
+    )
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="config file (default: $NEWSWATCH_CONFIG or ./newswatch.toml)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue  # a subcommand still being built
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    from scheduler.logs import setup_logging
+
+    setup_logging(verbose=args.verbose, json_format=getattr(args, "log_json", False))
+    from scheduler.errors import NewswatchError
+
+    try:
+        code: int = args.func(args)
+    except NewswatchError as exc:
+        print(f"newswatch: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
