@@ -1,0 +1,207 @@
+"""Slack notifier: ``chat.postMessage`` through slack-sdk's ``AsyncWebClient`` (bot token and
+channel), or an incoming-webhook URL, with Block Kit and an escaped plain-text fallback.
+
+No slack-sdk retry handlers are installed: a retry that sleeps inside the notifier would hold the
+channel and its outbox lease, so every failure is turned into a typed error at once and the
+outbox schedules the retry (a 429's ``Retry-After`` travels as
+``TemporaryDeliveryError.retry_after``).
+The message never sets ``link_names`` or ``parse``, and every mrkdwn object is ``verbatim``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import aiohttp
+
+from alerts.base import DeliveryError, PermanentDeliveryError, TemporaryDeliveryError
+from alerts.channels import SlackChannel
+from alerts.model import Alert
+from alerts.render import (
+    Digest,
+    slack_blocks,
+    slack_digest_blocks,
+    slack_digest_fallback,
+    slack_fallback,
+)
+
+log = logging.getLogger(__name__)
+
+# Error codes a retry may get past; any other ``ok: false`` answer is permanent.
+TEMPORARY_ERRORS = frozenset(
+    {
+        "ratelimited",
+        "rate_limited",
+        "internal_error",
+        "fatal_error",
+        "service_unavailable",
+        "request_timeout",
+        "team_added_to_org",
+    }
+)
+
+
+def _quiet_sdk_logger() -> logging.Logger:
+    # slack-sdk formats debug lines (with the webhook URL, a credential) whenever its logger's own
+    # level is NOTSET; a logger pinned at WARNING keeps secrets out of logs and saves the CPU.
+    sdk_log = logging.getLogger("newswatch.slack_sdk")
+    sdk_log.setLevel(logging.WARNING)
+    return sdk_log
+
+
+def parse_retry_after(headers: Mapping[str, str] | None) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds form), or None."""
+    if not headers:
+        return None
+    value = None
+    for key, val in headers.items():
+        if key.lower() == "retry-after":
+            value = val
+            break
+    if value is None:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        return None
+
+
+def classify(
+    status: int | None, error: str | None, headers: Mapping[str, str] | None, channel: str
+) -> DeliveryError:
+    """Turn a failed Slack answer into a temporary or permanent delivery error."""
+    retry_after = parse_retry_after(headers)
+    what = f"slack: {error or 'error'} (HTTP {status})" if status else f"slack: {error}"
+    if status == 429 or error in ("ratelimited", "rate_limited"):
+        return TemporaryDeliveryError(what, retry_after=retry_after, channel=channel)
+    if status is not None and status >= 500:
+        return TemporaryDeliveryError(what, retry_after=retry_after, channel=channel)
+    if error in TEMPORARY_ERRORS:
+        return TemporaryDeliveryError(what, retry_after=retry_after, channel=channel)
+    return PermanentDeliveryError(what, channel=channel)
+
+
+class SlackNotifier:
+    """Posts alerts to one Slack channel."""
+
+    kind: ClassVar[str] = "slack"
+    header_max: ClassVar[int] = 150
+    section_max: ClassVar[int] = 3000
+    blocks_max: ClassVar[int] = 50
+    request_rate_per_sec: ClassVar[float] = 1.0
+
+    def __init__(self, config: SlackChannel) -> None:
+        self.config = config
+        self._session: aiohttp.ClientSession | None = None
+        self._client: Any = None
+        self._webhook: Any = None
+
+    def _ensure_session(self) -> aiohttp.ClientSession:
+        # The session must be created inside the running loop, so it is built on first use.
+        if self._session is None or self._session.closed:
+            timeout = aiohttp.ClientTimeout(total=self.config.timeout.total_seconds())
+            self._session = aiohttp.ClientSession(timeout=timeout, trust_env=False)
+            self._client = None
+            self._webhook = None
+        return self._session
+
+    def _web_client(self) -> Any:
+        from slack_sdk.web.async_client import AsyncWebClient
+
+        session = self._ensure_session()
+        if self._client is None:
+            assert self.config.token is not None
+            self._client = AsyncWebClient(
+                token=self.config.token.get_secret_value(),
+                base_url=str(self.config.api_url),
+                timeout=max(int(self.config.timeout.total_seconds()), 1),
+                session=session,
+                retry_handlers=[],
+                logger=_quiet_sdk_logger(),
+            )
+        return self._client
+
+    def _webhook_client(self) -> Any:
+        from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+        session = self._ensure_session()
+        if self._webhook is None:
+            assert self.config.webhook_url is not None
+            self._webhook = AsyncWebhookClient(
+                url=self.config.webhook_url.get_secret_value(),
+                timeout=max(int(self.config.timeout.total_seconds()), 1),
+                session=session,
+                retry_handlers=[],
+                logger=_quiet_sdk_logger(),
+            )
+        return self._webhook
+
+    def payload(self, message: Alert | Digest) -> dict[str, Any]:
+        """The message arguments (text fallback + blocks) for ``message``."""
+        if isinstance(message, Alert):
+            text, blocks = slack_fallback(message), slack_blocks(message)
+        else:
+            text, blocks = slack_digest_fallback(message), slack_digest_blocks(message)
+        payload: dict[str, Any] = {
+            "text": text,
+            "blocks": blocks,
+            "unfurl_links": False,
+            "unfurl_media": False,
+        }
+        if self.config.username:
+            payload["username"] = self.config.username
+        if self.config.icon_emoji:
+            payload["icon_emoji"] = self.config.icon_emoji
+        return payload
+
+    async def send(self, message: Alert | Digest) -> None:
+        """Post ``message``; raise a typed :class:`DeliveryError` when Slack did not take it."""
+        payload = self.payload(message)
+        try:
+            if self.config.webhook_url is not None:
+                await self._send_webhook(payload)
+            else:
+                await self._send_web_api(payload)
+        except DeliveryError:
+            raise
+        except TimeoutError as exc:
+            raise TemporaryDeliveryError(
+                f"slack: no answer within {self.config.timeout.total_seconds():g}s",
+                channel=self.config.name,
+            ) from exc
+        except aiohttp.ClientError as exc:
+            raise TemporaryDeliveryError(
+                f"slack: {type(exc).__name__}: {exc}", channel=self.config.name
+            ) from exc
+
+    async def _send_web_api(self, payload: dict[str, Any]) -> None:
+        from slack_sdk.errors import SlackApiError
+
+        client = self._web_client()
+        try:
+            await client.chat_postMessage(channel=self.config.channel, **payload)
+        except SlackApiError as exc:
+            response = exc.response
+            status = getattr(response, "status_code", None) or getattr(response, "status", None)
+            headers = getattr(response, "headers", None)
+            data = getattr(response, "data", None)
+            error = data.get("error") if isinstance(data, dict) else None
+            raise classify(status, error, headers, self.config.name) from exc
+
+    async def _send_webhook(self, payload: dict[str, Any]) -> None:
+        client = self._webhook_client()
+        body = {k: v for k, v in payload.items() if k in ("text", "blocks", "unfurl_links")}
+        response = await client.send_dict(body)
+        if response.status_code == 200:
+            return
+        error = (response.body or "").strip()[:100] or None
+        raise classify(response.status_code, error, response.headers, self.config.name)
+
+    async def aclose(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+        self._session = None
+        self._client = None
+        self._webhook = None
