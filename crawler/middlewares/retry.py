@@ -1,0 +1,102 @@
+"""Retries of 5xx/429 answers and network errors that honour ``Retry-After``.
+
+Scrapy's stock ``RetryMiddleware`` retries at once and ignores ``Retry-After``. This one waits
+before re-issuing: the server's ``Retry-After`` (seconds or an HTTP date) when given, up to
+``NEWSWATCH_MAX_RETRY_AFTER`` (a longer wait gives up on the request with one log line), and an
+exponential backoff otherwise. The wait is an ``await asyncio.sleep`` inside an async
+``process_response``, so the event loop keeps running. Retry counts use Scrapy's ``retry/*`` stats.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
+
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.utils.response import response_status_message
+
+from crawler.setting_names import NEWSWATCH_MAX_RETRY_AFTER
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from scrapy.crawler import Crawler
+    from scrapy.http import Request, Response
+
+logger = logging.getLogger(__name__)
+
+
+def parse_retry_after(value: str | bytes | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait according to a ``Retry-After`` header value, or None if absent/invalid."""
+    if value is None:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if not text:
+        return None
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+class RetryAfterMiddleware(RetryMiddleware):
+    """Drop-in replacement for Scrapy's ``RetryMiddleware`` that waits before each retry."""
+
+    backoff_base = 1.0  # seconds before the first retry without Retry-After
+    backoff_max = 60.0
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler.settings)
+        self.crawler = crawler
+        self.max_retry_after = crawler.settings.getfloat(NEWSWATCH_MAX_RETRY_AFTER)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def _backoff(self, request: Request) -> float:
+        attempt = int(request.meta.get("retry_times", 0))
+        return float(min(self.backoff_max, self.backoff_base * 2**attempt))
+
+    async def process_response(  # type: ignore[override]
+        self, request: Request, response: Response
+    ) -> Request | Response:
+        """Retry ``response`` after the wait it asks for, or hand it on."""
+        if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
+            return response
+        asked = parse_retry_after(response.headers.get(b"Retry-After"))
+        if asked is not None and asked > self.max_retry_after:
+            logger.warning(
+                "Not retrying %s: Retry-After %.0fs exceeds the %.0fs limit",
+                request.url,
+                asked,
+                self.max_retry_after,
+            )
+            return response
+        retry = self._retry(request, response_status_message(response.status))
+        if retry is None:
+            return response
+        await asyncio.sleep(asked if asked is not None else self._backoff(request))
+        return retry
+
+    async def process_exception(  # type: ignore[override]
+        self, request: Request, exception: Exception
+    ) -> Request | Response | None:
+        """Retry network errors (timeouts, refused or dropped connections) after a backoff."""
+        if not isinstance(exception, self.exceptions_to_retry) or request.meta.get(
+            "dont_retry", False
+        ):
+            return None
+        retry = self._retry(request, exception)
+        if retry is not None:
+            await asyncio.sleep(self._backoff(request))
+        return retry

@@ -1,0 +1,335 @@
+"""What every newswatch spider shares: built from a Source, polite, and never downloads twice.
+
+A spider per source *kind* (feed, sitemap, listing) only knows how to turn its index document into
+``(url, EntryHints)`` pairs. This base turns those pairs into article requests: it canonicalises
+the URLs, drops stories older than the source's ``max_age``, asks the store once per batch which
+URLs are already known (before any request is made), caps the run at
+``NEWSWATCH_MAX_ARTICLES_PER_RUN``, and yields a :class:`~crawler.items.PageItem` per downloaded
+page. Feed and sitemap requests are conditional (``If-None-Match`` / ``If-Modified-Since`` from
+the store); a 304 counts ``STAT_NOT_MODIFIED`` and yields nothing. Every failed request, on the
+source or on an article, is one log line and one ``STAT_ERRORS``, never a crashed crawl.
+
+Built by the service as ``runner.crawl(FeedSpider, source=source)``, or from the command line as
+``scrapy crawl feed -a url=https://... [-a name=NAME] [-a links=SELECTOR] [-a max_age=2d]``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy import signals
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request, Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.misc import load_object
+
+from crawler.items import EntryHints, PageItem
+from crawler.setting_names import (
+    NEWSWATCH_DATABASE_URL,
+    NEWSWATCH_DEFAULT_MAX_AGE,
+    NEWSWATCH_MAX_ARTICLES_PER_RUN,
+    NEWSWATCH_SOURCE_HEADERS,
+    NEWSWATCH_STORE,
+    NEWSWATCH_STORE_FACTORY,
+    STAT_ENTRIES,
+    STAT_ERRORS,
+    STAT_NOT_MODIFIED,
+    STAT_SKIPPED_SEEN,
+)
+from crawler.sources import Source, SourceKind, parse_duration
+from crawler.urls import canonicalize_url
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.statscollectors import StatsCollector
+    from twisted.python.failure import Failure
+
+    from crawler.records import ArticleStore
+
+logger = logging.getLogger(__name__)
+
+# Stories left out because their date is older than the source's max_age.
+STAT_SKIPPED_OLD = "newswatch/skipped_old"
+STAT_CAPPED = "newswatch/capped"  # stories left for the next run by MAX_ARTICLES_PER_RUN
+
+_STORE_ATTR = "_newswatch_store"
+_META = "newswatch"  # request meta key: {"role": ..., "url": canonical, "hints": EntryHints}
+
+Entry = tuple[str, EntryHints]
+
+
+def get_store(crawler: Crawler) -> ArticleStore | None:
+    """The crawl's ArticleStore: ``NEWSWATCH_STORE``, else opened once from the database URL.
+
+    The store is opened through the ``NEWSWATCH_STORE_FACTORY`` import path (the crawler never
+    imports :mod:`scheduler`) and kept on the crawler so spider and pipelines share one; it is
+    closed when the spider closes if it was opened here. Returns None when no store is configured
+    (a factory or URL set to an empty value), which spider-only runs use.
+    """
+    if hasattr(crawler, _STORE_ATTR):
+        store: ArticleStore | None = getattr(crawler, _STORE_ATTR)
+        return store
+    store = crawler.settings.get(NEWSWATCH_STORE)
+    if store is None:
+        factory_path = crawler.settings.get(NEWSWATCH_STORE_FACTORY)
+        url = crawler.settings.get(NEWSWATCH_DATABASE_URL)
+        if factory_path and url:
+            factory = load_object(factory_path)
+            store = factory(url)
+            closer = getattr(store, "close", None)
+            if callable(closer):
+                # A strong reference: signal receivers are held weakly.
+                def _close_store(*_: Any, **__: Any) -> None:
+                    closer()
+
+                setattr(crawler, "_newswatch_store_closer", _close_store)  # noqa: B010
+                crawler.signals.connect(_close_store, signal=signals.engine_stopped)
+    setattr(crawler, _STORE_ATTR, store)
+    return store
+
+
+def _max_age_seconds(value: Any) -> float | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, int | float):
+        return float(value)
+    return parse_duration(value).total_seconds()
+
+
+class NewsSpider(scrapy.Spider):
+    """Base of the feed, sitemap and listing spiders (not runnable itself)."""
+
+    kind: ClassVar[SourceKind]
+    conditional_get: ClassVar[bool] = True  # send and save ETag / Last-Modified for the index
+
+    def __init__(
+        self,
+        source: Source | None = None,
+        *,
+        url: str | None = None,
+        name: str | None = None,
+        links: str | None = None,
+        max_age: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        # ``name`` is the *source* name; the spider keeps its kind as its Scrapy name.
+        super().__init__(**kwargs)
+        if source is None:
+            source = self.source_from_args(url=url, name=name, links=links, max_age=max_age)
+        if source.kind != self.kind:
+            raise ValueError(f"{type(self).__name__} crawls {self.kind} sources, not {source.kind}")
+        self.source = source
+        self._requested: set[str] = set()  # canonical article URLs requested this run
+        self._article_requests = 0
+        self._cap_logged = False
+
+    @classmethod
+    def source_from_args(
+        cls,
+        *,
+        url: str | None,
+        name: str | None = None,
+        links: str | None = None,
+        max_age: str | None = None,
+    ) -> Source:
+        """Build a Source from ``scrapy crawl KIND -a url=... [-a name=...]`` arguments."""
+        if not url:
+            raise ValueError(f"give the {cls.kind} URL: scrapy crawl {cls.kind} -a url=https://...")
+        fields: dict[str, Any] = {
+            "name": name or (urlsplit(url).hostname or cls.kind),
+            cls.kind: url,
+        }
+        if links is not None:
+            fields["links"] = links
+        if max_age is not None:
+            fields["max_age"] = max_age
+        return Source.model_validate(fields)
+
+    # --- settings and shared services ------------------------------------------------------------
+
+    @property
+    def stats(self) -> StatsCollector:
+        assert self.crawler.stats is not None
+        return self.crawler.stats
+
+    @property
+    def store(self) -> ArticleStore | None:
+        return get_store(self.crawler)
+
+    @property
+    def request_headers(self) -> dict[str, str]:
+        headers = dict(self.settings.getdict(NEWSWATCH_SOURCE_HEADERS))
+        headers.update(self.source.headers)
+        return headers
+
+    @property
+    def max_age(self) -> float | None:
+        if self.source.max_age is not None:
+            return self.source.max_age.total_seconds()
+        return _max_age_seconds(self.settings.get(NEWSWATCH_DEFAULT_MAX_AGE))
+
+    # --- the source document ---------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Any]:
+        """One conditional request for the source's own URL."""
+        yield await self.index_request(self.source.url, role="source")
+
+    async def index_request(self, url: str, *, role: str) -> Request:
+        """A conditional GET for a feed or sitemap document, parsed by :meth:`parse_index`."""
+        headers = self.request_headers
+        store = self.store if self.conditional_get else None
+        if store is not None:
+            etag, last_modified = await asyncio.to_thread(store.get_http_validators, url)
+            if etag:
+                headers["If-None-Match"] = etag
+            if last_modified:
+                headers["If-Modified-Since"] = last_modified
+        return Request(
+            url,
+            callback=self.parse_index,
+            errback=self.on_error,
+            headers=headers,
+            dont_filter=True,
+            meta={_META: {"role": role}},
+        )
+
+    async def parse_index(self, response: Response) -> AsyncIterator[Any]:
+        """Parse the feed/sitemap/listing, request unseen stories, then save the validators."""
+        if response.status == 304:
+            self.stats.inc_value(STAT_NOT_MODIFIED)
+            logger.info("%s: %s not modified", self.source.name, response.url)
+            return
+        try:
+            entries, follow = self.parse_entries(response)
+        except Exception as exc:
+            self.count_error(response.url, f"cannot parse {self.kind}: {exc}")
+            return
+        for index_url in follow:
+            yield await self.index_request(index_url, role="index")
+        async for request in self.article_requests(entries, response):
+            yield request
+        await self.save_validators(response)
+
+    def parse_entries(self, response: Response) -> tuple[list[Entry], list[str]]:
+        """Stories found in ``response``, and further index documents to follow.
+
+        Raise any exception when the document is not what this spider reads; it is counted
+        as one error for the source.
+        """
+        raise NotImplementedError
+
+    async def save_validators(self, response: Response) -> None:
+        """Remember ETag / Last-Modified of a parsed index document for the next run."""
+        store = self.store if self.conditional_get else None
+        if store is None:
+            return
+        etag = response.headers.get(b"ETag")
+        last_modified = response.headers.get(b"Last-Modified")
+        if etag is None and last_modified is None:
+            return
+        await asyncio.to_thread(
+            store.set_http_validators,
+            (response.request.url if response.request else response.url),
+            etag.decode("latin-1") if etag else None,
+            last_modified.decode("latin-1") if last_modified else None,
+        )
+
+    # --- stories ---------------------------------------------------------------------------------
+
+    async def article_requests(
+        self, entries: Iterable[Entry], response: Response
+    ) -> AsyncIterator[Request]:
+        """Requests for the stories of one index document that are new, recent and unseen."""
+        cutoff = None
+        if (max_age := self.max_age) is not None:
+            cutoff = datetime.now(UTC) - timedelta(seconds=max_age)
+        batch: dict[str, tuple[str, EntryHints]] = {}
+        for raw_url, hints in entries:
+            absolute = response.urljoin(raw_url.strip())
+            if urlsplit(absolute).scheme not in ("http", "https"):
+                continue
+            self.stats.inc_value(STAT_ENTRIES)
+            canonical = canonicalize_url(absolute)
+            if canonical in self._requested or canonical in batch:
+                continue  # the same story twice in one run (tracking parameters, two indexes)
+            published = hints.published
+            if cutoff is not None and published is not None and published < cutoff:
+                self.stats.inc_value(STAT_SKIPPED_OLD)
+                continue
+            batch[canonical] = (absolute, hints)
+        if not batch:
+            return
+        store = self.store
+        if store is not None:
+            # One query per index document, off the event loop, before any article request.
+            seen = await asyncio.to_thread(store.seen_urls, list(batch))
+            if seen:
+                self.stats.inc_value(STAT_SKIPPED_SEEN, len(seen))
+                for url in seen:
+                    batch.pop(url, None)
+        limit = self.settings.getint(NEWSWATCH_MAX_ARTICLES_PER_RUN)
+        for canonical, (absolute, hints) in batch.items():
+            if limit and self._article_requests >= limit:
+                self.stats.inc_value(STAT_CAPPED)
+                if not self._cap_logged:
+                    self._cap_logged = True
+                    logger.info(
+                        "%s: reached %d articles this run; the rest waits for the next run",
+                        self.source.name,
+                        limit,
+                    )
+                continue
+            self._requested.add(canonical)
+            self._article_requests += 1
+            yield Request(
+                absolute,
+                callback=self.parse_article,
+                errback=self.on_error,
+                headers=self.request_headers,
+                meta={_META: {"role": "article", "url": canonical, "hints": hints}},
+            )
+
+    def parse_article(self, response: Response) -> Iterable[PageItem]:
+        """The downloaded article page as a :class:`PageItem` for the pipelines."""
+        info = response.meta[_META]
+        if not isinstance(response, TextResponse):
+            self.count_error(response.url, "not a text page")
+            return
+        yield PageItem(
+            source=self.source.name,
+            url=info["url"],
+            final_url=response.url,
+            html=response.text,
+            hints=info["hints"],
+            fetched_at=datetime.now(UTC),
+        )
+
+    # --- failures --------------------------------------------------------------------------------
+
+    def count_error(self, url: str, reason: str) -> None:
+        """Count one failed request or document, with one log line."""
+        self.stats.inc_value(STAT_ERRORS)
+        logger.error("%s: %s failed: %s", self.source.name, url, reason)
+
+    def on_error(self, failure: Failure) -> None:
+        """Errback of every request: one counted error; refusals are counted by their middleware."""
+        request: Request = failure.request  # type: ignore[attr-defined]
+        role = request.meta.get(_META, {}).get("role", "article")
+        exc = failure.value
+        if isinstance(exc, HttpError):
+            reason = f"HTTP {exc.response.status}"
+        elif isinstance(exc, IgnoreRequest):
+            if role == "article":
+                return  # robots.txt or a private address: counted where it was decided
+            reason = f"refused: {exc}"
+        else:
+            reason = f"{type(exc).__name__}: {exc}".rstrip(": ")
+        self.count_error(request.url, f"{role} {reason}" if role != "article" else reason)
