@@ -256,6 +256,9 @@ def open_store(
     store = Store(engine, clock=clock)
     try:
         store.ensure_schema(create=create)
+    except StoreError as exc:
+        store.close()
+        raise StoreError(f"cannot open database {shown}: {exc}") from exc
     except BaseException:
         store.close()
         raise
@@ -270,7 +273,8 @@ def _sqlite_engine(url: URL) -> Engine:
     # check_same_thread off: pooled connections move between the worker threads of to_thread.
     connect_args: dict[str, Any] = {"check_same_thread": False, "timeout": 30.0}
     if memory:
-        # One shared connection, or every thread would see its own empty database.
+        # One shared connection, or every thread would see its own empty database; an in-memory
+        # store is therefore for single-threaded use (tests, one-off commands).
         engine = create_engine(url, connect_args=connect_args, poolclass=StaticPool)
     else:
         engine = create_engine(url, connect_args=connect_args)

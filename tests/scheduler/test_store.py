@@ -550,3 +550,9 @@ def test_bad_urls_raise_store_error() -> None:
         open_store("mysql://u@h/db")
     with pytest.raises(StoreError, match="invalid database URL"):
         open_store("not a url")
+
+
+def test_unreachable_server_raises_store_error_without_password() -> None:
+    with pytest.raises(StoreError, match="cannot open database") as info:
+        open_store("postgresql://postgres:s3cret@127.0.0.1:1/test?connect_timeout=2")
+    assert "s3cret" not in str(info.value)
