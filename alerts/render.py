@@ -31,8 +31,13 @@ SLACK_LINK_URL_MAX = 2000
 EMAIL_SUBJECT_MAX = 200
 
 _KIND_LABEL = {"deal": "Deal", "hiring": "Hiring", "both": "Deal + hiring"}
-_FROM_ROLES = ("acquirer", "investor", "hirer")
-_TO_ROLES = ("target", "person")
+# (giver roles, taker roles) per event kind: "Meta → Scale AI", "Meta ← Alexandr Wang" reads as
+# who moves money or people towards whom.
+_ROLES = {
+    "deal": (("acquirer", "investor"), ("target",)),
+    "hiring": (("hirer",), ("person",)),
+    "both": (("acquirer", "investor", "hirer"), ("target", "person")),
+}
 _CURRENCY_SYMBOL = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "CNY": "¥"}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 
@@ -100,8 +105,9 @@ def lead_line(alert: Alert) -> str:
     if match is None:
         return "Match"
     parts = [_KIND_LABEL.get(match.kind, match.kind.title())]
-    givers = _names(e.name for e in match.entities if e.role in _FROM_ROLES)
-    takers = _names(e.name for e in match.entities if e.role in _TO_ROLES)
+    from_roles, to_roles = _ROLES.get(match.kind, _ROLES["both"])
+    givers = _names(e.name for e in match.entities if e.role in from_roles)
+    takers = _names(e.name for e in match.entities if e.role in to_roles)
     if givers and takers:
         parts.append(f"{givers} → {takers}")
     elif givers or takers:

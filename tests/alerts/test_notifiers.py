@@ -1,0 +1,252 @@
+"""Each notifier against a real local server: fake Slack (Web API and incoming webhook),
+aiosmtpd, a webhook receiver that checks the signature, and the console."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from alerts.base import (
+    PermanentDeliveryError,
+    TemporaryDeliveryError,
+    build_notifier,
+    registry,
+)
+from alerts.channels import parse_channel
+from alerts.console import ConsoleNotifier
+from alerts.email import EmailNotifier
+from alerts.render import Digest
+from alerts.slack import SlackNotifier
+from alerts.webhook import SIGNATURE_HEADER, WebhookNotifier, verify
+from tests.alerts.conftest import WebhookReceiver, make_alert
+from tests.servers.fake_slack import Answer, FakeSlack, error, rate_limited, server_error, slow
+from tests.servers.smtp import SMTPServer
+
+INJECTION = "<!channel> <@U123> <https://evil|click>"
+
+
+def slack_notifier(fake: FakeSlack, **extra: object) -> SlackNotifier:
+    base = {"name": "s", "kind": "slack", "token": "xoxb-test", "channel": "#ai"}
+    cfg = parse_channel(base | {"api_url": fake.api_url} | extra)
+    notifier = build_notifier(cfg)
+    assert isinstance(notifier, SlackNotifier)
+    return notifier
+
+
+def test_registry_is_explicit() -> None:
+    assert set(registry()) == {"slack", "email", "webhook", "console"}
+
+
+async def test_slack_posts_block_kit_with_token(fake_slack: FakeSlack) -> None:
+    notifier = slack_notifier(fake_slack)
+    try:
+        await notifier.send(make_alert(title=INJECTION))
+    finally:
+        await notifier.aclose()
+    [call] = fake_slack.calls
+    assert call.path == "/api/chat.postMessage"
+    assert call.headers["Authorization"] == "Bearer xoxb-test"
+    body = call.body
+    assert body["channel"] == "#ai"
+    assert body["blocks"][0]["type"] == "header"
+    assert "link_names" not in body and "parse" not in body
+    raw = json.dumps(body)
+    assert "<!channel>" not in raw and "<@U123>" not in raw
+    assert "&lt;!channel&gt;" in body["text"]
+
+
+async def test_slack_429_carries_retry_after(fake_slack: FakeSlack) -> None:
+    fake_slack.script(rate_limited(7))
+    notifier = slack_notifier(fake_slack)
+    try:
+        with pytest.raises(TemporaryDeliveryError) as info:
+            await notifier.send(make_alert())
+    finally:
+        await notifier.aclose()
+    assert info.value.retry_after == 7
+    assert len(fake_slack.calls) == 1  # no hidden retry inside the notifier
+
+
+@pytest.mark.parametrize(
+    ("answer", "kind"),
+    [
+        (server_error(), TemporaryDeliveryError),
+        (error("internal_error"), TemporaryDeliveryError),
+        (error("invalid_auth"), PermanentDeliveryError),
+        (error("channel_not_found"), PermanentDeliveryError),
+    ],
+)
+async def test_slack_errors_are_typed(fake_slack: FakeSlack, answer, kind) -> None:
+    fake_slack.script(answer)
+    notifier = slack_notifier(fake_slack)
+    try:
+        with pytest.raises(kind) as info:
+            await notifier.send(make_alert())
+    finally:
+        await notifier.aclose()
+    assert "xoxb-test" not in str(info.value)
+
+
+async def test_slack_slow_answer_is_a_temporary_timeout(fake_slack: FakeSlack) -> None:
+    fake_slack.script(slow(3))
+    notifier = slack_notifier(fake_slack, timeout="0.5s")
+    try:
+        with pytest.raises(TemporaryDeliveryError, match="no answer"):
+            await notifier.send(make_alert())
+    finally:
+        await notifier.aclose()
+
+
+async def test_slack_incoming_webhook(fake_slack: FakeSlack) -> None:
+    cfg = parse_channel({"name": "w", "kind": "slack", "webhook_url": fake_slack.webhook_url})
+    notifier = build_notifier(cfg)
+    try:
+        await notifier.send(Digest("w", (make_alert(1), make_alert(2))))
+        fake_slack.script(rate_limited(3))
+        with pytest.raises(TemporaryDeliveryError) as info:
+            await notifier.send(make_alert(3))
+        fake_slack.script(Answer(404, {"ok": False}))
+        with pytest.raises(PermanentDeliveryError):
+            await notifier.send(make_alert(4))
+    finally:
+        await notifier.aclose()
+    assert info.value.retry_after == 3
+    assert fake_slack.calls[0].path == "/services/T000/B000/secret"
+    assert fake_slack.calls[0].body["blocks"][0]["text"]["text"] == "Digest · 2 alerts"
+
+
+def test_slack_config_needs_token_and_channel_or_webhook() -> None:
+    with pytest.raises(ValueError, match="token"):
+        parse_channel({"name": "s", "kind": "slack", "channel": "#x"})
+    with pytest.raises(ValueError, match="either"):
+        parse_channel(
+            {
+                "name": "s",
+                "kind": "slack",
+                "token": "t",
+                "channel": "#x",
+                "webhook_url": "https://h",
+            }
+        )
+    with pytest.raises(ValueError, match="extra"):
+        parse_channel({"name": "s", "kind": "slack", "token": "t", "channel": "#x", "tokn": 1})
+    cfg = parse_channel({"name": "s", "kind": "slack", "token": "xoxb-secret", "channel": "#x"})
+    assert "xoxb-secret" not in repr(cfg)
+
+
+def email_notifier(url: str, **extra: object) -> EmailNotifier:
+    cfg = parse_channel(
+        {
+            "name": "e",
+            "kind": "email",
+            "url": url,
+            "from": "nw@example.com",
+            "to": ["a@example.com", "b@example.com"],
+            "timeout": "3s",
+        }
+        | extra
+    )
+    notifier = build_notifier(cfg)
+    assert isinstance(notifier, EmailNotifier)
+    return notifier
+
+
+async def test_email_multipart_text_and_html(smtp_server: SMTPServer) -> None:
+    notifier = email_notifier(smtp_server.url)
+    await notifier.send(make_alert(title="Hello\r\nBcc: evil@example.com <b>x</b>"))
+    [msg] = smtp_server.handler.messages
+    assert msg["Bcc"] is None
+    assert msg["Subject"].startswith("[newswatch] Deal · Meta → Scale AI · $14.3B")
+    assert smtp_server.handler.envelopes[0].rcpt_tos == ["a@example.com", "b@example.com"]
+    assert msg.get_content_type() == "multipart/alternative"
+    parts = {p.get_content_type(): p.get_content() for p in msg.iter_parts()}
+    assert "https://news.example.com/story/1" in parts["text/plain"]
+    assert "&lt;b&gt;x&lt;/b&gt;" in parts["text/html"]
+
+
+async def test_email_down_is_temporary_then_delivered() -> None:
+    server = SMTPServer()  # port chosen, not started: connection refused
+    notifier = email_notifier(server.url)
+    with pytest.raises(TemporaryDeliveryError):
+        await notifier.send(make_alert())
+    with server:
+        await notifier.send(make_alert())
+        assert len(server.handler.messages) == 1
+
+
+async def test_email_recipient_refusals(smtp_server: SMTPServer) -> None:
+    notifier = email_notifier(smtp_server.url)
+    smtp_server.handler.rcpt_reply = "550 5.1.1 no such user"
+    with pytest.raises(PermanentDeliveryError, match="550"):
+        await notifier.send(make_alert())
+    smtp_server.handler.rcpt_reply = "451 4.3.0 try later"
+    with pytest.raises(TemporaryDeliveryError, match="451"):
+        await notifier.send(make_alert())
+
+
+async def test_email_starttls_required_but_not_offered(smtp_server: SMTPServer) -> None:
+    notifier = email_notifier(smtp_server.url, starttls="required")
+    with pytest.raises(PermanentDeliveryError, match="STARTTLS"):
+        await notifier.send(make_alert())
+
+
+def test_email_config_validation() -> None:
+    with pytest.raises(ValueError, match="SMTP URL"):
+        email_notifier("http://x")
+    with pytest.raises(ValueError, match="password"):
+        email_notifier("smtp://u:p@host")
+    with pytest.raises(ValueError, match="not an email"):
+        email_notifier("smtp://host", to=["not-an-address"])
+    assert email_notifier("smtps://host").config.port == 465
+
+
+async def test_webhook_signed_json(webhook_receiver: WebhookReceiver) -> None:
+    cfg = parse_channel(
+        {"name": "h", "kind": "webhook", "url": webhook_receiver.url, "secret": "s3cret"}
+    )
+    notifier = build_notifier(cfg)
+    assert isinstance(notifier, WebhookNotifier)
+    try:
+        await notifier.send(make_alert())
+        webhook_receiver.statuses = [503, 429, 400]
+        with pytest.raises(TemporaryDeliveryError):
+            await notifier.send(make_alert())
+        with pytest.raises(TemporaryDeliveryError) as info:
+            await notifier.send(make_alert())
+        with pytest.raises(PermanentDeliveryError):
+            await notifier.send(make_alert())
+    finally:
+        await notifier.aclose()
+    headers, body = webhook_receiver.requests[0]
+    assert verify(body, "s3cret", headers[SIGNATURE_HEADER])
+    assert not verify(body + b" ", "s3cret", headers[SIGNATURE_HEADER])
+    assert webhook_receiver.json(0)["article"]["id"] == 1
+    assert info.value.retry_after == 7
+
+
+async def test_webhook_unreachable_is_temporary(webhook_receiver: WebhookReceiver) -> None:
+    url = webhook_receiver.url
+    webhook_receiver.close()
+    notifier = build_notifier(parse_channel({"name": "h", "kind": "webhook", "url": url}))
+    try:
+        with pytest.raises(TemporaryDeliveryError):
+            await notifier.send(make_alert())
+    finally:
+        await notifier.aclose()
+
+
+async def test_console_stdout_and_jsonl(tmp_path: Path) -> None:
+    stream = io.StringIO()
+    notifier = ConsoleNotifier(parse_channel({"name": "c", "kind": "console"}), stream=stream)
+    await notifier.send(make_alert())
+    assert "Deal · Meta → Scale AI" in stream.getvalue()
+    path = tmp_path / "alerts.jsonl"
+    jsonl = build_notifier(parse_channel({"name": "c", "kind": "console", "path": str(path)}))
+    await jsonl.send(make_alert(1))
+    await jsonl.send(Digest("c", (make_alert(2),)))
+    lines = [json.loads(x) for x in path.read_text().splitlines()]
+    assert [x["type"] for x in lines] == ["alert", "digest"]
+    assert lines[0]["channel"] == "c"

@@ -1,0 +1,159 @@
+"""Rendering: the lead line, Slack Block Kit shape and limits, injection titles, email safety."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+from alerts.render import (
+    SLACK_BLOCKS_MAX,
+    SLACK_HEADER_MAX,
+    SLACK_SECTION_MAX,
+    Digest,
+    alert_json,
+    email_html,
+    email_subject,
+    lead_line,
+    slack_blocks,
+    slack_digest_blocks,
+    slack_escape,
+    slack_fallback,
+)
+from crawler.matching.types import EntityRef
+from tests.alerts.conftest import make_alert
+
+INJECTION = "<!channel> <@U123> <https://evil|click>"
+
+
+def _all_text(blocks: list[dict]) -> list[str]:
+    out: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("text"), str):
+                out.append(node["text"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(blocks)
+    return out
+
+
+def _mrkdwn_objects(blocks: list[dict]) -> list[dict]:
+    found: list[dict] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "mrkdwn":
+                found.append(node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(blocks)
+    return found
+
+
+def test_lead_line_puts_kind_parties_and_amount_first() -> None:
+    assert lead_line(make_alert()) == "Deal · Meta → Scale AI · $14.3B"
+    hiring = make_alert()
+    match = replace(
+        hiring.matches[0],
+        kind="hiring",
+        amounts=(),
+        entities=(
+            EntityRef("OpenAI", "hirer"),
+            EntityRef("Jane Doe", "person"),
+            EntityRef("Google", None),
+        ),
+    )
+    assert lead_line(replace(hiring, matches=(match,))) == "Hiring · OpenAI → Jane Doe"
+    unroled = replace(match, entities=(EntityRef("Mistral"), EntityRef("Nvidia")))
+    assert lead_line(replace(hiring, matches=(unroled,))) == "Hiring · Mistral, Nvidia"
+
+
+def test_block_kit_shape_and_fallback() -> None:
+    alert = make_alert()
+    blocks = slack_blocks(alert)
+    assert [b["type"] for b in blocks] == ["header", "section", "section", "context", "actions"]
+    assert blocks[0]["text"] == {
+        "type": "plain_text",
+        "text": "Deal · Meta → Scale AI · $14.3B",
+        "emoji": False,
+    }
+    assert blocks[1]["text"]["text"] == (
+        "*<https://news.example.com/story/1|Meta invests $14.3B in Scale AI and hires its CEO "
+        "Alexandr Wang>*"
+    )
+    # matched words are emphasised inside the quoted evidence
+    assert blocks[2]["text"]["text"].startswith("> *Meta* *will invest* *$14.3 billion*")
+    assert "example-news" in blocks[3]["elements"][0]["text"]
+    assert "watchlist ai-deals" in blocks[3]["elements"][0]["text"]
+    assert blocks[4]["elements"][0]["url"] == "https://news.example.com/story/1"
+    assert all(obj["verbatim"] is True for obj in _mrkdwn_objects(blocks))
+    fallback = slack_fallback(alert)
+    assert fallback.startswith("Deal · Meta → Scale AI")
+    assert "https://news.example.com/story/1" in fallback
+
+
+def test_injection_title_renders_literally_in_slack() -> None:
+    alert = make_alert(title=INJECTION)
+    blocks = slack_blocks(alert)
+    escaped = "&lt;!channel&gt; &lt;@U123&gt; &lt;https://evil|click&gt;"
+    assert escaped in blocks[1]["text"]["text"]
+    for text in [*_all_text(blocks), slack_fallback(alert)]:
+        assert "<!channel>" not in text
+        assert "<@U123>" not in text
+        assert "<https://evil" not in text
+    assert slack_escape("a & b < c > d") == "a &amp; b &lt; c &gt; d"
+
+
+def test_non_http_url_is_not_linked() -> None:
+    blocks = slack_blocks(make_alert(url="javascript:alert(1)"))
+    assert "javascript" not in json.dumps(blocks)
+    assert blocks[-1]["type"] == "context"  # no button either
+
+
+def test_slack_limits_truncate_never_fail() -> None:
+    alert = make_alert(title="T" * 10_000, watchlist="w" * 5000)
+    blocks = slack_blocks(alert)
+    assert len(blocks[0]["text"]["text"]) <= SLACK_HEADER_MAX
+    for obj in _mrkdwn_objects(blocks):
+        assert len(obj["text"]) <= SLACK_SECTION_MAX
+    many = Digest("c", tuple(make_alert(i, "x" * 400, watchlist=f"w{i}") for i in range(300)))
+    dblocks = slack_digest_blocks(many)
+    assert len(dblocks) <= SLACK_BLOCKS_MAX
+    for obj in _mrkdwn_objects(dblocks):
+        assert len(obj["text"]) <= SLACK_SECTION_MAX
+    assert "more" in dblocks[-1]["elements"][0]["text"]
+
+
+def test_digest_groups_by_watchlist() -> None:
+    alerts = tuple(make_alert(i, watchlist=w) for i, w in ((1, "a"), (2, "b"), (3, "a")))
+    blocks = slack_digest_blocks(Digest("c", alerts))
+    assert blocks[0]["text"]["text"] == "Digest · 3 alerts"
+    sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    assert sections[0].startswith("*a* (2)") and sections[0].count("•") == 2
+    assert sections[1].startswith("*b* (1)")
+
+
+def test_email_subject_strips_crlf_and_html_is_escaped() -> None:
+    alert = make_alert(title="Big news\r\nBcc: victim@example.com <script>x</script>")
+    subject = email_subject(alert, "[nw]")
+    assert "\r" not in subject and "\n" not in subject
+    assert subject.startswith("[nw] Deal · Meta")
+    html = email_html(alert)
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<strong>Meta</strong>" in html
+
+
+def test_alert_json_round_trips_matches() -> None:
+    data = alert_json(make_alert())
+    assert data["article"]["url"] == "https://news.example.com/story/1"
+    assert data["matches"][0]["amounts"][0]["value"] == 14.3e9
+    json.dumps(data)

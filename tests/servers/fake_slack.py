@@ -1,0 +1,182 @@
+"""A fake Slack Web API (and incoming webhook) on a free loopback port.
+
+It records every call and answers from a script: ``ok``, ``429`` with ``Retry-After``, ``500``,
+``ok: false`` errors such as ``invalid_auth``, or a slow answer past the client's timeout. It runs
+in a thread (so a dispatcher in another process or event loop can reach it), like slack-sdk's
+``tests/mock_web_api_server`` but without its fixed port.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One scripted answer."""
+
+    status: int = 200
+    body: dict[str, Any] | str = field(default_factory=lambda: {"ok": True})
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+
+def ok() -> Answer:
+    return Answer()
+
+
+def rate_limited(retry_after: float = 1) -> Answer:
+    return Answer(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": f"{retry_after:g}"})
+
+
+def server_error() -> Answer:
+    return Answer(500, "<html>Internal Server Error</html>", {"Content-Type": "text/html"})
+
+
+def error(code: str) -> Answer:
+    return Answer(200, {"ok": False, "error": code})
+
+
+def slow(seconds: float) -> Answer:
+    return Answer(delay=seconds)
+
+
+@dataclass
+class Call:
+    """One request the fake received."""
+
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+    status: int
+    at: float  # time.monotonic() when it arrived
+
+
+class FakeSlack:
+    """The server; use as a context manager or call :meth:`start` / :meth:`stop`."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self._script: deque[Answer] = deque()
+        self.default = ok()
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- script and records ------------------------------------------------------------------
+
+    def script(self, *answers: Answer) -> None:
+        """Queue answers for the next calls; afterwards :attr:`default` (ok) answers."""
+        with self._lock:
+            self._script.extend(answers)
+
+    def _next_answer(self) -> Answer:
+        with self._lock:
+            return self._script.popleft() if self._script else self.default
+
+    def _record(self, call: Call) -> None:
+        with self._lock:
+            self.calls.append(call)
+
+    def posted(self) -> list[Call]:
+        """Calls that were answered with success (the messages that reached 'Slack')."""
+        with self._lock:
+            return [c for c in self.calls if c.status == 200 and c.body.get("_answer_ok", True)]
+
+    # -- server ------------------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None
+        return int(self._server.server_address[1])
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    @property
+    def webhook_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/services/T000/B000/secret"
+
+    def start(self) -> FakeSlack:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length)
+                ctype = self.headers.get("Content-Type", "")
+                body: dict[str, Any]
+                if "json" in ctype:
+                    body = json.loads(raw or b"{}")
+                else:
+                    body = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+                answer = fake._next_answer()
+                if answer.delay:
+                    time.sleep(answer.delay)
+                answer_ok = isinstance(answer.body, dict) and answer.body.get("ok", False)
+                if self.path.startswith("/services/"):
+                    answer_ok = answer.status == 200
+                body["_answer_ok"] = bool(answer_ok)
+                fake._record(
+                    Call(self.path, dict(self.headers), body, answer.status, time.monotonic())
+                )
+                if self.path.startswith("/services/"):
+                    payload = b"ok" if answer.status == 200 else b"error"
+                    ctype_out = "text/html"
+                elif isinstance(answer.body, dict):
+                    data = dict(answer.body)
+                    if data.get("ok"):
+                        data.setdefault("channel", body.get("channel", "C000"))
+                        data.setdefault("ts", f"{time.time():.6f}")
+                    payload = json.dumps(data).encode()
+                    ctype_out = "application/json; charset=utf-8"
+                else:
+                    payload = answer.body.encode()
+                    ctype_out = answer.headers.get("Content-Type", "text/plain")
+                try:
+                    self.send_response(answer.status)
+                    self.send_header("Content-Type", ctype_out)
+                    self.send_header("Content-Length", str(len(payload)))
+                    for key, value in answer.headers.items():
+                        if key.lower() != "content-type":
+                            self.send_header(key, value)
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (the slow answer)
+
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                pass  # a client that timed out and hung up is expected here
+
+        self._server = Server(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeSlack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
