@@ -1,0 +1,502 @@
+"""Article extraction: one downloaded HTML page in, the story's fields out, no Scrapy involved.
+
+The body comes from trafilatura with ``favor_precision=True`` and without reader comments (on the
+181-page reference set that pair scores F1 0.964 against 0.953 for trafilatura's defaults; see
+``bench/extraction.py``). Metadata (title, publication date, authors, canonical URL, language,
+summary) comes from the page's own declarations, in order of trust: JSON-LD ``NewsArticle`` and
+friends, then OpenGraph, then ordinary ``<meta>`` tags (``author``, ``description``, ``parsely-*``,
+``sailthru.*``, Dublin Core), then ``<link rel=canonical>``, ``<html lang>`` and ``<title>``. The
+page is parsed once with lxml and that tree serves both the metadata reading and trafilatura, which
+is what keeps this as fast as plain trafilatura. JSON-LD ``articleBody`` is used for the text only
+when trafilatura finds nothing or clearly far less than the publisher declares. Nothing here raises
+on bad input: broken markup, binary junk or an empty document give an :class:`ArticleFields` with
+empty text, which the pipeline drops and counts.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import logging
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import trafilatura
+from dateutil import parser as dateparser
+from lxml import html as lxml_html
+from lxml.etree import ParserError
+from trafilatura.utils import load_html
+
+logger = logging.getLogger(__name__)
+
+ARTICLE_TYPES = frozenset(
+    {
+        "NewsArticle",
+        "Article",
+        "ReportageNewsArticle",
+        "BlogPosting",
+        "AnalysisNewsArticle",
+        "OpinionNewsArticle",
+        "ReviewNewsArticle",
+        "BackgroundNewsArticle",
+        "TechArticle",
+        "Report",
+        "LiveBlogPosting",
+    }
+)
+
+# <meta> keys (name, property or itemprop, lower-cased) in order of preference per field.
+_TITLE_KEYS = ("og:title", "twitter:title", "parsely-title", "sailthru.title", "dc.title")
+_SUMMARY_KEYS = (
+    "og:description",
+    "description",
+    "twitter:description",
+    "sailthru.description",
+    "dc.description",
+)
+_DATE_KEYS = (
+    "article:published_time",
+    "og:article:published_time",
+    "datepublished",
+    "parsely-pub-date",
+    "sailthru.date",
+    "date",
+    "dc.date",
+    "dc.date.issued",
+    "dcterms.created",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "publish_date",
+    "article.published",
+    "published_time",
+    "og:published_time",
+    "article_date_original",
+    "cxenseparse:recs:publishtime",
+    "datecreated",
+)
+_AUTHOR_KEYS = (
+    "author",
+    "article:author",
+    "parsely-author",
+    "sailthru.author",
+    "dc.creator",
+    "byl",
+    "twitter:creator",
+)
+_LANG_KEYS = ("og:locale", "content-language", "dc.language", "language")
+
+_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]+)""", re.I)
+_SPACE_RE = re.compile(r"[ \t\r\f\v\u00a0]+")
+_BLANK_LINES_RE = re.compile(r"\n\s*\n+")
+_BYLINE_RE = re.compile(r"^\s*by\s+", re.I)
+_SNIFF_BYTES = 4096
+# Abbreviations are ambiguous in general (IST); these are the unambiguous ones news sites print.
+_TZ_ABBREVIATIONS = {
+    "UTC": 0.0,
+    "GMT": 0.0,
+    "Z": 0.0,
+    "EST": -5.0,
+    "EDT": -4.0,
+    "CST": -6.0,
+    "CDT": -5.0,
+    "MST": -7.0,
+    "MDT": -6.0,
+    "PST": -8.0,
+    "PDT": -7.0,
+    "BST": 1.0,
+    "CET": 1.0,
+    "CEST": 2.0,
+    "JST": 9.0,
+    "AEST": 10.0,
+    "AEDT": 11.0,
+}
+
+# When trafilatura's text is below this share of the declared articleBody, trust the declaration:
+# the publisher's own body is then clearly more complete than what the layout analysis kept.
+_ARTICLE_BODY_SHARE = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleFields:
+    """What one page says about its story; ``text`` is empty when no article body was found."""
+
+    url: str
+    title: str | None
+    text: str
+    published: datetime | None  # always timezone-aware (naive declarations are read as UTC)
+    authors: tuple[str, ...]
+    canonical_url: str | None
+    language: str | None
+    summary: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form: dates as ISO 8601 strings, authors as a list."""
+        return {
+            "url": self.url,
+            "title": self.title,
+            "text": self.text,
+            "published": self.published.isoformat() if self.published else None,
+            "authors": list(self.authors),
+            "canonical_url": self.canonical_url,
+            "language": self.language,
+            "summary": self.summary,
+        }
+
+
+def decode_html(data: bytes) -> str:
+    """Bytes to text: BOM first, then a ``<meta charset>`` near the top, else UTF-8.
+
+    Undecodable bytes become U+FFFD instead of raising, so junk still yields a (useless) string.
+    """
+    for bom, encoding in (
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
+        if data.startswith(bom):
+            return data[len(bom) :].decode(encoding, errors="replace")
+    encoding = "utf-8"
+    match = _CHARSET_RE.search(data[:_SNIFF_BYTES])
+    if match:
+        try:
+            declared = codecs.lookup(match.group(1).decode("ascii")).name
+        except (LookupError, UnicodeDecodeError):
+            declared = "utf-8"
+        # A page that says UTF-16 in ASCII-compatible bytes is lying about it.
+        if not declared.startswith("utf-16") and not declared.startswith("utf-32"):
+            encoding = declared
+    if encoding == "utf-8":
+        return data.decode("utf-8", errors="replace")
+    # Declared legacy charsets are often wrong for UTF-8 pages; UTF-8 that decodes cleanly wins.
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode(encoding, errors="replace")
+
+
+def extract_article(html: str | bytes, url: str) -> ArticleFields:
+    """Extract the story's text and metadata from one page; never raises on bad input."""
+    try:
+        return _extract(html, url)
+    except Exception:  # a parser edge case must cost one page (empty text), never the crawl
+        logger.debug("extraction failed for %s", url, exc_info=True)
+        return _empty(url)
+
+
+def _extract(html: str | bytes, url: str) -> ArticleFields:
+    text_html = decode_html(html) if isinstance(html, bytes) else html
+    # NUL characters make lxml give up on the whole document.
+    tree = _parse(text_html.replace("\x00", ""))
+    if tree is None:
+        return _empty(url)
+    meta = _read_meta(tree)
+    ld = _article_ld(tree)
+    body = _body_text(tree, url)
+    declared = _clean_body(_ld_str(ld.get("articleBody")))
+    if declared and len(body) < _ARTICLE_BODY_SHARE * len(declared):
+        body = declared
+    return ArticleFields(
+        url=url,
+        title=_first(
+            _ld_str(ld.get("headline")),
+            *(meta.get(k) for k in _TITLE_KEYS),
+            _title_tag(tree),
+            _ld_str(ld.get("name")),
+        ),
+        text=body,
+        published=_published(ld, meta),
+        authors=_authors(ld, meta),
+        canonical_url=_canonical(tree, meta, ld, url),
+        language=_language(tree, meta, ld),
+        summary=_first(*(meta.get(k) for k in _SUMMARY_KEYS), _ld_str(ld.get("description"))),
+    )
+
+
+def extract_article_from_bytes(data: bytes, url: str) -> ArticleFields:
+    """:func:`extract_article` for raw response bytes (charset from BOM or ``<meta>``)."""
+    return extract_article(data, url)
+
+
+def fields_with_fallback(
+    fields: ArticleFields,
+    *,
+    title: str | None = None,
+    published: datetime | None = None,
+    summary: str | None = None,
+    text: str | None = None,
+    authors: Iterable[str] = (),
+) -> ArticleFields:
+    """Fill the fields the page left empty from the feed or sitemap entry's own values.
+
+    The page wins wherever it said something; the entry's text (full feed content, possibly HTML)
+    is used only when the page yielded no text at all.
+    """
+    hint_text = _clean_body(text) if text else ""
+    hint_authors = tuple(a for a in (_clean(x) for x in authors) if a)
+    return replace(
+        fields,
+        title=fields.title or _clean(title),
+        published=fields.published or (_aware(published) if published else None),
+        summary=fields.summary or _clean(summary),
+        text=fields.text or hint_text,
+        authors=fields.authors or _dedupe(hint_authors),
+    )
+
+
+# -- parsing -------------------------------------------------------------------------------------
+
+
+def _empty(url: str) -> ArticleFields:
+    return ArticleFields(
+        url=url,
+        title=None,
+        text="",
+        published=None,
+        authors=(),
+        canonical_url=None,
+        language=None,
+        summary=None,
+    )
+
+
+def _parse(text_html: str) -> lxml_html.HtmlElement | None:
+    if not text_html.strip():
+        return None
+    try:
+        tree = load_html(text_html)
+    except (ParserError, ValueError, TypeError):
+        return None
+    return tree if isinstance(tree, lxml_html.HtmlElement) else None
+
+
+def _body_text(tree: lxml_html.HtmlElement, url: str) -> str:
+    # trafilatura copies a tree it is handed, so ours stays intact for the metadata reads.
+    text = trafilatura.extract(
+        tree,
+        url=url,
+        favor_precision=True,
+        include_comments=False,
+        with_metadata=False,
+    )
+    return text.strip() if text else ""
+
+
+def _read_meta(tree: lxml_html.HtmlElement) -> dict[str, str]:
+    """First non-empty ``content`` per lower-cased ``name``/``property``/``itemprop``."""
+    meta: dict[str, str] = {}
+    for node in tree.iter("meta"):
+        content = _clean(node.get("content"))
+        if not content:
+            continue
+        for attr in ("property", "name", "itemprop", "http-equiv"):
+            key = (node.get(attr) or "").strip().lower()
+            if key and key not in meta:
+                meta[key] = content
+    return meta
+
+
+def _article_ld(tree: lxml_html.HtmlElement) -> Mapping[str, Any]:
+    """The first JSON-LD object typed as an article, searched through lists and ``@graph``."""
+    for script in tree.iter("script"):
+        if "ld+json" not in (script.get("type") or "").lower():
+            continue
+        raw = (script.text or "").strip()
+        if not raw:
+            continue
+        try:
+            data = json.loads(raw, strict=False)  # strict=False: raw newlines inside strings
+        except ValueError:
+            continue
+        for obj in _ld_objects(data, depth=0):
+            types = obj.get("@type")
+            names = (
+                {types}
+                if isinstance(types, str)
+                else set(types or ())
+                if isinstance(types, list)
+                else set()
+            )
+            if names & ARTICLE_TYPES:
+                return obj
+    return {}
+
+
+def _ld_objects(data: Any, depth: int) -> Iterator[Mapping[str, Any]]:
+    if depth > 4:  # declarations are shallow; deep nesting is not worth following
+        return
+    if isinstance(data, list):
+        for item in data:
+            yield from _ld_objects(item, depth + 1)
+    elif isinstance(data, dict):
+        yield data
+        for key in ("@graph", "mainEntity"):
+            if key in data:
+                yield from _ld_objects(data[key], depth + 1)
+
+
+# -- fields --------------------------------------------------------------------------------------
+
+
+def _published(ld: Mapping[str, Any], meta: Mapping[str, str]) -> datetime | None:
+    candidates = [_ld_str(ld.get("datePublished")), _ld_str(ld.get("dateCreated"))]
+    candidates += [meta.get(k) for k in _DATE_KEYS]
+    for value in candidates:
+        parsed = _parse_date(value) if value else None
+        if parsed is not None:
+            return parsed
+    return None
+
+
+def _parse_date(value: str) -> datetime | None:
+    value = value.strip()
+    try:
+        parsed = dateparser.isoparse(value)
+    except (ValueError, OverflowError):
+        try:
+            parsed = dateparser.parse(value, tzinfos=_tzinfo)
+        except (ValueError, OverflowError, TypeError):
+            return None
+    return _aware(parsed)
+
+
+def _tzinfo(name: str | None, offset: int | None) -> tzinfo | None:
+    """Zone for a parsed date: explicit offsets, else the few abbreviations news sites print.
+
+    Unknown abbreviations give a naive date (read as UTC) instead of dateutil's warning, and the
+    machine's own zone never leaks in.
+    """
+    if offset is not None:
+        return timezone(timedelta(seconds=offset))
+    hours = _TZ_ABBREVIATIONS.get((name or "").upper())
+    return timezone(timedelta(hours=hours)) if hours is not None else None
+
+
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _authors(ld: Mapping[str, Any], meta: Mapping[str, str]) -> tuple[str, ...]:
+    found = list(_ld_names(ld.get("author")))
+    if not found:
+        for key in _AUTHOR_KEYS:
+            value = meta.get(key)
+            if value:
+                found = [part for part in re.split(r"\s*(?:,|;|\band\b)\s*", value) if part]
+                break
+    names = (_BYLINE_RE.sub("", name) for name in found)
+    return _dedupe(n for n in (_clean(name) for name in names) if n and not _looks_like_url(n))
+
+
+def _ld_names(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        name = value.get("name")
+        if isinstance(name, str):
+            yield name
+    elif isinstance(value, list):
+        for item in value[:20]:
+            if not isinstance(item, list):
+                yield from _ld_names(item)
+
+
+def _canonical(
+    tree: lxml_html.HtmlElement, meta: Mapping[str, str], ld: Mapping[str, Any], url: str
+) -> str | None:
+    candidates: list[str | None] = [
+        node.get("href")
+        for node in tree.iter("link")
+        if "canonical" in (node.get("rel") or "").lower().split()
+    ]
+    candidates += [meta.get("og:url"), _ld_str(ld.get("url"))]
+    for href in candidates:
+        href = (href or "").strip()
+        if not href:
+            continue
+        try:
+            absolute = urljoin(url, href)
+            parts = urlsplit(absolute)
+        except ValueError:
+            continue
+        if parts.scheme in ("http", "https") and parts.netloc:
+            return absolute
+    return None
+
+
+def _language(
+    tree: lxml_html.HtmlElement, meta: Mapping[str, str], ld: Mapping[str, Any]
+) -> str | None:
+    value = _first(
+        tree.get("lang"),
+        tree.get("xml:lang"),
+        *(meta.get(k) for k in _LANG_KEYS),
+        _ld_str(ld.get("inLanguage")),
+    )
+    if not value:
+        return None
+    value = value.split(",")[0].strip().replace("_", "-")
+    return value if re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", value) else None
+
+
+def _title_tag(tree: lxml_html.HtmlElement) -> str | None:
+    node = tree.find(".//title")
+    return _clean(node.text_content()) if node is not None else None
+
+
+# -- small helpers -------------------------------------------------------------------------------
+
+
+def _ld_str(value: Any) -> str | None:
+    if isinstance(value, list) and value:
+        value = value[0]
+    if isinstance(value, dict):
+        value = value.get("@value") or value.get("name")
+    return value if isinstance(value, str) else None
+
+
+def _clean(value: str | None) -> str | None:
+    if not value:
+        return None
+    cleaned = _SPACE_RE.sub(" ", value).strip()
+    return cleaned or None
+
+
+def _clean_body(value: str | None) -> str:
+    """Plain text from a declared body that may carry HTML, one paragraph per line."""
+    if not value or not value.strip():
+        return ""
+    if "<" in value and ">" in value:
+        try:
+            fragment = lxml_html.fragment_fromstring(value, create_parent="div")
+        except (ParserError, ValueError, TypeError):
+            fragment = None
+        if fragment is not None:
+            for node in fragment.iter("p", "br", "div", "li", "h1", "h2", "h3", "h4", "blockquote"):
+                node.tail = "\n" + (node.tail or "")
+            value = fragment.text_content()
+    lines = (_SPACE_RE.sub(" ", line).strip() for line in value.splitlines())
+    return _BLANK_LINES_RE.sub("\n", "\n".join(line for line in lines if line)).strip()
+
+
+def _first(*values: str | None) -> str | None:
+    for value in values:
+        cleaned = _clean(value)
+        if cleaned:
+            return cleaned
+    return None
+
+
+def _dedupe(values: Iterable[str]) -> tuple[str, ...]:
+    seen: dict[str, str] = {}
+    for value in values:
+        seen.setdefault(value.casefold(), value)
+    return tuple(seen.values())
+
+
+def _looks_like_url(value: str) -> bool:
+    return value.startswith(("http://", "https://", "www.", "@")) or "/" in value
