@@ -556,3 +556,29 @@ def test_unreachable_server_raises_store_error_without_password() -> None:
     with pytest.raises(StoreError, match="cannot open database") as info:
         open_store("postgresql://postgres:s3cret@127.0.0.1:1/test?connect_timeout=2")
     assert "s3cret" not in str(info.value)
+
+
+def test_racing_saves_of_one_url_create_one_article(db_url: str, clock: FakeClock) -> None:
+    with open_store(db_url, clock=clock) as store:
+        barrier = threading.Barrier(4)
+        results: list[Any] = []
+
+        def save() -> None:
+            barrier.wait()
+            results.append(
+                store.save_article(
+                    make_article("https://a.example/race"),
+                    [make_match("deals", 0.9)],
+                    {"deals": ["slack"]},
+                )
+            )
+
+        threads = [threading.Thread(target=save) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(results) == 4
+        assert sum(r.created for r in results) == 1
+        assert len({r.article_id for r in results}) == 1
+        assert store.counts()["deliveries"] == 1
