@@ -56,6 +56,7 @@ class SourceState:
     new_articles_total: int = 0
     last_new_article: datetime | None = None
     status: str = "ok"  # ok | failing
+    last_items_at: datetime | None = None  # last successful run that listed any entries
     next_due: datetime | None = None
 
 

@@ -108,6 +108,7 @@ sources = Table(
     Column("last_new_article", UTCDateTime),
     Column("status", String(20), nullable=False, default="ok"),
     Column("next_due", UTCDateTime),
+    Column("last_items_at", UTCDateTime),
 )
 
 http_validators = Table(
@@ -1093,6 +1094,7 @@ def _source_values(state: SourceState) -> dict[str, Any]:
         "last_new_article": state.last_new_article,
         "status": state.status,
         "next_due": state.next_due,
+        "last_items_at": state.last_items_at,
     }
 
 
@@ -1108,4 +1110,5 @@ def _source_state(row: RowMapping) -> SourceState:
         last_new_article=row["last_new_article"],
         status=row["status"],
         next_due=row["next_due"],
+        last_items_at=row["last_items_at"],
     )
