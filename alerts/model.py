@@ -30,6 +30,14 @@ class Alert:
 
 
 @dataclass(frozen=True, slots=True)
+class Notice:
+    """A plain operational message (a source failing or recovering, a rejected config edit)."""
+
+    text: str
+    channel: str
+
+
+@dataclass(frozen=True, slots=True)
 class Delivery:
     """One outbox row: an alert for one channel."""
 
