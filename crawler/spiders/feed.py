@@ -123,7 +123,7 @@ def parse_xml_feed(body: bytes, url: str, content_type: str | None = None) -> li
         text = max((c.get("value") or "" for c in content), key=len, default="") or None
         summary = entry.get("summary")
         if text is not None and summary is not None and text.strip() == summary.strip():
-            text = None  # the teaser again, not the full story
+            summary = None  # feedparser copies a lone <content> into summary: not a teaser
         entries.append(
             (
                 link,
