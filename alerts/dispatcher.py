@@ -384,8 +384,10 @@ class Dispatcher:
         await asyncio.to_thread(mark)
         stats.failed += given_up
         stats.retried += len(plan) - given_up
-        # Nothing more on this channel before the wait is over (the service may have said when).
-        self._paused_until[cfg.name] = now + wait
+        # Nothing more on this channel before the wait is over (the service may have said when),
+        # but never past a row's last attempt at the end of its retry window.
+        planned = [at for _, at in plan if at is not None]
+        self._paused_until[cfg.name] = min(planned) if planned else now
         log.warning(
             "channel %s: temporary failure (%s); %d to retry, %d given up",
             cfg.name,

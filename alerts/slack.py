@@ -73,7 +73,12 @@ def classify(
 ) -> DeliveryError:
     """Turn a failed Slack answer into a temporary or permanent delivery error."""
     retry_after = parse_retry_after(headers)
-    what = f"slack: {error or 'error'} (HTTP {status})" if status else f"slack: {error}"
+    if error and status and status != 200:
+        what = f"slack: {error} (HTTP {status})"
+    elif error:
+        what = f"slack: {error}"
+    else:
+        what = f"slack: HTTP {status}"
     if status == 429 or error in ("ratelimited", "rate_limited"):
         return TemporaryDeliveryError(what, retry_after=retry_after, channel=channel)
     if status is not None and status >= 500:
