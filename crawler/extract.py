@@ -93,6 +93,7 @@ _LANG_KEYS = ("og:locale", "content-language", "dc.language", "language")
 _CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]+)""", re.I)
 _SPACE_RE = re.compile(r"[ \t\r\f\v\u00a0]+")
 _BLANK_LINES_RE = re.compile(r"\n\s*\n+")
+_WORD_RE = re.compile(r"[^\W_]")
 _BYLINE_RE = re.compile(r"^\s*by\s+", re.I)
 _SNIFF_BYTES = 4096
 # Abbreviations are ambiguous in general (IST); these are the unambiguous ones news sites print.
@@ -200,6 +201,8 @@ def _extract(html: str | bytes, url: str) -> ArticleFields:
     declared = _clean_body(_ld_str(ld.get("articleBody")))
     if declared and len(body) < _ARTICLE_BODY_SHARE * len(declared):
         body = declared
+    if not _WORD_RE.search(body):  # only punctuation or U+FFFD from undecodable bytes
+        body = ""
     return ArticleFields(
         url=url,
         title=_first(
