@@ -1,0 +1,757 @@
+"""The relevance filter: one Aho-Corasick pass, then per-watchlist rules and scoring.
+
+:class:`Matcher` compiles every alias, cue, focus term and rule literal of every watchlist into
+one pyahocorasick automaton, once. Matching an article normalises the title and the body (see
+:mod:`crawler.matching.text`), runs the automaton over each, checks case on the hits of
+case-sensitive aliases, and groups the hits by sentence. The cost is one linear pass plus work per
+*hit*, so it does not grow with the number of aliases.
+
+Scoring, per topic and sentence: an event needs a watched entity and a cue in the same sentence (a
+strong cue, or a weak one with context). It is worth more in the title (1.0) than in the lead (0.85)
+or later in the body (0.65, then 0.45); it loses most of its weight next to a negative cue (x0.25:
+"hiring freeze", "buys solar"), in a background recap (x0.4: "after acquiring", "last year"), or
+without the watchlist's focus (x0.35: no AI term and no core entity). The best sentence gives the
+topic's score; each further supporting sentence adds 0.1 (up to three), and an event in the body
+whose entity is also in the title adds 0.1. A watchlist matches when its best topic reaches
+``min_score`` and its rule (if any) holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import ahocorasick
+
+from crawler.matching.lexicons import Lexicon
+from crawler.matching.rules import Field, Rule
+from crawler.matching.text import (
+    Sentences,
+    cased_key,
+    find_amounts,
+    normalize,
+    normalize_cased,
+    pattern_key,
+    split_sentences,
+    token_index,
+    token_starts,
+)
+from crawler.matching.types import Amount, EntityRef, EventKind, Evidence, Match
+from crawler.matching.watchlist import Watchlist
+
+# Hit categories (small ints: the automaton stores them for every pattern).
+ENTITY, CUE, WEAK, CONTEXT, NEGATIVE, BOTH, FOCUS, BACKGROUND, RULE = range(9)
+CATEGORY_NAMES = (
+    "entity",
+    "cue",
+    "weak-cue",
+    "context",
+    "negative",
+    "both-cue",
+    "focus",
+    "background",
+    "rule-term",
+)
+
+TITLE_WEIGHT = 1.0
+LEAD_SENTENCES = 3
+POSITION_WEIGHTS = ((3, 0.85), (8, 0.65))
+LATE_WEIGHT = 0.45
+WEAK_STRENGTH = 0.8
+NEGATIVE_FACTOR = 0.25
+BACKGROUND_FACTOR = 0.4
+NO_FOCUS_FACTOR = 0.35
+TITLE_FOCUS_FACTOR = 0.85
+TITLE_ENTITY_FACTOR = 0.6  # body sentence without an entity, in the lead, when the title has one
+REPEAT_BONUS = 0.1
+REPEAT_MAX = 3
+TITLE_BONUS = 0.1
+SUPPORT_MIN = 0.3
+
+# Cue words after which the entities that follow are the ones doing the deal or the hiring.
+_PASSIVE_NEXT = (" by ",)
+_INVEST_CUES = ("invest", "stake", "pours", "pumps")
+_MERGE_CUES = ("merge", "merger", "merging")
+_MOVE_CUES = (
+    "joins",
+    "joined",
+    "joining",
+    "to join",
+    "goes to",
+    "moves to",
+    "heads to",
+    "leaves for",
+    "departs for",
+    "left for",
+    "defects to",
+    "defected to",
+    "defecting to",
+    "jumps ship",
+    "jumped ship",
+)
+
+# (category, watchlist index, payload, case-sensitive form or None)
+Ref = tuple[int, int, Any, str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One pattern found in the title or body (offsets into that field's original text)."""
+
+    category: int
+    watchlist: int
+    payload: Any  # entity index, topic name, or rule key
+    field: Literal["title", "body"]
+    start: int
+    end: int
+    key: str
+
+    @property
+    def category_name(self) -> str:
+        return CATEGORY_NAMES[self.category]
+
+
+@dataclass(frozen=True, slots=True)
+class ExplainHit:
+    """A hit as ``--explain`` shows it."""
+
+    field: str
+    sentence: int
+    category: str
+    text: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Everything the matcher decided about one article for one watchlist."""
+
+    watchlist: str
+    matched: bool
+    score: float
+    kind: EventKind | None
+    reason: str
+    rule_ok: bool | None
+    hits: tuple[ExplainHit, ...] = ()
+    components: tuple[str, ...] = ()
+    match: Match | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "watchlist": self.watchlist,
+            "matched": self.matched,
+            "score": self.score,
+            "kind": self.kind,
+            "reason": self.reason,
+            "rule_ok": self.rule_ok,
+            "hits": [
+                {
+                    "field": h.field,
+                    "sentence": h.sentence,
+                    "category": h.category,
+                    "text": h.text,
+                    "detail": h.detail,
+                }
+                for h in self.hits
+            ],
+            "components": list(self.components),
+            "match": self.match.to_dict() if self.match else None,
+        }
+
+
+@dataclass(slots=True)
+class _Field:
+    """One scanned field of an article."""
+
+    name: Literal["title", "body"]
+    text: str
+    norm: str  # padded normalised text
+    hits: list[Hit]
+    _sentences: Sentences | None = None
+    _tokens: list[int] | None = None
+
+    @property
+    def sentences(self) -> Sentences:
+        if self._sentences is None:
+            if self.name == "title":
+                self._sentences = Sentences(self.text, (0,), (len(self.text),))
+            else:
+                self._sentences = split_sentences(self.text)
+        return self._sentences
+
+    def token_of(self, offset: int) -> int:
+        if self._tokens is None:
+            self._tokens = token_starts(self.norm)
+        return token_index(self._tokens, offset + 1)
+
+
+@dataclass(slots=True)
+class _Sentence:
+    """The hits of one watchlist in one sentence."""
+
+    field: Literal["title", "body"]
+    index: int
+    entities: dict[int, list[Hit]] = dc_field(default_factory=dict)
+    cues: dict[str, list[Hit]] = dc_field(default_factory=dict)
+    weak: dict[str, list[Hit]] = dc_field(default_factory=dict)
+    context: set[str] = dc_field(default_factory=set)
+    negative: dict[str, list[Hit]] = dc_field(default_factory=dict)
+    both: list[Hit] = dc_field(default_factory=list)
+    focus: bool = False
+    background: list[Hit] = dc_field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _TopicResult:
+    score: float = 0.0
+    best: tuple[float, _Sentence] | None = None
+    support: list[tuple[float, _Sentence]] = dc_field(default_factory=list)
+    notes: list[str] = dc_field(default_factory=list)
+    both: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    watchlist: Watchlist
+    lexicons: dict[str, Lexicon]
+    rule: Rule | None
+    core: frozenset[int]
+    persons: frozenset[int]
+
+
+class _RuleView:
+    """Adapts one article's hits to :class:`crawler.matching.rules.RuleContext`."""
+
+    def __init__(
+        self,
+        fields: dict[str, _Field],
+        wl: int,
+        compiled: _Compiled,
+        topic_fields: dict[str, set[str]],
+    ) -> None:
+        self.fields = fields
+        self.wl = wl
+        self.compiled = compiled
+        self.topic_fields = topic_fields
+
+    def _fields(self, field_name: Field) -> list[_Field]:
+        if field_name == "any":
+            return list(self.fields.values())
+        return [self.fields[field_name]]
+
+    def has_key(self, key: str, field: Field) -> bool:
+        return any(
+            h.category == RULE and h.watchlist == self.wl and h.key == key
+            for f in self._fields(field)
+            for h in f.hits
+        )
+
+    def positions(self, key: str, field: Literal["title", "body"]) -> list[int]:
+        f = self.fields[field]
+        return [
+            f.token_of(h.start)
+            for h in f.hits
+            if h.category == RULE and h.watchlist == self.wl and h.key == key
+        ]
+
+    def has_entity(self, name: str | None, field: Field, *, core_only: bool = False) -> bool:
+        entities = self.compiled.watchlist.entities
+        for f in self._fields(field):
+            for h in f.hits:
+                if h.category != ENTITY or h.watchlist != self.wl:
+                    continue
+                if core_only and h.payload not in self.compiled.core:
+                    continue
+                if name is None or entities[h.payload].name == name:
+                    return True
+        return False
+
+    def has_topic(self, topic: str, field: Field) -> bool:
+        present = self.topic_fields.get(topic, set())
+        return bool(present) if field == "any" else field in present
+
+
+class Matcher:
+    """All watchlists compiled into one automaton. Pure, thread-safe for reads, picklable."""
+
+    def __init__(self, watchlists: Sequence[Watchlist]) -> None:
+        self._watchlists = tuple(watchlists)
+        self._build()
+
+    # Rebuilding is cheap (a few ms for the default watchlist), so a pickle carries only the models.
+    def __getstate__(self) -> dict[str, Any]:
+        return {"watchlists": self._watchlists}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._watchlists = tuple(state["watchlists"])
+        self._build()
+
+    @property
+    def watchlists(self) -> tuple[Watchlist, ...]:
+        return self._watchlists
+
+    def _build(self) -> None:
+        table: dict[str, list[Ref]] = {}
+
+        def add(phrase: str, ref: Ref, *, key: str | None = None) -> None:
+            k = key if key is not None else pattern_key(phrase)
+            if k:
+                table.setdefault(k, []).append(ref)
+
+        compiled: list[_Compiled] = []
+        for wi, wl in enumerate(self._watchlists):
+            lexicons = wl.lexicons()
+            core: set[int] = set()
+            persons: set[int] = set()
+            for ei, entity in enumerate(wl.entities):
+                if entity.core:
+                    core.add(ei)
+                if entity.type == "person":
+                    persons.add(ei)
+                sensitive = set(entity.case_sensitive)
+                for alias in entity.all_aliases():
+                    add(alias, (ENTITY, wi, ei, cased_key(alias) if alias in sensitive else None))
+            for topic, lex in lexicons.items():
+                for phrase in lex.cues:
+                    add(phrase, (CUE, wi, topic, None))
+                for phrase in lex.weak:
+                    add(phrase, (WEAK, wi, topic, None))
+                for phrase in lex.context:
+                    add(phrase, (CONTEXT, wi, topic, None))
+                for phrase in lex.negative:
+                    add(phrase, (NEGATIVE, wi, topic, None))
+                for phrase in lex.both:
+                    add(phrase, (BOTH, wi, topic, None))
+            if wl.focus is not None:
+                for phrase in wl.focus.all_terms():
+                    add(phrase, (FOCUS, wi, None, None))
+            for phrase in wl.background_cues():
+                add(phrase, (BACKGROUND, wi, None, None))
+            rule = wl.compiled_rule()
+            if rule is not None:
+                for key in rule.patterns:
+                    add("", (RULE, wi, key, None), key=key)
+            compiled.append(_Compiled(wl, lexicons, rule, frozenset(core), frozenset(persons)))
+        automaton = ahocorasick.Automaton()
+        for key, refs in table.items():
+            # Deduplicate: the same phrase may be listed twice in one role.
+            automaton.add_word(key, (len(key), tuple(dict.fromkeys(refs))))
+        if len(table):
+            automaton.make_automaton()
+        self._automaton = automaton
+        self._compiled = tuple(compiled)
+        self._patterns = len(table)
+
+    @property
+    def pattern_count(self) -> int:
+        """How many distinct patterns the automaton holds."""
+        return self._patterns
+
+    # ------------------------------------------------------------------ scanning
+
+    def _scan(self, name: Literal["title", "body"], text: str) -> _Field:
+        norm = " " + normalize(text) + " "
+        hits: list[Hit] = []
+        if self._patterns:
+            cased: str | None = None
+            for end, (length, refs) in self._automaton.iter(norm):
+                start = end - length + 1  # the key's leading space, in padded coordinates
+                word_end = end if norm[end] == " " else norm.find(" ", end)
+                span_start, span_end = start, word_end - 1  # original-text coordinates
+                key = norm[start : end + 1]
+                for category, wi, payload, case_form in refs:
+                    if case_form is not None:
+                        if cased is None:
+                            cased = " " + normalize_cased(text) + " "
+                        if cased[start + 1 : end] != case_form:
+                            continue
+                    hits.append(Hit(category, wi, payload, name, span_start, span_end, key))
+        return _Field(name, text, norm, hits)
+
+    # ------------------------------------------------------------------ public API
+
+    def match(
+        self,
+        title: str,
+        text: str,
+        *,
+        source: str | None = None,
+        published: datetime | None = None,
+    ) -> list[Match]:
+        """One match per watchlist that reaches its ``min_score`` and whose rule holds."""
+        fields = {"title": self._scan("title", title or ""), "body": self._scan("body", text or "")}
+        out: list[Match] = []
+        for wi, comp in enumerate(self._compiled):
+            if self._skip_reason(comp.watchlist, source, published) is not None:
+                continue
+            if not self._could_match(fields, wi, comp):
+                continue
+            ex = self._evaluate(fields, wi, comp, explain=False)
+            if ex.match is not None:
+                out.append(ex.match)
+        return out
+
+    def explain(
+        self,
+        title: str,
+        text: str,
+        *,
+        source: str | None = None,
+        published: datetime | None = None,
+    ) -> list[Explanation]:
+        """Every watchlist's decision about one article, with all hits and the score's parts."""
+        fields = {"title": self._scan("title", title or ""), "body": self._scan("body", text or "")}
+        out: list[Explanation] = []
+        for wi, comp in enumerate(self._compiled):
+            skip = self._skip_reason(comp.watchlist, source, published)
+            if skip is not None:
+                out.append(Explanation(comp.watchlist.name, False, 0.0, None, skip, None))
+                continue
+            out.append(self._evaluate(fields, wi, comp, explain=True))
+        return out
+
+    # ------------------------------------------------------------------ evaluation
+
+    @staticmethod
+    def _skip_reason(wl: Watchlist, source: str | None, published: datetime | None) -> str | None:
+        if not wl.sources.allows(source):
+            return f"source {source!r} is not watched by this watchlist"
+        if wl.max_age is not None and published is not None:
+            when = published if published.tzinfo else published.replace(tzinfo=UTC)
+            if datetime.now(UTC) - when > wl.max_age:
+                return f"article older than max_age {wl.max_age}"
+        return None
+
+    @staticmethod
+    def _could_match(fields: dict[str, _Field], wi: int, comp: _Compiled) -> bool:
+        # Cheap pre-check: a score needs an entity and a cue somewhere in the article.
+        entity = cue = False
+        for f in fields.values():
+            for h in f.hits:
+                if h.watchlist != wi:
+                    continue
+                if h.category == ENTITY:
+                    entity = True
+                elif h.category in (CUE, WEAK, BOTH):
+                    cue = True
+                if entity and cue:
+                    return True
+        return False
+
+    def _sentences(
+        self, fields: dict[str, _Field], wi: int, comp: _Compiled
+    ) -> tuple[list[_Sentence], int]:
+        """Group this watchlist's hits by sentence; drop cue hits inside an entity name."""
+        result: list[_Sentence] = []
+        body_count = 0
+        for f in fields.values():
+            mine = [h for h in f.hits if h.watchlist == wi]
+            if not mine:
+                if f.name == "body":
+                    body_count = len(f.sentences) if f.text.strip() else 0
+                continue
+            sentences = f.sentences
+            if f.name == "body":
+                body_count = len(sentences)
+            entity_spans = [(h.start, h.end) for h in mine if h.category == ENTITY]
+            by_index: dict[int, _Sentence] = {}
+            for h in mine:
+                if h.category in (CUE, WEAK, CONTEXT, NEGATIVE, BOTH) and any(
+                    s <= h.start and h.end <= e for s, e in entity_spans
+                ):
+                    continue
+                idx = sentences.index_of(h.start)
+                s = by_index.get(idx)
+                if s is None:
+                    s = by_index[idx] = _Sentence(f.name, idx)
+                cat = h.category
+                if cat == ENTITY:
+                    s.entities.setdefault(h.payload, []).append(h)
+                    if h.payload in comp.core:
+                        s.focus = True
+                elif cat == CUE:
+                    s.cues.setdefault(h.payload, []).append(h)
+                elif cat == WEAK:
+                    s.weak.setdefault(h.payload, []).append(h)
+                elif cat == CONTEXT:
+                    s.context.add(h.payload)
+                elif cat == NEGATIVE:
+                    s.negative.setdefault(h.payload, []).append(h)
+                elif cat == BOTH:
+                    s.both.append(h)
+                    s.cues.setdefault(h.payload, []).append(h)
+                elif cat == FOCUS:
+                    s.focus = True
+                elif cat == BACKGROUND:
+                    s.background.append(h)
+            result.extend(by_index[i] for i in sorted(by_index))
+        return result, body_count
+
+    def _evaluate(
+        self, fields: dict[str, _Field], wi: int, comp: _Compiled, *, explain: bool
+    ) -> Explanation:
+        wl = comp.watchlist
+        sentences, _ = self._sentences(fields, wi, comp)
+        title_s = next((s for s in sentences if s.field == "title"), None)
+        title_entities = set(title_s.entities) if title_s else set()
+        lead_focus = any(
+            s.focus for s in sentences if s.field == "title" or s.index < LEAD_SENTENCES
+        )
+        has_focus_rule = wl.focus is not None
+
+        results: dict[str, _TopicResult] = {}
+        topic_fields: dict[str, set[str]] = {}
+        for topic, lex in comp.lexicons.items():
+            res = _TopicResult()
+            for s in sentences:
+                strong = topic in s.cues
+                # A second organisation is context for a deal ("Nvidia invests in OpenAI"); a
+                # person next to their own company ("Amazon CEO Andy Jassy") is not.
+                weak_ok = topic in s.weak and (
+                    topic in s.context
+                    or (
+                        lex.entity_context
+                        and sum(1 for ei in s.entities if ei not in comp.persons) >= 2
+                    )
+                )
+                if not strong and not weak_ok:
+                    continue
+                topic_fields.setdefault(topic, set()).add(s.field)
+                strength = 1.0 if strong else WEAK_STRENGTH
+                if s.entities:
+                    entity_factor = 1.0
+                elif s.field == "body" and s.index < LEAD_SENTENCES and title_entities:
+                    entity_factor = TITLE_ENTITY_FACTOR
+                else:
+                    continue
+                if s.field == "title":
+                    position = TITLE_WEIGHT
+                else:
+                    position = LATE_WEIGHT
+                    for limit, weight in POSITION_WEIGHTS:
+                        if s.index < limit:
+                            position = weight
+                            break
+                if not has_focus_rule or s.focus:
+                    focus = 1.0
+                elif lead_focus:
+                    focus = TITLE_FOCUS_FACTOR
+                else:
+                    focus = NO_FOCUS_FACTOR
+                negative = NEGATIVE_FACTOR if topic in s.negative else 1.0
+                background = BACKGROUND_FACTOR if s.background else 1.0
+                value = strength * entity_factor * position * focus * negative * background
+                if explain:
+                    where = "title" if s.field == "title" else f"body sentence {s.index + 1}"
+                    res.notes.append(
+                        f"{topic} in {where}: cue {strength:.2f} x entity {entity_factor:.2f}"
+                        f" x position {position:.2f} x focus {focus:.2f}"
+                        f" x negative {negative:.2f} x background {background:.2f}"
+                        f" = {value:.3f}"
+                    )
+                res.support.append((value, s))
+                if s.both and value > 0:
+                    res.both = True
+            if res.support:
+                res.support.sort(key=lambda vs: (-vs[0], vs[1].field != "title", vs[1].index))
+                best_value, best_s = res.support[0]
+                res.best = (best_value, best_s)
+                extra = sum(1 for v, _ in res.support[1:] if v >= SUPPORT_MIN)
+                bonus = REPEAT_BONUS * min(REPEAT_MAX, extra)
+                title_bonus = 0.0
+                if best_s.field == "body" and (
+                    set(best_s.entities) & title_entities
+                    or (title_s is not None and topic in title_s.cues)
+                ):
+                    title_bonus = TITLE_BONUS
+                res.score = min(1.0, best_value + bonus + title_bonus)
+                if explain and (bonus or title_bonus):
+                    res.notes.append(
+                        f"{topic}: best {best_value:.3f} + repeated {bonus:.2f}"
+                        f" + title {title_bonus:.2f} = {res.score:.3f}"
+                    )
+            results[topic] = res
+
+        passing = {t: r for t, r in results.items() if r.score >= wl.min_score and r.score > 0}
+        score = round(max((r.score for r in results.values()), default=0.0), 3)
+        kind = self._kind(comp, passing)
+
+        rule_ok: bool | None = None
+        if comp.rule is not None:
+            rule_ok = comp.rule.evaluate(_RuleView(fields, wi, comp, topic_fields))
+
+        matched = bool(passing) and (rule_ok is None or rule_ok)
+        if matched:
+            reason = f"score {score:.3f} >= min_score {wl.min_score}"
+        elif not passing:
+            reason = f"score {score:.3f} < min_score {wl.min_score}"
+        else:
+            reason = "the rule does not hold"
+        components: list[str] = []
+        for res in results.values():
+            components.extend(res.notes)
+        if rule_ok is not None:
+            components.append(f"rule {comp.rule.text if comp.rule else ''!r}: {rule_ok}")
+
+        match: Match | None = None
+        if matched and kind is not None:
+            match = self._build_match(fields, comp, passing, score, kind, tuple(components))
+        hits: tuple[ExplainHit, ...] = ()
+        if explain:
+            hits = self._explain_hits(fields, wi, comp)
+        return Explanation(
+            watchlist=wl.name,
+            matched=match is not None,
+            score=score,
+            kind=kind if passing else None,
+            reason=reason,
+            rule_ok=rule_ok,
+            hits=hits,
+            components=tuple(components),
+            match=match,
+        )
+
+    @staticmethod
+    def _kind(comp: _Compiled, passing: dict[str, _TopicResult]) -> EventKind | None:
+        kinds = {comp.lexicons[t].kind for t in passing}
+        if not kinds:
+            return None
+        if len(kinds) > 1 or any(r.both for r in passing.values()):
+            return "both"
+        return next(iter(kinds))
+
+    # ------------------------------------------------------------------ the match itself
+
+    def _build_match(
+        self,
+        fields: dict[str, _Field],
+        comp: _Compiled,
+        passing: dict[str, _TopicResult],
+        score: float,
+        kind: EventKind,
+        components: tuple[str, ...],
+    ) -> Match:
+        wl = comp.watchlist
+        # Evidence: the best sentences over the passing topics, title first on ties.
+        ranked: dict[tuple[str, int], tuple[float, _Sentence, str]] = {}
+        for topic, res in passing.items():
+            for value, s in res.support:
+                key = (s.field, s.index)
+                if key not in ranked or ranked[key][0] < value:
+                    ranked[key] = (value, s, topic)
+        chosen = sorted(ranked.values(), key=lambda v: (-v[0], v[1].field != "title", v[1].index))
+        chosen = [c for c in chosen if c[0] >= SUPPORT_MIN][:3] or chosen[:1]
+
+        evidence: list[Evidence] = []
+        amounts: list[Amount] = []
+        roles: dict[int, str | None] = {}
+        order: list[int] = []
+        for _, s, topic in chosen:
+            f = fields[s.field]
+            start, end = f.sentences.span(s.index)
+            raw = f.text[start:end]
+            lstrip = len(raw) - len(raw.lstrip())
+            sentence_text = raw.strip()
+            base = start + lstrip
+            spans: set[tuple[int, int]] = set()
+            for hs in s.entities.values():
+                spans.update((h.start - base, h.end - base) for h in hs)
+            for hs in (*s.cues.values(), *s.weak.values()):
+                spans.update((h.start - base, h.end - base) for h in hs)
+            for amount, (a, b) in find_amounts(sentence_text):
+                spans.add((a, b))
+                if all(x.value != amount.value or x.currency != amount.currency for x in amounts):
+                    amounts.append(amount)
+            spans = {(a, b) for a, b in spans if 0 <= a < b <= len(sentence_text)}
+            evidence.append(Evidence(sentence_text, tuple(sorted(spans)), s.field))
+            for ei, role in self._roles(f, s, topic, comp).items():
+                if ei not in roles:
+                    order.append(ei)
+                    roles[ei] = role
+                elif roles[ei] is None and role is not None:
+                    roles[ei] = role
+        entities = tuple(EntityRef(wl.entities[ei].name, roles[ei]) for ei in order)
+        return Match(
+            watchlist=wl.name,
+            score=score,
+            kind=kind,
+            entities=entities,
+            amounts=tuple(amounts),
+            evidence=tuple(evidence),
+            notify=wl.notify,
+            explain=components,
+        )
+
+    @staticmethod
+    def _roles(f: _Field, s: _Sentence, topic: str, comp: _Compiled) -> dict[int, str | None]:
+        """Roles of the entities in one sentence, from where they stand relative to the cue."""
+        cue_hits = s.cues.get(topic) or s.weak.get(topic) or []
+        roles: dict[int, str | None] = {}
+        first = {ei: min(h.start for h in hs) for ei, hs in s.entities.items()}
+        if not cue_hits:
+            return dict.fromkeys(sorted(first, key=first.__getitem__))
+        cue = min(cue_hits, key=lambda h: h.start)
+        word = cue.key.strip()
+        after_text = f.norm[cue.end + 1 : cue.end + 5]
+        passive = any(after_text.startswith(p) for p in _PASSIVE_NEXT) or word.endswith(" from")
+        kind = comp.lexicons[topic].kind
+        before: str | None
+        after: str | None
+        if kind == "hiring":
+            if word in _MOVE_CUES:
+                before, after = "person", "hirer"
+            else:
+                before, after = "hirer", None
+            if passive:
+                before, after = "person", "hirer"
+        else:
+            if any(word.startswith(c) for c in _MERGE_CUES):
+                before = after = None
+            elif any(word.startswith(c) for c in _INVEST_CUES):
+                before, after = "investor", "target"
+            else:
+                before, after = "acquirer", "target"
+            if passive:
+                before, after = after, before
+        text = f.text
+        for ei in sorted(first, key=first.__getitem__):
+            pos = first[ei]
+            hit = s.entities[ei][0]
+            # "OpenAI-backed 1X acquires ...": a descriptor, not a party to the deal.
+            tail = text[hit.end : hit.end + 8].lower()
+            if tail.startswith(("-backed", "-funded", "-owned")):
+                roles[ei] = None
+                continue
+            if ei in comp.persons and kind == "hiring":
+                roles[ei] = "person"
+                continue
+            roles[ei] = before if pos < cue.start else after
+        return roles
+
+    def _explain_hits(
+        self, fields: dict[str, _Field], wi: int, comp: _Compiled
+    ) -> tuple[ExplainHit, ...]:
+        out: list[ExplainHit] = []
+        for f in fields.values():
+            for h in f.hits:
+                if h.watchlist != wi:
+                    continue
+                if h.category == ENTITY:
+                    detail = comp.watchlist.entities[h.payload].name
+                elif h.category == RULE:
+                    detail = f"rule term {h.payload.strip()!r}"
+                else:
+                    detail = str(h.payload or "")
+                out.append(
+                    ExplainHit(
+                        field=f.name,
+                        sentence=f.sentences.index_of(h.start),
+                        category=h.category_name,
+                        text=f.text[h.start : h.end],
+                        detail=detail,
+                    )
+                )
+        return tuple(out)
