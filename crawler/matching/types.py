@@ -41,7 +41,9 @@ class Amount:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Amount:
-        return cls(value=float(data["value"]), currency=str(data["currency"]), text=str(data["text"]))
+        return cls(
+            value=float(data["value"]), currency=str(data["currency"]), text=str(data["text"])
+        )
 
 
 @dataclass(frozen=True, slots=True)
