@@ -56,7 +56,8 @@ class _ChannelBase(BaseModel):
     # One message per period listing that period's matches, grouped by watchlist.
     digest: Duration | None = None
     # Storm protection: more than storm_max messages in storm_window -> fold the rest into one.
-    storm_max: int | None = Field(default=20, ge=1)
+    # 0 turns it off (TOML has no null).
+    storm_max: int | None = Field(default=20, ge=0)
     storm_window: Duration = timedelta(minutes=10)
     # Hold (never drop) delivery during these local hours, e.g. "22:00-07:00".
     quiet_hours: str | None = None
@@ -69,6 +70,11 @@ class _ChannelBase(BaseModel):
 
     # The kind's rate limit when the config gives none (a class attribute, not a config key).
     default_rate_limit: ClassVar[float] = 0.0
+
+    @field_validator("storm_max")
+    @classmethod
+    def _storm_off(cls, value: int | None) -> int | None:
+        return value or None
 
     @field_validator("quiet_hours")
     @classmethod
@@ -223,7 +229,7 @@ class ConsoleChannel(_ChannelBase):
     kind: Literal["console"] = "console"
     path: str | None = None
     format: Literal["text", "json"] = "text"  # stdout only; a file is always JSON lines
-    storm_max: int | None = Field(default=None, ge=1)
+    storm_max: int | None = Field(default=None, ge=0)
 
 
 ChannelConfig = Annotated[

@@ -426,3 +426,29 @@ def digest_json(digest: Digest) -> dict[str, Any]:
 
 def message_json(message: Alert | Digest) -> dict[str, Any]:
     return alert_json(message) if isinstance(message, Alert) else digest_json(message)
+
+
+def sample_alert() -> Alert:
+    """A realistic alert for ``newswatch alerts test`` (its title carries the injection probe,
+    so a test message also shows that nobody gets pinged)."""
+    from datetime import timedelta
+
+    from crawler.matching.types import EntityRef
+
+    sentence = "Meta will invest $14.3 billion in Scale AI, and its CEO Alexandr Wang joins Meta."
+    match = Match(
+        watchlist="newswatch-test",
+        score=1.0,
+        kind="deal",
+        entities=(EntityRef("Meta", "investor"), EntityRef("Scale AI", "target")),
+        amounts=(Amount(14.3e9, "USD", "$14.3 billion"),),
+        evidence=(Evidence(sentence, spans=((0, 4), (17, 30), (34, 42))),),
+    )
+    return Alert(
+        article_id=0,
+        title="newswatch test alert: Meta invests $14.3B in Scale AI (<!channel> stays literal)",
+        url="https://example.com/newswatch-test-alert",
+        source="newswatch",
+        published=datetime.now(UTC) - timedelta(minutes=5),
+        matches=(match,),
+    )
