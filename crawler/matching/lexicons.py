@@ -161,8 +161,6 @@ HIRING = Lexicon(
         "team",
         "teams",
         "talent",
-        "to lead",
-        "to join",
         "to run",
         "staffers",
         "engineers",

@@ -71,8 +71,7 @@ REPEAT_MAX = 3
 TITLE_BONUS = 0.1
 SUPPORT_MIN = 0.3
 
-# Cue words after which the entities that follow are the ones doing the deal or the hiring.
-_PASSIVE_NEXT = (" by ",)
+# Cue words whose object is a stake in a company, or a merger of equals, or a person moving.
 _INVEST_CUES = ("invest", "stake", "pours", "pumps")
 _MERGE_CUES = ("merge", "merger", "merging")
 _MOVE_CUES = (
@@ -510,8 +509,10 @@ class Matcher:
                 strong = topic in s.cues
                 # A second organisation is context for a deal ("Nvidia invests in OpenAI"); a
                 # person next to their own company ("Amazon CEO Andy Jassy") is not.
+                # Two different weak cues support each other ("taps ... to join").
                 weak_ok = topic in s.weak and (
                     topic in s.context
+                    or len({h.start for h in s.weak[topic]}) >= 2
                     or (
                         lex.entity_context
                         and sum(1 for ei in s.entities if ei not in comp.persons) >= 2
@@ -649,7 +650,7 @@ class Matcher:
         amounts: list[Amount] = []
         roles: dict[int, str | None] = {}
         order: list[int] = []
-        for _, s, topic in chosen:
+        for _, s, _topic in chosen:
             f = fields[s.field]
             start, end = f.sentences.span(s.index)
             raw = f.text[start:end]
@@ -666,8 +667,14 @@ class Matcher:
                 if all(x.value != amount.value or x.currency != amount.currency for x in amounts):
                     amounts.append(amount)
             spans = {(a, b) for a, b in spans if 0 <= a < b <= len(sentence_text)}
-            evidence.append(Evidence(sentence_text, tuple(sorted(spans)), s.field))
-            for ei, role in self._roles(f, s, topic, comp).items():
+            # Keep the longest of overlapping spans ("Scale AI" over "Scale").
+            kept: list[tuple[int, int]] = []
+            for a, b in sorted(spans, key=lambda ab: (ab[0], -ab[1])):
+                if kept and a < kept[-1][1]:
+                    continue
+                kept.append((a, b))
+            evidence.append(Evidence(sentence_text, tuple(kept), s.field))
+            for ei, role in self._roles(f, s, tuple(passing), comp).items():
                 if ei not in roles:
                     order.append(ei)
                     roles[ei] = role
@@ -686,49 +693,61 @@ class Matcher:
         )
 
     @staticmethod
-    def _roles(f: _Field, s: _Sentence, topic: str, comp: _Compiled) -> dict[int, str | None]:
-        """Roles of the entities in one sentence, from where they stand relative to the cue."""
-        cue_hits = s.cues.get(topic) or s.weak.get(topic) or []
-        roles: dict[int, str | None] = {}
+    def _roles(
+        f: _Field, s: _Sentence, topics: Sequence[str], comp: _Compiled
+    ) -> dict[int, str | None]:
+        """Roles of the entities in one sentence, from where they stand relative to the cues.
+
+        An entity before the first cue is its subject (acquirer, investor, hirer); an entity after
+        a cue takes that cue's object role (target, person), or the subject role for passive and
+        movement cues ("acquired by", "joins").
+        """
+        cues: list[tuple[Hit, str]] = []
+        for topic in topics:
+            for h in (*s.cues.get(topic, ()), *s.weak.get(topic, ())):
+                cues.append((h, topic))
+        cues.sort(key=lambda ht: ht[0].start)
         first = {ei: min(h.start for h in hs) for ei, hs in s.entities.items()}
-        if not cue_hits:
-            return dict.fromkeys(sorted(first, key=first.__getitem__))
-        cue = min(cue_hits, key=lambda h: h.start)
-        word = cue.key.strip()
-        after_text = f.norm[cue.end + 1 : cue.end + 5]
-        passive = any(after_text.startswith(p) for p in _PASSIVE_NEXT) or word.endswith(" from")
-        kind = comp.lexicons[topic].kind
-        before: str | None
-        after: str | None
-        if kind == "hiring":
-            if word in _MOVE_CUES:
-                before, after = "person", "hirer"
-            else:
-                before, after = "hirer", None
-            if passive:
-                before, after = "person", "hirer"
-        else:
+        ordered = sorted(first, key=first.__getitem__)
+        if not cues:
+            return dict.fromkeys(ordered)
+
+        def cue_roles(h: Hit, topic: str) -> tuple[str | None, str | None]:
+            word = h.key.strip()
+            passive = f.norm[h.end + 1 : h.end + 5] == " by " or word.endswith(" from")
+            if comp.lexicons[topic].kind == "hiring":
+                if word in _MOVE_CUES or passive:
+                    return "person", "hirer"
+                return "hirer", "person"
             if any(word.startswith(c) for c in _MERGE_CUES):
-                before = after = None
-            elif any(word.startswith(c) for c in _INVEST_CUES):
-                before, after = "investor", "target"
-            else:
-                before, after = "acquirer", "target"
-            if passive:
-                before, after = after, before
-        text = f.text
-        for ei in sorted(first, key=first.__getitem__):
-            pos = first[ei]
+                return None, None
+            pair = (
+                ("investor", "target")
+                if any(word.startswith(c) for c in _INVEST_CUES)
+                else ("acquirer", "target")
+            )
+            return (pair[1], pair[0]) if passive else pair
+
+        roles: dict[int, str | None] = {}
+        for ei in ordered:
             hit = s.entities[ei][0]
             # "OpenAI-backed 1X acquires ...": a descriptor, not a party to the deal.
-            tail = text[hit.end : hit.end + 8].lower()
-            if tail.startswith(("-backed", "-funded", "-owned")):
+            if f.text[hit.end : hit.end + 8].lower().startswith(("-backed", "-funded", "-owned")):
                 roles[ei] = None
                 continue
-            if ei in comp.persons and kind == "hiring":
-                roles[ei] = "person"
-                continue
-            roles[ei] = before if pos < cue.start else after
+            before = [c for c in cues if c[0].start < hit.start]
+            after = [c for c in cues if c[0].start >= hit.end]
+            if after and f.norm[hit.end + 1 : after[0][0].start + 1].strip() == "s":
+                # Possessive before a noun cue: "OpenAI's acquisition of ..." -> the acquirer.
+                role = cue_roles(*after[0])[0]
+            elif before:
+                role = cue_roles(*before[-1])[1]
+            else:
+                role = cue_roles(*cues[0])[0]
+            # Only people are hired; a company after "hires" is where the person came from.
+            if role == "person" and ei not in comp.persons:
+                role = None
+            roles[ei] = role
         return roles
 
     def _explain_hits(
