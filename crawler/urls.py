@@ -15,6 +15,7 @@ import asyncio
 import ipaddress
 import socket
 import time
+from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 # Query parameters that only track the click, never select the content.
@@ -186,7 +187,14 @@ class AddressChecker:
     on its own with a clear DNS error.
     """
 
-    def __init__(self, *, ttl: float = 60.0, max_entries: int = 4096) -> None:
+    def __init__(
+        self,
+        *,
+        ttl: float = 60.0,
+        max_entries: int = 4096,
+        resolver: Callable[[str], Awaitable[list[str]]] | None = None,
+    ) -> None:
+        self._resolver = resolver or resolve_host
         self._ttl = ttl
         self._max_entries = max_entries
         self._cache: dict[str, tuple[float, str | None]] = {}
@@ -217,18 +225,23 @@ class AddressChecker:
         return reason
 
     async def _resolve_reason(self, host: str) -> str | None:
-        loop = asyncio.get_running_loop()
         try:
-            infos = await loop.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+            addresses = await self._resolver(host)
         except (OSError, UnicodeError):
             return None
-        for info in infos:
-            address = str(info[4][0]).split("%", 1)[0]
+        for address in addresses:
             try:
-                ip = ipaddress.ip_address(address)
+                ip = ipaddress.ip_address(address.split("%", 1)[0])
             except ValueError:
                 continue
             why = _refusal_for_ip(ip)
             if why is not None:
                 return f"{why} ({host} resolves to {ip})"
         return None
+
+
+async def resolve_host(host: str) -> list[str]:
+    """Addresses of ``host`` through the running loop's ``getaddrinfo`` (a worker thread)."""
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]

@@ -10,9 +10,11 @@ except for cloud metadata endpoints, which no news ever lives at.
 from __future__ import annotations
 
 import logging
+import socket
 from typing import TYPE_CHECKING
 
 from scrapy.exceptions import IgnoreRequest
+from scrapy.utils.asyncio import run_in_thread
 
 from crawler.setting_names import NEWSWATCH_ALLOW_PRIVATE, STAT_REFUSED_PRIVATE
 from crawler.urls import AddressChecker, is_metadata_refusal
@@ -26,6 +28,12 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+async def _resolve_in_thread(host: str) -> list[str]:
+    # Scrapy's helper works under the asyncio reactor and under any other Twisted reactor.
+    infos = await run_in_thread(socket.getaddrinfo, host, None, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
+
+
 class RefusedPrivateAddress(IgnoreRequest):
     """The request's host is, or resolves to, an address newswatch does not crawl."""
 
@@ -36,7 +44,7 @@ class PrivateAddressMiddleware:
     def __init__(self, crawler: Crawler, *, allow_private: bool) -> None:
         self.crawler = crawler
         self.allow_private = allow_private
-        self.checker = AddressChecker()
+        self.checker = AddressChecker(resolver=_resolve_in_thread)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:

@@ -3,19 +3,20 @@
 Scrapy's stock ``RetryMiddleware`` retries at once and ignores ``Retry-After``. This one waits
 before re-issuing: the server's ``Retry-After`` (seconds or an HTTP date) when given, up to
 ``NEWSWATCH_MAX_RETRY_AFTER`` (a longer wait gives up on the request with one log line), and an
-exponential backoff otherwise. The wait is an ``await asyncio.sleep`` inside an async
-``process_response``, so the event loop keeps running. Retry counts use Scrapy's ``retry/*`` stats.
+exponential backoff otherwise. The wait is Scrapy's ``sleep`` (``asyncio.sleep`` on the asyncio
+reactor) inside an async ``process_response``, so the event loop keeps running. Retry counts
+use Scrapy's ``retry/*`` stats.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.utils.asyncio import sleep
 from scrapy.utils.response import response_status_message
 
 from crawler.setting_names import NEWSWATCH_MAX_RETRY_AFTER
@@ -58,6 +59,8 @@ class RetryAfterMiddleware(RetryMiddleware):
         super().__init__(crawler.settings)
         self.crawler = crawler
         self.max_retry_after = crawler.settings.getfloat(NEWSWATCH_MAX_RETRY_AFTER)
+        # The spider's errback logs the one line for a request that finally failed.
+        self.give_up_log_level = logging.DEBUG
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -85,7 +88,7 @@ class RetryAfterMiddleware(RetryMiddleware):
         retry = self._retry(request, response_status_message(response.status))
         if retry is None:
             return response
-        await asyncio.sleep(asked if asked is not None else self._backoff(request))
+        await sleep(asked if asked is not None else self._backoff(request))
         return retry
 
     async def process_exception(  # type: ignore[override]
@@ -98,5 +101,5 @@ class RetryAfterMiddleware(RetryMiddleware):
             return None
         retry = self._retry(request, exception)
         if retry is not None:
-            await asyncio.sleep(self._backoff(request))
+            await sleep(self._backoff(request))
         return retry

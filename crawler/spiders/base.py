@@ -15,7 +15,6 @@ Built by the service as ``runner.crawl(FeedSpider, source=source)``, or from the
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime, timedelta
@@ -27,8 +26,10 @@ from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.asyncio import run_in_thread
 from scrapy.utils.misc import load_object
 
+from crawler.handover import unwrap
 from crawler.items import EntryHints, PageItem
 from crawler.setting_names import (
     NEWSWATCH_DATABASE_URL,
@@ -75,7 +76,7 @@ def get_store(crawler: Crawler) -> ArticleStore | None:
     if hasattr(crawler, _STORE_ATTR):
         store: ArticleStore | None = getattr(crawler, _STORE_ATTR)
         return store
-    store = crawler.settings.get(NEWSWATCH_STORE)
+    store = unwrap(crawler.settings.get(NEWSWATCH_STORE))
     if store is None:
         factory_path = crawler.settings.get(NEWSWATCH_STORE_FACTORY)
         url = crawler.settings.get(NEWSWATCH_DATABASE_URL)
@@ -92,6 +93,18 @@ def get_store(crawler: Crawler) -> ArticleStore | None:
                 crawler.signals.connect(_close_store, signal=signals.engine_stopped)
     setattr(crawler, _STORE_ATTR, store)
     return store
+
+
+def describe_exception(exc: BaseException) -> str:
+    """A one-line reason for a failed download (Twisted's nested failures unwrapped)."""
+    cause = exc.__cause__ or exc.__context__
+    reasons = getattr(exc, "reasons", None) or getattr(cause, "reasons", None)
+    if reasons:
+        messages = [
+            r.getErrorMessage() if hasattr(r, "getErrorMessage") else str(r) for r in reasons
+        ]
+        return f"{type(exc).__name__}: {'; '.join(messages)}"
+    return f"{type(exc).__name__}: {exc}".rstrip(": ")
 
 
 def _max_age_seconds(value: Any) -> float | None:
@@ -187,7 +200,7 @@ class NewsSpider(scrapy.Spider):
         headers = self.request_headers
         store = self.store if self.conditional_get else None
         if store is not None:
-            etag, last_modified = await asyncio.to_thread(store.get_http_validators, url)
+            etag, last_modified = await run_in_thread(store.get_http_validators, url)
             if etag:
                 headers["If-None-Match"] = etag
             if last_modified:
@@ -198,7 +211,7 @@ class NewsSpider(scrapy.Spider):
             errback=self.on_error,
             headers=headers,
             dont_filter=True,
-            meta={_META: {"role": role}},
+            meta={_META: {"role": role, "index_url": url}},
         )
 
     async def parse_index(self, response: Response) -> AsyncIterator[Any]:
@@ -235,9 +248,9 @@ class NewsSpider(scrapy.Spider):
         last_modified = response.headers.get(b"Last-Modified")
         if etag is None and last_modified is None:
             return
-        await asyncio.to_thread(
+        await run_in_thread(
             store.set_http_validators,
-            (response.request.url if response.request else response.url),
+            response.meta[_META].get("index_url", response.url),
             etag.decode("latin-1") if etag else None,
             last_modified.decode("latin-1") if last_modified else None,
         )
@@ -270,7 +283,7 @@ class NewsSpider(scrapy.Spider):
         store = self.store
         if store is not None:
             # One query per index document, off the event loop, before any article request.
-            seen = await asyncio.to_thread(store.seen_urls, list(batch))
+            seen = await run_in_thread(store.seen_urls, list(batch))
             if seen:
                 self.stats.inc_value(STAT_SKIPPED_SEEN, len(seen))
                 for url in seen:
@@ -324,6 +337,7 @@ class NewsSpider(scrapy.Spider):
         request: Request = failure.request  # type: ignore[attr-defined]
         role = request.meta.get(_META, {}).get("role", "article")
         exc = failure.value
+        assert exc is not None
         if isinstance(exc, HttpError):
             reason = f"HTTP {exc.response.status}"
         elif isinstance(exc, IgnoreRequest):
@@ -331,5 +345,5 @@ class NewsSpider(scrapy.Spider):
                 return  # robots.txt or a private address: counted where it was decided
             reason = f"refused: {exc}"
         else:
-            reason = f"{type(exc).__name__}: {exc}".rstrip(": ")
+            reason = describe_exception(exc)
         self.count_error(request.url, f"{role} {reason}" if role != "article" else reason)
