@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from crawler.matching.types import Match
+
 
 @dataclass(frozen=True, slots=True)
 class EntryHints:
@@ -33,3 +35,23 @@ class PageItem:
     html: str
     hints: EntryHints = field(default_factory=EntryHints)
     fetched_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class ArticleDraft:
+    """An article on its way through the pipelines, from extraction to the store."""
+
+    source: str
+    url: str  # canonical URL the story is stored under
+    discovered_url: str  # canonical URL the spider found it under (may differ from ``url``)
+    fetched_url: str
+    title: str
+    text: str
+    published: datetime | None = None
+    authors: tuple[str, ...] = ()
+    language: str | None = None
+    summary: str | None = None
+    fingerprint: int = 0
+    content_hash: str = ""
+    fetched_at: datetime | None = None
+    matches: list[Match] = field(default_factory=list)

@@ -82,7 +82,9 @@ class ArticleStore(Protocol):
     def seen_urls(self, urls: Collection[str]) -> set[str]:
         """Return those of ``urls`` (canonical) already stored, linked as duplicates or dropped."""
 
-    def mark_seen(self, url: str, *, source: str, status: str, article_id: int | None = None) -> None:
+    def mark_seen(
+        self, url: str, *, source: str, status: str, article_id: int | None = None
+    ) -> None:
         """Remember ``url`` so it is not downloaded again (status: duplicate | dropped:<reason>)."""
 
     def find_near_duplicate(self, fingerprint: int, *, max_distance: int) -> int | None:

@@ -31,3 +31,4 @@ STAT_ERRORS = "newswatch/errors"
 STAT_MATCHES = "newswatch/matches"
 STAT_REFUSED_PRIVATE = "newswatch/refused_private"
 STAT_ROBOTS_FORBIDDEN = "newswatch/robots_forbidden"
+STAT_SOURCE_ERROR = "newswatch/source_error"  # why the source's own URL failed (a string)

@@ -1,0 +1,1 @@
+"""Item pipelines, one job each: extract -> normalize -> dedupe -> match -> store."""

@@ -1,0 +1,26 @@
+"""What the pipelines share: counting a dropped item under its reason.
+
+The store comes from :func:`crawler.spiders.base.get_store`, shared by spiders and pipelines.
+"""
+
+from __future__ import annotations
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from crawler.setting_names import STAT_DROPPED_PREFIX
+
+
+class Dropped(DropItem):
+    """An item dropped for a reason that is counted in ``newswatch/dropped/<reason>``."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        self.reason = reason
+        super().__init__(f"{reason}: {detail}")
+
+
+def drop(crawler: Crawler, reason: str, detail: str) -> Dropped:
+    """Count a drop under its reason and return the exception to raise."""
+    assert crawler.stats is not None
+    crawler.stats.inc_value(STAT_DROPPED_PREFIX + reason)
+    return Dropped(reason, detail)

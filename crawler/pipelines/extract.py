@@ -1,0 +1,123 @@
+"""Extract pipeline: a downloaded page becomes an :class:`~crawler.items.ArticleDraft`.
+
+Extraction (trafilatura plus metadata) and the SimHash cost milliseconds of CPU per page, so they
+run in the executor the service hands over in ``NEWSWATCH_EXTRACT_EXECUTOR`` (a process pool, so
+they use every core and never stall the shared event loop); without one, in a worker thread. A page
+that yields no text, even with the feed entry's own fields, is dropped with the reason ``no_text``
+and remembered so the next crawl does not download it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Self
+
+from scrapy.crawler import Crawler
+
+from crawler.extract import ArticleFields, extract_article, fields_with_fallback
+from crawler.fingerprint import content_hash, simhash
+from crawler.handover import unwrap
+from crawler.items import ArticleDraft, EntryHints, PageItem
+from crawler.pipelines.base import drop
+from crawler.records import ArticleStore
+from crawler.setting_names import NEWSWATCH_DRY_RUN, NEWSWATCH_EXTRACT_EXECUTOR
+from crawler.spiders.base import get_store
+
+logger = logging.getLogger(__name__)
+
+MIN_TEXT_CHARS = 80  # shorter than this is a caption or a cookie notice, not a story
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    """What the worker sends back: the fields plus the fingerprints computed next to them."""
+
+    fields: ArticleFields
+    fingerprint: int
+    content_hash: str
+
+
+def extract_page(html: str, url: str, hints: EntryHints) -> Extracted:
+    """Extract one page and fill gaps from the feed entry (runs in a worker process)."""
+    try:
+        fields = extract_article(html, url)
+    except Exception:  # extraction must never take the crawl down; fall back to the feed entry
+        logger.exception("extraction failed for %s", url)
+        fields = ArticleFields(
+            url=url,
+            title=None,
+            text="",
+            published=None,
+            authors=(),
+            canonical_url=None,
+            language=None,
+            summary=None,
+        )
+    fields = fields_with_fallback(
+        fields,
+        title=hints.title,
+        published=hints.published,
+        summary=hints.summary,
+        text=hints.text,
+        authors=hints.authors,
+    )
+    return Extracted(fields, simhash(fields.text), content_hash(fields.text))
+
+
+class ExtractPipeline:
+    """PageItem -> ArticleDraft, off the event loop."""
+
+    def __init__(
+        self,
+        crawler: Crawler,
+        executor: Executor | None,
+        store: ArticleStore | None,
+        dry_run: bool,
+    ) -> None:
+        self.crawler = crawler
+        self.executor = executor
+        self.store = store
+        self.dry_run = dry_run
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(
+            crawler,
+            unwrap(crawler.settings.get(NEWSWATCH_EXTRACT_EXECUTOR)),
+            get_store(crawler),
+            crawler.settings.getbool(NEWSWATCH_DRY_RUN),
+        )
+
+    async def process_item(self, item: Any) -> Any:
+        if not isinstance(item, PageItem):
+            return item
+        loop = asyncio.get_running_loop()
+        result = await loop.run_in_executor(
+            self.executor, extract_page, item.html, item.final_url, item.hints
+        )
+        fields = result.fields
+        if len(fields.text.strip()) < MIN_TEXT_CHARS:
+            if self.store is not None and not self.dry_run:
+                await asyncio.to_thread(
+                    self.store.mark_seen, item.url, source=item.source, status="dropped:no_text"
+                )
+            raise drop(self.crawler, "no_text", f"no article text found on {item.final_url}")
+        return ArticleDraft(
+            source=item.source,
+            url=fields.canonical_url or item.url,
+            discovered_url=item.url,
+            fetched_url=item.final_url,
+            title=fields.title or item.hints.title or "",
+            text=fields.text,
+            published=fields.published or item.hints.published,
+            authors=fields.authors,
+            language=fields.language,
+            summary=fields.summary or item.hints.summary,
+            fingerprint=result.fingerprint,
+            content_hash=result.content_hash,
+            fetched_at=item.fetched_at or datetime.now().astimezone(),
+        )

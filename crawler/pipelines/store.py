@@ -1,0 +1,111 @@
+"""Store pipeline: the article, its matches and their outbox rows, in one transaction.
+
+The write runs in a worker thread (``asyncio.to_thread``) so the event loop — shared with the
+scheduler, the dispatcher and the health endpoint — never waits on the database. A failed write is
+logged and counted; the URL is not remembered, so the next crawl downloads the story again and
+nothing is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Self
+
+from scrapy.crawler import Crawler
+
+from crawler import signals as nw_signals
+from crawler.items import ArticleDraft
+from crawler.records import ArticleRecord, ArticleStore
+from crawler.setting_names import (
+    NEWSWATCH_DRY_RUN,
+    NEWSWATCH_ROUTES,
+    STAT_DUPLICATES,
+    STAT_ERRORS,
+    STAT_NEW_ARTICLES,
+)
+from crawler.spiders.base import get_store
+
+logger = logging.getLogger(__name__)
+
+
+def to_record(item: ArticleDraft) -> ArticleRecord:
+    return ArticleRecord(
+        source=item.source,
+        url=item.url,
+        fetched_url=item.fetched_url,
+        title=item.title,
+        text=item.text,
+        fingerprint=item.fingerprint,
+        content_hash=item.content_hash,
+        published=item.published,
+        authors=item.authors,
+        language=item.language,
+        summary=item.summary,
+        discovered_at=item.fetched_at,
+    )
+
+
+class StorePipeline:
+    """Save new articles (or only count them in a dry run)."""
+
+    def __init__(
+        self,
+        crawler: Crawler,
+        store: ArticleStore | None,
+        routes: dict[str, list[str]],
+        dry_run: bool,
+    ) -> None:
+        self.crawler = crawler
+        self.store = store
+        self.routes = routes
+        self.dry_run = dry_run
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(
+            crawler,
+            get_store(crawler),
+            dict(crawler.settings.get(NEWSWATCH_ROUTES) or {}),
+            crawler.settings.getbool(NEWSWATCH_DRY_RUN),
+        )
+
+    async def process_item(self, item: Any) -> Any:
+        if not isinstance(item, ArticleDraft):
+            return item
+        stats = self.crawler.stats
+        assert stats is not None
+        if self.dry_run or self.store is None:
+            stats.inc_value(STAT_NEW_ARTICLES)
+            self._stored(item, None)
+            return item
+        article_id: int | None = None
+        try:
+            result = await asyncio.to_thread(
+                self.store.save_article, to_record(item), item.matches, self.routes
+            )
+        except Exception as exc:
+            stats.inc_value(STAT_ERRORS)
+            logger.error("could not store %s (will retry next crawl): %s", item.url, exc)
+            self._stored(item, None)
+            raise
+        article_id = result.article_id
+        if result.created:
+            stats.inc_value(STAT_NEW_ARTICLES)
+            if item.discovered_url != item.url:
+                await asyncio.to_thread(
+                    self.store.mark_seen,
+                    item.discovered_url,
+                    source=item.source,
+                    status="alias",
+                    article_id=article_id,
+                )
+        else:
+            stats.inc_value(STAT_DUPLICATES)
+        self._stored(item, article_id)
+        return item
+
+    def _stored(self, item: ArticleDraft, article_id: int | None) -> None:
+        self.crawler.signals.send_catch_log(
+            nw_signals.article_stored, item=item, article_id=article_id
+        )

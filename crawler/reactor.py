@@ -1,0 +1,49 @@
+"""Run a coroutine on Scrapy's asyncio reactor: one process, one asyncio loop.
+
+Scrapy's HTTP downloader needs Twisted's ``AsyncioSelectorReactor``; it runs on an asyncio loop, so
+the scheduler, the dispatcher and the health endpoint share that loop with the crawls. A reactor can
+run only once per process, so a command calls :func:`run` exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+
+
+def run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Install the reactor, run ``main()`` on it to completion, and return its result."""
+    import sys
+
+    if "twisted.internet.reactor" not in sys.modules:
+        from scrapy.utils.reactor import install_reactor
+
+        install_reactor(ASYNCIO_REACTOR)
+    from twisted.internet import defer
+    from twisted.internet import reactor as installed
+
+    reactor: Any = installed  # the installed reactor's interfaces are not visible to mypy
+
+    outcome: dict[str, Any] = {}
+
+    async def wrapper() -> None:
+        try:
+            outcome["result"] = await main()
+        except BaseException as exc:
+            outcome["error"] = exc
+
+    def start() -> None:
+        d = defer.Deferred.fromFuture(asyncio.ensure_future(wrapper()))
+        d.addBoth(lambda _: reactor.stop())
+
+    reactor.callWhenRunning(start)
+    # The service installs its own asyncio signal handlers (SIGTERM, SIGINT, SIGHUP).
+    reactor.run(installSignalHandlers=False)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]  # type: ignore[no-any-return]

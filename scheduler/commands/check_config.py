@@ -1,0 +1,60 @@
+"""``newswatch check-config``: validate the config and print a summary; exit 1 on error."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "check-config",
+        help="validate the config and print a summary",
+        description="Validate the config (and included watchlists); exit code 1 on error.",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from scheduler.config import load_config
+
+    config = load_config(args.config)
+    print(describe(config))
+    return 0
+
+
+def describe(config: Any) -> str:
+    """A short human summary of a loaded config (also used by ``newswatch status``)."""
+    where = "bundled example" if config.bundled else str(config.path)
+    lines = [f"config OK: {where}", f"database: {redact(config.database_url)}"]
+    enabled = [s for s in config.sources if s.enabled]
+    lines.append(f"sources: {len(config.sources)} ({len(enabled)} enabled)")
+    for s in config.sources:
+        every = _fmt(s.every.total_seconds())
+        state = "" if s.enabled else "  (disabled)"
+        lines.append(f"  {s.name:<24} {s.kind:<8} every {every:<5} {s.url}{state}")
+    lines.append(f"watchlists: {len(config.watchlists)}")
+    for w in config.watchlists:
+        notify = ", ".join(w.notify) if w.notify else "all channels"
+        lines.append(f"  {w.name:<24} -> {notify}")
+    lines.append(f"channels: {len(config.channels)}")
+    for c in config.channels:
+        lines.append(f"  {c.name:<24} {c.kind}")
+    return "\n".join(lines)
+
+
+def redact(url: str) -> str:
+    """Hide a password in a database URL."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url
+
+
+def _fmt(seconds: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"

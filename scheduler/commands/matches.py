@@ -1,0 +1,64 @@
+"""``newswatch matches [--since 24h] [--watchlist NAME] [--json]``: recent matches and evidence."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from crawler.sources import parse_duration
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("matches", help="list recent matches with their evidence")
+    parser.add_argument("--since", default="24h", help="how far back (default 24h)")
+    parser.add_argument("--watchlist", help="only this watchlist")
+    parser.add_argument("--limit", type=int, default=200)
+    parser.add_argument("--json", action="store_true", help="print JSON lines")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from scheduler.config import load_config
+    from scheduler.errors import ConfigError
+    from scheduler.store import open_store
+
+    try:
+        since = datetime.now(UTC) - parse_duration(args.since)
+    except ValueError as exc:
+        raise ConfigError(f"--since: {exc}") from None
+    config = load_config(args.config)
+    store = open_store(config.database_url)
+    try:
+        rows = store.list_matches(since, watchlist=args.watchlist, limit=args.limit)
+    finally:
+        store.close()
+    for row in rows:
+        m = row.match
+        if args.json:
+            print(
+                json.dumps(
+                    {
+                        "article_id": row.article_id,
+                        "title": row.title,
+                        "url": row.url,
+                        "source": row.source,
+                        "published": row.published.isoformat() if row.published else None,
+                        "matched_at": row.created_at.isoformat(),
+                        **m.to_dict(),
+                    },
+                    ensure_ascii=False,
+                )
+            )
+            continue
+        entities = ", ".join(e.name + (f" ({e.role})" if e.role else "") for e in m.entities)
+        print(f"[{m.watchlist}] {m.kind} {m.score:.2f}  {row.title}")
+        print(f"    {row.url}  ({row.source}, {row.created_at:%Y-%m-%d %H:%M} UTC)")
+        if entities:
+            print(f"    entities: {entities}")
+        for ev in m.evidence:
+            print(f"    > {ev.text}")
+    if not rows and not args.json:
+        print(f"no matches since {since:%Y-%m-%d %H:%M} UTC")
+    return 0

@@ -1,0 +1,105 @@
+"""``newswatch status [--json]``: per-source health, outbox counts and the config in force."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "status", help="show source health, the outbox and the config in force"
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from scheduler.commands.check_config import describe
+    from scheduler.config import load_config
+    from scheduler.store import open_store
+
+    config = load_config(args.config)
+    store = open_store(config.database_url)
+    try:
+        states = {s.name: s for s in store.list_source_states()}
+        outbox = store.outbox_counts()
+        failed = store.list_deliveries("failed", limit=20)
+        sources: list[dict[str, Any]] = []
+        for source in config.sources:
+            state = states.get(source.name)
+            runs = store.recent_runs(source.name, limit=5)
+            next_run = None
+            if source.enabled and state is not None and state.last_run is not None:
+                next_run = state.last_run + source.every
+            sources.append(
+                {
+                    "name": source.name,
+                    "kind": source.kind,
+                    "enabled": source.enabled,
+                    "status": state.status if state else "never crawled",
+                    "last_run": _iso(state.last_run if state else None),
+                    "last_success": _iso(state.last_success if state else None),
+                    "consecutive_failures": state.consecutive_failures if state else 0,
+                    "last_error": state.last_error if state else None,
+                    "new_in_last_runs": [r.new_articles for r in runs],
+                    "next_run": _iso(next_run),
+                }
+            )
+    finally:
+        store.close()
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "config": str(config.path) if not config.bundled else "bundled example",
+                    "sources": sources,
+                    "outbox": outbox,
+                    "failed_deliveries": [
+                        {
+                            "id": d.id,
+                            "channel": d.channel,
+                            "error": d.last_error,
+                            "title": d.alert.title,
+                        }
+                        for d in failed
+                    ],
+                },
+                indent=2,
+            )
+        )
+        return 0
+    print(describe(config))
+    print()
+    print(f"{'source':<24} {'status':<14} {'last success':<20} {'fails':>5}  new (last runs)")
+    for s in sources:
+        print(
+            f"{s['name']:<24} {s['status']:<14} {_ago(s['last_success']):<20} "
+            f"{s['consecutive_failures']:>5}  {s['new_in_last_runs']}"
+        )
+        if s["last_error"]:
+            print(f"    last error: {s['last_error']}")
+    print()
+    print("outbox: " + ", ".join(f"{k} {v}" for k, v in sorted(outbox.items())))
+    for d in failed:
+        print(f"  failed #{d.id} -> {d.channel}: {d.last_error} ({d.alert.title[:60]})")
+    return 0
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _ago(iso: str | None) -> str:
+    if not iso:
+        return "never"
+    delta = datetime.now(UTC) - datetime.fromisoformat(iso)
+    if delta < timedelta(minutes=1):
+        return "just now"
+    if delta < timedelta(hours=1):
+        return f"{int(delta.total_seconds() // 60)}m ago"
+    if delta < timedelta(days=1):
+        return f"{int(delta.total_seconds() // 3600)}h ago"
+    return f"{delta.days}d ago"

@@ -1,0 +1,331 @@
+"""The one validated config object, read from a TOML file (and the watchlist files it includes).
+
+``load_config`` reads ``newswatch.toml`` (``--config``, ``$NEWSWATCH_CONFIG`` or
+``./newswatch.toml``; with none of them, the bundled example), resolves ``"env:NAME"`` secret
+references, validates everything with pydantic into one frozen :class:`Config`, and turns every
+problem into a
+:class:`~scheduler.errors.ConfigError` naming the file, the line and the reason. Only this module
+reads ``os.environ`` for config; everything below gets the objects it needs handed down.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from alerts.channels import ChannelConfig, default_channels
+from crawler.matching import Watchlist, load_default_watchlist
+from crawler.sources import CrawlOptions, Duration, Source
+from scheduler.errors import ConfigError
+from scheduler.tomllines import find_line
+
+CONFIG_ENV = "NEWSWATCH_CONFIG"
+DEFAULT_CONFIG_NAME = "newswatch.toml"
+EXAMPLE_DIR = Path(__file__).parent / "example"
+ENV_PREFIX = "env:"
+
+
+class ServiceOptions(BaseModel):
+    """The ``[service]`` table."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    data_dir: Path = Path("newswatch-data")
+    database_url: str | None = None  # default: SQLite file under data_dir
+    ops_channel: str | None = None  # channel for source-health and bad-config notices
+    health_listen: str | None = "127.0.0.1:8765"  # host:port of /healthz and /metrics; "" = off
+    retention: Duration = timedelta(days=30)
+    max_concurrent_crawls: int = Field(default=4, ge=1, le=64)
+    shutdown_grace: Duration = timedelta(seconds=30)
+    dispatch_every: Duration = timedelta(seconds=15)
+    jitter: float = Field(default=0.1, ge=0, le=0.5)  # fraction of a source's cadence
+    failing_after: int = Field(default=3, ge=1)  # consecutive errors that make a source failing
+    stale_factor: float = Field(default=8.0, ge=1)  # zero items for this many usual gaps = failing
+    max_backoff: Duration = timedelta(hours=6)  # longest poll interval of a failing source
+    log_json: bool = False
+
+    def resolved_database_url(self, base: Path) -> str:
+        if self.database_url:
+            return self.database_url
+        data_dir = self.data_dir if self.data_dir.is_absolute() else base / self.data_dir
+        return f"sqlite:///{data_dir / 'newswatch.db'}"
+
+
+class WatchlistsOptions(BaseModel):
+    """The ``[watchlists]`` table: which watchlist files to load."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    include: tuple[str, ...] = ()  # glob patterns, relative to the config file
+    use_default: bool = True  # use the bundled default watchlist when no file is included
+
+
+class Config(BaseModel):
+    """Everything the service needs, validated and frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    path: Path | None = None  # the main file (None: built in code)
+    bundled: bool = False  # True when no config file existed and the bundled example is in use
+    files: tuple[Path, ...] = ()  # the main file and every included watchlist file
+    service: ServiceOptions = ServiceOptions()
+    crawl: CrawlOptions = CrawlOptions()
+    sources: tuple[Source, ...] = ()
+    watchlists: tuple[Watchlist, ...] = ()
+    channels: tuple[ChannelConfig, ...] = ()
+
+    @property
+    def database_url(self) -> str:
+        # The bundled example lives inside the package: its data goes to the working directory.
+        base = self.path.parent if self.path and not self.bundled else Path.cwd()
+        return self.service.resolved_database_url(base)
+
+    def source(self, name: str) -> Source:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise KeyError(name)
+
+    def routes(self) -> dict[str, list[str]]:
+        """Map each watchlist to the channel names its matches go to (no ``notify`` = all)."""
+        every = [c.name for c in self.channels]
+        return {w.name: list(w.notify) if w.notify else every for w in self.watchlists}
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Config:
+        seen: set[str] = set()
+        for w in self.watchlists:
+            if w.name in seen:
+                raise ValueError(f"two watchlists are named {w.name!r}")
+            seen.add(w.name)
+        return self
+
+
+def resolve_config_path(path: str | Path | None) -> tuple[Path | None, bool]:
+    """Return (path, explicit): the file to read, and whether the user named it."""
+    if path:
+        return Path(path), True
+    env = os.environ.get(CONFIG_ENV)
+    if env:
+        return Path(env), True
+    local = Path.cwd() / DEFAULT_CONFIG_NAME
+    if local.exists():
+        return local, False
+    return None, False
+
+
+def load_config(
+    path: str | Path | None = None, *, environ: Mapping[str, str] | None = None
+) -> Config:
+    """Read, resolve and validate the config; raise :class:`ConfigError` on any problem.
+
+    With no path, ``$NEWSWATCH_CONFIG`` and no ``./newswatch.toml``, the bundled example is used
+    (``Config.bundled`` is then True) so that ``newswatch run`` works on a fresh machine.
+    """
+    env = os.environ if environ is None else environ
+    file, explicit = resolve_config_path(path)
+    bundled = False
+    if file is None:
+        file, bundled = EXAMPLE_DIR / DEFAULT_CONFIG_NAME, True
+    if not file.is_file():
+        raise ConfigError("config file not found" if explicit else "no config file", path=file)
+    text, data = _read_toml(file)
+    data = _resolve_env(data, file, text, env, ())
+
+    main = dict(data)
+    wl_table = main.pop("watchlists", {})
+    sources = main.pop("source", [])
+    channels = main.pop("channel", [])
+    try:
+        wl_options = WatchlistsOptions.model_validate(wl_table)
+    except ValidationError as exc:
+        raise _config_error(exc, file, text, prefix=("watchlists",)) from None
+    watchlists, wl_files = _load_watchlists(file, wl_options, env)
+
+    if not isinstance(channels, list) or not isinstance(sources, list):
+        raise ConfigError(
+            "'source' and 'channel' must be arrays of tables ([[source]], [[channel]])", path=file
+        )
+    for table, items in (("source", sources), ("channel", channels)):
+        names = [item.get("name") for item in items if isinstance(item, dict)]
+        for i, name in enumerate(names):
+            if name is not None and name in names[:i]:
+                raise ConfigError(
+                    f"another {table} is already named {name!r}",
+                    path=file,
+                    line=find_line(text, (table, i, "name")),
+                    key=f"{table}[{i}].name",
+                )
+    if not channels:
+        channels_value: Any = default_channels()
+    else:
+        channels_value = channels
+    try:
+        config = Config.model_validate(
+            {
+                **main,
+                "path": file.resolve(),
+                "bundled": bundled,
+                "files": (file.resolve(), *wl_files),
+                "sources": sources,
+                "channels": channels_value,
+                "watchlists": watchlists,
+            }
+        )
+    except ValidationError as exc:
+        raise _config_error(exc, file, text) from None
+    _check_routes(config, file, text, wl_files)
+    return config
+
+
+def _read_toml(file: Path) -> tuple[str, dict[str, Any]]:
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read: {exc}", path=file) from None
+    try:
+        return text, tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # Python < 3.14 has no lineno attribute; the message ends "(at line L, column C)".
+        where = re.search(r"\(at line (\d+), column (\d+)\)$", str(exc))
+        reason = str(exc)
+        line = None
+        if where:
+            line = int(where.group(1))
+            reason = reason[: where.start()].strip() + f" (column {where.group(2)})"
+        raise ConfigError(f"not valid TOML: {reason}", path=file, line=line) from None
+
+
+def _resolve_env(
+    value: Any, file: Path, text: str, env: Mapping[str, str], path: tuple[str | int, ...]
+) -> Any:
+    """Replace every ``"env:NAME"`` string by the variable's value (never logged)."""
+    if isinstance(value, dict):
+        return {k: _resolve_env(v, file, text, env, (*path, k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve_env(v, file, text, env, (*path, i)) for i, v in enumerate(value)]
+    if isinstance(value, str) and value.startswith(ENV_PREFIX):
+        name = value[len(ENV_PREFIX) :].strip()
+        if not name:
+            raise ConfigError(
+                "empty environment variable reference",
+                path=file,
+                line=find_line(text, path),
+                key=_dotted(path),
+            )
+        if name not in env:
+            raise ConfigError(
+                f"environment variable {name} is not set",
+                path=file,
+                line=find_line(text, path),
+                key=_dotted(path),
+            )
+        return env[name]
+    return value
+
+
+def _load_watchlists(
+    main_file: Path, options: WatchlistsOptions, env: Mapping[str, str]
+) -> tuple[list[Watchlist], list[Path]]:
+    base = main_file.parent
+    files: list[Path] = []
+    for pattern in options.include:
+        full = pattern if os.path.isabs(pattern) else str(base / pattern)
+        matched = sorted(Path(p) for p in glob.glob(full))
+        if not matched and not glob.has_magic(pattern):
+            raise ConfigError(
+                f"included watchlist file {pattern!r} does not exist",
+                path=main_file,
+                key="watchlists.include",
+            )
+        files.extend(matched)
+    watchlists: list[Watchlist] = []
+    for wl_file in files:
+        text, data = _read_toml(wl_file)
+        data = _resolve_env(data, wl_file, text, env, ())
+        try:
+            watchlists.append(Watchlist.model_validate(data))
+        except ValidationError as exc:
+            raise _config_error(exc, wl_file, text) from None
+    if not watchlists and options.use_default:
+        watchlists.append(load_default_watchlist())
+    return watchlists, [f.resolve() for f in files]
+
+
+def _check_routes(config: Config, file: Path, text: str, wl_files: list[Path]) -> None:
+    known = {c.name for c in config.channels}
+    if config.service.ops_channel and config.service.ops_channel not in known:
+        raise ConfigError(
+            f"unknown channel {config.service.ops_channel!r} (known: {', '.join(sorted(known))})",
+            path=file,
+            line=find_line(text, ("service", "ops_channel")),
+            key="service.ops_channel",
+        )
+    for wl in config.watchlists:
+        for name in wl.notify:
+            if name not in known:
+                wl_file = _file_of_watchlist(wl.name, wl_files)
+                wl_text = wl_file.read_text(encoding="utf-8") if wl_file else ""
+                raise ConfigError(
+                    f"watchlist {wl.name!r} notifies unknown channel {name!r} "
+                    f"(known: {', '.join(sorted(known))})",
+                    path=wl_file or file,
+                    line=find_line(wl_text, ("notify",)) if wl_file else None,
+                    key="notify",
+                )
+
+
+def _file_of_watchlist(name: str, files: list[Path]) -> Path | None:
+    for f in files:
+        try:
+            if tomllib.loads(f.read_text(encoding="utf-8")).get("name") == name:
+                return f
+        except (OSError, tomllib.TOMLDecodeError):
+            continue
+    return None
+
+
+def _config_error(
+    exc: ValidationError, file: Path, text: str, prefix: tuple[str | int, ...] = ()
+) -> ConfigError:
+    """Turn pydantic's first error into one ``file:line: key: reason`` error."""
+    err = exc.errors(include_url=False)[0]
+    loc: tuple[str | int, ...] = (*prefix, *_toml_loc(err["loc"]))
+    reason = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        reason = "unknown key"
+    elif err["type"] == "missing":
+        reason = "required key is missing"
+    count = exc.error_count()
+    if count > 1:
+        reason += f" (and {count - 1} more problem{'s' if count > 2 else ''})"
+    return ConfigError(reason, path=file, line=find_line(text, loc), key=_dotted(loc))
+
+
+def _toml_loc(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    """Map pydantic's location to the TOML key path (``sources`` is ``[[source]]`` in the file)."""
+    names = {"sources": "source", "channels": "channel"}
+    out: list[str | int] = []
+    for i, part in enumerate(loc):
+        if i == 0 and isinstance(part, str):
+            out.append(names.get(part, part))
+        elif isinstance(part, str) and part in {"slack", "email", "webhook", "console"} and i == 2:
+            continue  # the discriminated-union tag pydantic inserts
+        else:
+            out.append(part)
+    return tuple(out)
+
+
+def _dotted(path: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out

@@ -1,0 +1,170 @@
+"""Config loading: every bad value names its file, line and reason; secrets come from env."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from scheduler.cli import main
+from scheduler.config import load_config
+from scheduler.errors import ConfigError
+
+GOOD = """\
+[service]
+data_dir = "data"
+
+[crawl]
+allow_private = true
+
+[[source]]
+name = "site-feed"
+feed = "http://127.0.0.1:1/feed.xml"
+every = "90s"
+
+[[source]]
+name = "site-news"
+sitemap = "http://127.0.0.1:1/news-sitemap.xml"
+every = "1h"
+max_age = "2d"
+headers = { "X-Test" = "1" }
+
+[[source]]
+name = "site-listing"
+listing = "http://127.0.0.1:1/tech/"
+links = "article h2 a"
+enabled = false
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "newswatch.toml") -> Path:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_good_config_loads_into_frozen_objects(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, GOOD), environ={})
+    assert [s.name for s in config.sources] == ["site-feed", "site-news", "site-listing"]
+    assert config.sources[0].every == timedelta(seconds=90)
+    assert config.sources[1].kind == "sitemap" and config.sources[1].max_age == timedelta(days=2)
+    assert config.sources[2].enabled is False
+    assert config.crawl.allow_private is True
+    assert config.database_url == f"sqlite:///{tmp_path / 'data' / 'newswatch.db'}"
+    # No watchlist file: the bundled default; no channel: the console.
+    assert [w.name for w in config.watchlists] == ["ai-talent-and-deals"]
+    assert [c.kind for c in config.channels] == ["console"]
+    with pytest.raises(Exception):  # noqa: B017 - pydantic's frozen error type is internal
+        config.sources[0].every = timedelta(seconds=1)  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("edit", "line", "needle"),
+    [
+        (('every = "90s"', 'every = "soon"'), 10, "expected a duration"),
+        (('every = "90s"', 'evry = "90s"'), 10, "unknown key"),
+        (('feed = "http://127.0.0.1:1/feed.xml"', 'feed = "not a url"'), 9, "URL"),
+        (('links = "article h2 a"', 'links = "article h2 ["'), 19, "CSS selector"),
+        (('name = "site-news"', 'name = "site-feed"'), 13, "already named 'site-feed'"),
+        (('sitemap = "http://127.0.0.1:1/news-sitemap.xml"', ""), 12, "exactly one of"),
+        (("allow_private = true", "allow_private = maybe"), 5, "not valid TOML"),
+    ],
+)
+def test_bad_values_name_file_line_and_reason(
+    tmp_path: Path, edit: tuple[str, str], line: int | None, needle: str
+) -> None:
+    path = write(tmp_path, GOOD.replace(*edit))
+    with pytest.raises(ConfigError) as info:
+        load_config(path, environ={})
+    err = info.value
+    assert err.path == path
+    assert err.line == line
+    assert needle in str(err)
+    assert str(err).startswith(f"{path}:{line}:" if line else f"{path}: ")
+
+
+def test_env_secret_reference_resolved_and_missing_one_is_an_error(tmp_path: Path) -> None:
+    text = (
+        GOOD
+        + """
+[[channel]]
+name = "ai-deals"
+kind = "slack"
+token = "env:TEST_SLACK_TOKEN"
+channel = "#ai-deals"
+"""
+    )
+    path = write(tmp_path, text)
+    config = load_config(path, environ={"TEST_SLACK_TOKEN": "xoxb-secret-value"})
+    channel = config.channels[0]
+    assert channel.token.get_secret_value() == "xoxb-secret-value"  # type: ignore[union-attr]
+    assert "xoxb-secret-value" not in repr(config)
+    with pytest.raises(ConfigError) as info:
+        load_config(path, environ={})
+    assert "TEST_SLACK_TOKEN is not set" in str(info.value)
+    assert info.value.line == text.splitlines().index('token = "env:TEST_SLACK_TOKEN"') + 1
+
+
+def test_included_watchlist_errors_point_into_that_file(tmp_path: Path) -> None:
+    write(tmp_path, GOOD + '\n[watchlists]\ninclude = ["watchlists/*.toml"]\n')
+    wl = write(
+        tmp_path,
+        'name = "mine"\nmin_score = 0.5\nbogus_key = 1\n',
+        "watchlists/mine.toml",
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path / "newswatch.toml", environ={})
+    assert info.value.path == wl
+    assert info.value.line == 3
+    assert "unknown key" in str(info.value)
+
+
+def test_unknown_channel_in_notify_is_an_error(tmp_path: Path) -> None:
+    write(tmp_path, GOOD + '\n[watchlists]\ninclude = ["watchlists/*.toml"]\n')
+    wl = write(tmp_path, 'name = "mine"\nnotify = ["nowhere"]\n', "watchlists/mine.toml")
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path / "newswatch.toml", environ={})
+    assert info.value.path == wl and info.value.line == 2
+    assert "unknown channel 'nowhere'" in str(info.value)
+
+
+def test_missing_explicit_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config(tmp_path / "absent.toml", environ={})
+
+
+def test_no_config_anywhere_uses_the_bundled_example(
+    isolated_cwd: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = load_config(None)
+    assert config.bundled
+    assert len(config.sources) >= 10
+    assert config.database_url == f"sqlite:///{isolated_cwd / 'newswatch-data' / 'newswatch.db'}"
+
+
+def test_check_config_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, GOOD)
+    assert main(["--config", str(path), "check-config"]) == 0
+    out = capsys.readouterr().out
+    assert "config OK" in out and "site-feed" in out and "every 90s" in out
+    bad = write(tmp_path, GOOD.replace('every = "90s"', 'every = "-1m"'), "bad.toml")
+    assert main(["--config", str(bad), "check-config"]) == 1
+    err = capsys.readouterr().err
+    assert f"{bad}:10:" in err and "source[0].every" in err
+
+
+def test_init_writes_a_config_that_checks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["init", str(tmp_path / "nw")]) == 0
+    assert (tmp_path / "nw" / "newswatch.toml").exists()
+    assert (tmp_path / "nw" / "watchlists" / "ai-talent-and-deals.toml").exists()
+    assert main(["--config", str(tmp_path / "nw" / "newswatch.toml"), "check-config"]) == 0
+    out = capsys.readouterr().out
+    assert "ai-talent-and-deals" in out
+    # A second init keeps the user's edits.
+    (tmp_path / "nw" / "newswatch.toml").write_text("# mine\n")
+    assert main(["init", str(tmp_path / "nw")]) == 0
+    assert (tmp_path / "nw" / "newswatch.toml").read_text() == "# mine\n"
