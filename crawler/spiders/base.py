@@ -42,6 +42,7 @@ from crawler.setting_names import (
     STAT_ERRORS,
     STAT_NOT_MODIFIED,
     STAT_SKIPPED_SEEN,
+    STAT_SOURCE_ERROR,
 )
 from crawler.sources import Source, SourceKind, parse_duration
 from crawler.urls import canonicalize_url
@@ -141,6 +142,7 @@ class NewsSpider(scrapy.Spider):
             raise ValueError(f"{type(self).__name__} crawls {self.kind} sources, not {source.kind}")
         self.source = source
         self._requested: set[str] = set()  # canonical article URLs requested this run
+        self._indexes: set[str] = set()  # index documents requested (a sitemap index may loop)
         self._article_requests = 0
         self._cap_logged = False
 
@@ -223,9 +225,15 @@ class NewsSpider(scrapy.Spider):
         try:
             entries, follow = self.parse_entries(response)
         except Exception as exc:
-            self.count_error(response.url, f"cannot parse {self.kind}: {exc}")
+            role = response.meta[_META]["role"]
+            self.count_error(
+                response.url, f"cannot parse {self.kind}: {exc}", source_failed=role == "source"
+            )
             return
         for index_url in follow:
+            if index_url in self._indexes or index_url == self.source.url:
+                continue
+            self._indexes.add(index_url)
             yield await self.index_request(index_url, role="index")
         async for request in self.article_requests(entries, response):
             yield request
@@ -327,9 +335,15 @@ class NewsSpider(scrapy.Spider):
 
     # --- failures --------------------------------------------------------------------------------
 
-    def count_error(self, url: str, reason: str) -> None:
-        """Count one failed request or document, with one log line."""
+    def count_error(self, url: str, reason: str, *, source_failed: bool = False) -> None:
+        """Count one failed request or document, with one log line.
+
+        ``source_failed``: the source's own URL failed, so the run found nothing; the reason is
+        kept in ``STAT_SOURCE_ERROR`` for the crawl summary and the source's state.
+        """
         self.stats.inc_value(STAT_ERRORS)
+        if source_failed:
+            self.stats.set_value(STAT_SOURCE_ERROR, f"{url}: {reason}")
         logger.error("%s: %s failed: %s", self.source.name, url, reason)
 
     def on_error(self, failure: Failure) -> None:
@@ -346,4 +360,8 @@ class NewsSpider(scrapy.Spider):
             reason = f"refused: {exc}"
         else:
             reason = describe_exception(exc)
-        self.count_error(request.url, f"{role} {reason}" if role != "article" else reason)
+        self.count_error(
+            request.url,
+            reason if role == "article" else f"{self.kind} {reason}",
+            source_failed=role == "source",
+        )

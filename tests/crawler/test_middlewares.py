@@ -14,6 +14,7 @@ from crawler.setting_names import (
     STAT_ERRORS,
     STAT_REFUSED_PRIVATE,
     STAT_ROBOTS_FORBIDDEN,
+    STAT_SOURCE_ERROR,
 )
 from crawler.urls import canonicalize_url
 from tests.crawler.crawl_helpers import run_crawl
@@ -87,6 +88,7 @@ def test_private_source_is_refused_without_allow_private(
     assert site.requests == []  # not even robots.txt: nothing reached 127.0.0.1
     assert result.stat(STAT_REFUSED_PRIVATE) >= 1
     assert result.stat(STAT_ERRORS) == 1  # the source produced nothing: one counted error
+    assert "loopback" in result.stats[STAT_SOURCE_ERROR]
     assert result.items == []
 
 
@@ -185,6 +187,11 @@ def test_a_broken_source_is_one_counted_error(
     assert result.stats.get("finish_reason") == "finished"
     assert result.stat(STAT_ERRORS) == 1
     assert result.items == []
+    reason = result.stats[STAT_SOURCE_ERROR]
+    assert reason.startswith(site.url(path))
+    assert {"status/404": "HTTP 404", "not-xml": "not RSS or Atom", "drop": "closed"}.get(
+        path, "not <urlset>"
+    ) in reason
 
 
 def test_parse_retry_after() -> None:

@@ -143,6 +143,19 @@ def test_sitemap_index_follows_recent_children(site: FixtureSite, tmp_path: Path
     assert result.stat(STAT_ERRORS) == 0
 
 
+def test_sitemap_index_loops_are_followed_once(site: FixtureSite, tmp_path: Path) -> None:  # noqa: F811
+    site.reset()
+    result = run_crawl(
+        tmp_path, "sitemap", {"name": "loop", "sitemap": site.url("sitemaps/loop.xml")}
+    )
+    assert result.returncode == 0, result.log
+    assert site.paths().count("/sitemaps/loop.xml") == 1
+    assert site.paths().count("/sitemaps/loop-child.xml") == 1
+    assert set(result.urls) == _canon(
+        site, "news/smartphone-review.html", "news/city-council-budget.html"
+    )
+
+
 def test_listing_page_follows_selected_links(site: FixtureSite, tmp_path: Path) -> None:  # noqa: F811
     site.reset()
     result = run_crawl(
