@@ -43,6 +43,9 @@ DEFAULT_BATCH = 50
 DEFAULT_BACKOFF_BASE = timedelta(seconds=30)
 DEFAULT_BACKOFF_MAX = timedelta(hours=1)
 DEFAULT_MAX_PER_RUN = 1000  # per channel and run, so one busy channel cannot make a run endless
+# A rate-limited channel with a backlog stops its run after this long, so that a scheduler
+# calling run_once on a cadence picks up new rows on the other channels soon. None: drain.
+DEFAULT_RUN_BUDGET = timedelta(seconds=30)
 
 
 def utc_now() -> datetime:
@@ -93,6 +96,7 @@ class Dispatcher:
         backoff_base: timedelta = DEFAULT_BACKOFF_BASE,
         backoff_max: timedelta = DEFAULT_BACKOFF_MAX,
         max_per_run: int = DEFAULT_MAX_PER_RUN,
+        run_budget: timedelta | None = DEFAULT_RUN_BUDGET,
         notifiers: Mapping[str, Notifier] | None = None,
         rng: random.Random | None = None,
     ) -> None:
@@ -107,6 +111,7 @@ class Dispatcher:
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
         self.max_per_run = max(max_per_run, 1)
+        self.run_budget = run_budget
         self._notifiers: dict[str, Notifier] = dict(notifiers or {})
         self._rng = rng or random.Random()
         # In-memory pacing state; losing it on restart only makes the first run less patient.
@@ -196,6 +201,8 @@ class Dispatcher:
 
     async def _run_stream(self, cfg: ChannelConfig, stats: DispatchStats) -> None:
         handled = 0
+        started = time.monotonic()
+        budget = self.run_budget.total_seconds() if self.run_budget is not None else None
         while handled < self.max_per_run:
             rows, lease_until = await self._claim(cfg.name, self._batch_limit(cfg))
             if not rows:
@@ -208,8 +215,10 @@ class Dispatcher:
                 allowed = max(cfg.storm_max - recent, 0)
             singles, rest = rows[:allowed], rows[allowed:]
             for i, row in enumerate(singles):
-                if self._now() >= lease_until - self.lease / 10:
-                    # Our lease is ending: give the rows back rather than race another dispatcher.
+                over_budget = budget is not None and time.monotonic() - started >= budget
+                if over_budget or self._now() >= lease_until - self.lease / 10:
+                    # Out of time, or our lease is ending (then another dispatcher may take the
+                    # rows): give the rest back for the next run.
                     await self._release(singles[i:] + rest, stats)
                     return
                 await self._pace(cfg)

@@ -57,7 +57,9 @@ def run(args: argparse.Namespace) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         total = DispatchStats()
-        async with Dispatcher(store, config.channels, lease=args.lease) as dispatcher:
+        # No run budget: a cron "--once" drains what is due, however slow the rate limit.
+        dispatcher = Dispatcher(store, config.channels, lease=args.lease, run_budget=None)
+        async with dispatcher:
             while True:
                 stats = await dispatcher.run_once()
                 total.add(stats)

@@ -283,3 +283,20 @@ def test_backoff_honours_retry_after_and_caps(outbox: MemoryOutbox) -> None:
 def test_quiet_hours_validation(bad: str) -> None:
     with pytest.raises(ValueError):
         parse_channel({"name": "c", "kind": "console", "quiet_hours": bad})
+
+
+async def test_run_budget_stops_a_slow_channel_and_keeps_the_rest_pending(
+    outbox: MemoryOutbox, clock: Clock, fake_slack: FakeSlack
+) -> None:
+    for i in range(10):
+        outbox.add(make_alert(i), "slack")
+    cfg = slack_cfg(fake_slack, rate_limit=10)
+    async with dispatcher(outbox, clock, cfg, run_budget=timedelta(seconds=0.25)) as d:
+        first = await d.run_once()
+        # 10 messages at 10/s need 0.9 s at least: the 0.25 s budget must cut the run short
+        assert 1 <= first.sent < 10
+        assert first.held == 10 - first.sent
+        assert outbox.outbox_counts()["pending"] == 10 - first.sent
+        total = await run_until_empty(d, interval=0, max_runs=50)
+    assert first.sent + total.sent == 10
+    assert len(fake_slack.posted()) == 10
