@@ -163,6 +163,9 @@ class EmailChannel(_ChannelBase):
     # For smtp://: use STARTTLS when the server offers it ("auto"), insist on it ("required"),
     # or never ("off", for a local relay).
     starttls: Literal["auto", "required", "off"] = "auto"
+    # PEM bundle of the CA that signed the server's certificate (a private relay); the system
+    # store is used otherwise. Certificates are always verified.
+    ca_file: str | None = None
     subject_prefix: str = "[newswatch]"
 
     @field_validator("url")

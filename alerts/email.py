@@ -91,6 +91,7 @@ class EmailNotifier:
                 use_tls=cfg.implicit_tls,
                 start_tls=start_tls,
                 timeout=cfg.timeout.total_seconds(),
+                cert_bundle=cfg.ca_file,
             )
         except aiosmtplib.SMTPRecipientsRefused as exc:
             codes = [r.code for r in exc.recipients]

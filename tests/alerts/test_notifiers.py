@@ -23,7 +23,7 @@ from alerts.slack import SlackNotifier
 from alerts.webhook import SIGNATURE_HEADER, WebhookNotifier, verify
 from tests.alerts.conftest import WebhookReceiver, make_alert
 from tests.servers.fake_slack import Answer, FakeSlack, error, rate_limited, server_error, slow
-from tests.servers.smtp import SMTPServer
+from tests.servers.smtp import SMTPServer, self_signed
 
 INJECTION = "<!channel> <@U123> <https://evil|click>"
 
@@ -191,6 +191,21 @@ async def test_email_starttls_required_but_not_offered(smtp_server: SMTPServer) 
     notifier = email_notifier(smtp_server.url, starttls="required")
     with pytest.raises(PermanentDeliveryError, match="STARTTLS"):
         await notifier.send(make_alert())
+
+
+@pytest.mark.parametrize("tls", ["starttls", "implicit"])
+async def test_email_over_tls_verifies_the_certificate(tmp_path: Path, tls) -> None:
+    cert, key = self_signed(tmp_path)
+    with SMTPServer(tls=tls, cert=cert, key=key) as server:
+        notifier = email_notifier(server.url, ca_file=str(cert), starttls="required")
+        await notifier.send(make_alert())
+        assert len(server.handler.messages) == 1
+        # Without the CA the self-signed certificate is refused (retried: a server's certificate
+        # gets fixed; the retry window ends it otherwise).
+        untrusted = email_notifier(server.url)
+        with pytest.raises(TemporaryDeliveryError, match=r"(?i)certificate"):
+            await untrusted.send(make_alert())
+        assert len(server.handler.messages) == 1
 
 
 def test_email_config_validation() -> None:
