@@ -237,7 +237,10 @@ class NewsSpider(scrapy.Spider):
             yield await self.index_request(index_url, role="index")
         async for request in self.article_requests(entries, response):
             yield request
-        await self.save_validators(response)
+        if not follow:
+            # An index (sitemap index) is always fetched in full: it often stays unchanged while
+            # its children change, and a 304 on it would hide them. Its children are conditional.
+            await self.save_validators(response)
 
     def parse_entries(self, response: Response) -> tuple[list[Entry], list[str]]:
         """Stories found in ``response``, and further index documents to follow.

@@ -3,7 +3,8 @@
 Scrapy's sitemap helper drops ``news:title`` and ``news:publication_date``, so the documents are
 read here with namespaced XPath: ``<news:news>`` gives title, publication date and keywords;
 a plain ``<url>`` gives its ``<lastmod>``; a ``<sitemapindex>`` gives child sitemaps, which are
-followed (with their own conditional GET) unless their ``lastmod`` is older than ``max_age``.
+followed (with their own conditional GET) unless their ``lastmod`` is older than ``max_age``; the
+index itself is always fetched in full, since it often stays the same while its children change.
 Gzipped sitemaps are unpacked within ``DOWNLOAD_MAXSIZE``.
 """
 

@@ -200,6 +200,26 @@ def test_second_crawl_is_a_304_with_no_article_downloads(
     assert _article_paths(site) == []
 
 
+def test_recrawled_sitemap_index_revalidates_its_children(
+    site: FixtureSite,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    site.reset()
+    store = tmp_path / "store.json"
+    source = {"name": "idx", "sitemap": site.url("sitemaps/index.xml")}
+    first = run_crawl(tmp_path, "sitemap", source, store=store, label="first")
+    assert len(first.items) == 5
+    site.reset()
+    second = run_crawl(tmp_path, "sitemap", source, store=store, label="second")
+    assert second.items == []
+    status = {r.route: r.status for r in site.requests}
+    # The index is read again (its children may have changed); the children answer 304.
+    assert status["/sitemaps/index.xml"] == 200
+    assert status["/sitemaps/news.xml"] == 304 and status["/sitemaps/plain.xml"] == 304
+    assert second.stat(STAT_NOT_MODIFIED) == 2
+    assert _article_paths(site) == []
+
+
 def test_seen_urls_are_skipped_before_the_request(site: FixtureSite, tmp_path: Path) -> None:  # noqa: F811
     site.reset()
     store_path = tmp_path / "store.json"
