@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 if TYPE_CHECKING:
     from alerts.channels import ChannelConfig
-    from alerts.model import Alert
+    from alerts.model import Alert, Notice
     from alerts.render import Digest
 
 
@@ -53,8 +53,8 @@ class Notifier(Protocol):
 
     kind: ClassVar[str]
 
-    async def send(self, message: Alert | Digest) -> None:
-        """Deliver one alert or one digest of several alerts."""
+    async def send(self, message: Alert | Digest | Notice) -> None:
+        """Deliver one alert, one digest of several alerts, or an operational notice."""
 
     async def aclose(self) -> None:
         """Release connections; the notifier is not used afterwards."""

@@ -12,8 +12,8 @@ from typing import ClassVar, TextIO
 
 from alerts.base import TemporaryDeliveryError
 from alerts.channels import ConsoleChannel
-from alerts.model import Alert
-from alerts.render import Digest, email_digest_text, email_text, message_json
+from alerts.model import Alert, Notice
+from alerts.render import Digest, email_digest_text, email_text, message_json, notice_text
 
 
 class ConsoleNotifier:
@@ -25,15 +25,17 @@ class ConsoleNotifier:
         self.config = config
         self._stream = stream
 
-    def render(self, message: Alert | Digest) -> str:
+    def render(self, message: Alert | Digest | Notice) -> str:
         """The text written for ``message`` (with its trailing newline)."""
         if self.config.path is not None or self.config.format == "json":
             data = {"channel": self.config.name, **message_json(message)}
             return json.dumps(data, ensure_ascii=False) + "\n"
+        if isinstance(message, Notice):
+            return f"--- newswatch notice ({self.config.name}) ---\n{notice_text(message)}\n"
         body = email_text(message) if isinstance(message, Alert) else email_digest_text(message)
         return f"--- newswatch alert ({self.config.name}) ---\n{body.rstrip()}\n"
 
-    async def send(self, message: Alert | Digest) -> None:
+    async def send(self, message: Alert | Digest | Notice) -> None:
         """Write ``message``; a file error is temporary (disk full, permissions fixed later)."""
         line = self.render(message)
         if self.config.path is None:

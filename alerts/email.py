@@ -17,7 +17,7 @@ from typing import ClassVar
 
 from alerts.base import DeliveryError, PermanentDeliveryError, TemporaryDeliveryError
 from alerts.channels import EmailChannel
-from alerts.model import Alert
+from alerts.model import Alert, Notice
 from alerts.render import (
     Digest,
     email_digest_html,
@@ -25,8 +25,11 @@ from alerts.render import (
     email_digest_text,
     email_header,
     email_html,
+    email_notice_html,
+    email_notice_subject,
     email_subject,
     email_text,
+    notice_text,
 )
 
 log = logging.getLogger(__name__)
@@ -48,12 +51,15 @@ class EmailNotifier:
     def __init__(self, config: EmailChannel) -> None:
         self.config = config
 
-    def build_message(self, message: Alert | Digest) -> EmailMessage:
+    def build_message(self, message: Alert | Digest | Notice) -> EmailMessage:
         """The MIME message (text/plain + text/html alternatives) for ``message``."""
         cfg = self.config
         if isinstance(message, Alert):
             subject = email_subject(message, cfg.subject_prefix)
             text, html = email_text(message), email_html(message)
+        elif isinstance(message, Notice):
+            subject = email_notice_subject(message, cfg.subject_prefix)
+            text, html = notice_text(message) + "\n", email_notice_html(message)
         else:
             subject = email_digest_subject(message, cfg.subject_prefix)
             text, html = email_digest_text(message), email_digest_html(message)
@@ -68,7 +74,7 @@ class EmailNotifier:
         msg.add_alternative(html, subtype="html")
         return msg
 
-    async def send(self, message: Alert | Digest) -> None:
+    async def send(self, message: Alert | Digest | Notice) -> None:
         """Hand ``message`` to the SMTP server; raise a typed error when it is not accepted."""
         import aiosmtplib
 

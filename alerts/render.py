@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import quote, urlsplit
 
-from alerts.model import Alert
+from alerts.model import Alert, Notice
 from crawler.matching.types import Amount, Evidence, Match
 
 SLACK_HEADER_MAX = 150
@@ -424,8 +424,44 @@ def digest_json(digest: Digest) -> dict[str, Any]:
     }
 
 
-def message_json(message: Alert | Digest) -> dict[str, Any]:
-    return alert_json(message) if isinstance(message, Alert) else digest_json(message)
+def notice_json(notice: Notice) -> dict[str, Any]:
+    """A JSON-ready dict of an operational notice."""
+    return {"type": "notice", "text": notice.text, "channel": notice.channel}
+
+
+def message_json(message: Alert | Digest | Notice) -> dict[str, Any]:
+    """JSON of whatever a notifier is asked to send."""
+    if isinstance(message, Alert):
+        return alert_json(message)
+    if isinstance(message, Notice):
+        return notice_json(message)
+    return digest_json(message)
+
+
+# -- notices -------------------------------------------------------------------------------
+
+
+def notice_text(notice: Notice) -> str:
+    """The plain text of a notice (bounded: it may quote an error or a config line)."""
+    return truncate(notice.text.strip(), SLACK_SECTION_MAX - 100)
+
+
+def slack_notice_blocks(notice: Notice) -> list[dict[str, Any]]:
+    """Block Kit for an operational notice: one context line and the escaped text."""
+    return [
+        {"type": "context", "elements": [_mrkdwn("newswatch notice")]},
+        {"type": "section", "text": _mrkdwn(slack_escape(notice_text(notice)))},
+    ]
+
+
+def email_notice_subject(notice: Notice, prefix: str = "") -> str:
+    first = notice.text.strip().splitlines()[0] if notice.text.strip() else "notice"
+    return email_header(f"{prefix} notice: {first}" if prefix else f"notice: {first}")
+
+
+def email_notice_html(notice: Notice) -> str:
+    body = html.escape(notice_text(notice)).replace("\n", "<br>")
+    return f'<!DOCTYPE html><html><body style="font-family:sans-serif"><p>{body}</p></body></html>'
 
 
 def sample_alert() -> Alert:

@@ -18,13 +18,16 @@ import aiohttp
 
 from alerts.base import DeliveryError, PermanentDeliveryError, TemporaryDeliveryError
 from alerts.channels import SlackChannel
-from alerts.model import Alert
+from alerts.model import Alert, Notice
 from alerts.render import (
     Digest,
+    notice_text,
     slack_blocks,
     slack_digest_blocks,
     slack_digest_fallback,
+    slack_escape,
     slack_fallback,
+    slack_notice_blocks,
 )
 
 log = logging.getLogger(__name__)
@@ -143,10 +146,12 @@ class SlackNotifier:
             )
         return self._webhook
 
-    def payload(self, message: Alert | Digest) -> dict[str, Any]:
+    def payload(self, message: Alert | Digest | Notice) -> dict[str, Any]:
         """The message arguments (text fallback + blocks) for ``message``."""
         if isinstance(message, Alert):
             text, blocks = slack_fallback(message), slack_blocks(message)
+        elif isinstance(message, Notice):
+            text, blocks = slack_escape(notice_text(message)), slack_notice_blocks(message)
         else:
             text, blocks = slack_digest_fallback(message), slack_digest_blocks(message)
         payload: dict[str, Any] = {
@@ -161,7 +166,7 @@ class SlackNotifier:
             payload["icon_emoji"] = self.config.icon_emoji
         return payload
 
-    async def send(self, message: Alert | Digest) -> None:
+    async def send(self, message: Alert | Digest | Notice) -> None:
         """Post ``message``; raise a typed :class:`DeliveryError` when Slack did not take it."""
         payload = self.payload(message)
         try:

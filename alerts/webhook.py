@@ -17,7 +17,7 @@ import httpx
 
 from alerts.base import PermanentDeliveryError, TemporaryDeliveryError
 from alerts.channels import WebhookChannel
-from alerts.model import Alert
+from alerts.model import Alert, Notice
 from alerts.render import Digest, message_json
 from alerts.slack import parse_retry_after
 
@@ -54,12 +54,12 @@ class WebhookNotifier:
             )
         return self._client
 
-    def body(self, message: Alert | Digest) -> bytes:
+    def body(self, message: Alert | Digest | Notice) -> bytes:
         """The exact bytes sent (and signed)."""
         data = message_json(message)
         return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
-    async def send(self, message: Alert | Digest) -> None:
+    async def send(self, message: Alert | Digest | Notice) -> None:
         """POST ``message``; raise a typed error unless the receiver answers 2xx."""
         cfg = self.config
         body = self.body(message)

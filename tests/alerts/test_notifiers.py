@@ -18,6 +18,7 @@ from alerts.base import (
 from alerts.channels import parse_channel
 from alerts.console import ConsoleNotifier
 from alerts.email import EmailNotifier
+from alerts.model import Notice
 from alerts.render import Digest
 from alerts.slack import SlackNotifier
 from alerts.webhook import SIGNATURE_HEADER, WebhookNotifier, verify
@@ -265,3 +266,31 @@ async def test_console_stdout_and_jsonl(tmp_path: Path) -> None:
     lines = [json.loads(x) for x in path.read_text().splitlines()]
     assert [x["type"] for x in lines] == ["alert", "digest"]
     assert lines[0]["channel"] == "c"
+
+
+async def test_every_notifier_sends_an_ops_notice(
+    fake_slack: FakeSlack,
+    smtp_server: SMTPServer,
+    webhook_receiver: WebhookReceiver,
+    tmp_path: Path,
+) -> None:
+    text = "source techcrunch failing <!channel>\r\nBcc: x@example.com"
+    notice = Notice(text=text, channel="ops")
+    slack = slack_notifier(fake_slack)
+    hook_cfg = {"name": "h", "kind": "webhook", "url": webhook_receiver.url}
+    hook = build_notifier(parse_channel(hook_cfg))
+    log = tmp_path / "ops.jsonl"
+    console = build_notifier(parse_channel({"name": "c", "kind": "console", "path": str(log)}))
+    try:
+        for notifier in (slack, email_notifier(smtp_server.url), hook, console):
+            await notifier.send(notice)
+    finally:
+        await slack.aclose()
+        await hook.aclose()
+    raw = json.dumps(fake_slack.calls[0].body)
+    assert "<!channel>" not in raw and "&lt;!channel&gt;" in raw
+    [msg] = smtp_server.handler.messages
+    assert msg["Bcc"] is None
+    assert msg["Subject"] == "[newswatch] notice: source techcrunch failing <!channel>"
+    assert webhook_receiver.json(0) == {"type": "notice", "text": notice.text, "channel": "ops"}
+    assert json.loads(log.read_text())["type"] == "notice"
