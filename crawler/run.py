@@ -18,7 +18,6 @@ from typing import Any
 from scrapy import Spider
 from scrapy.crawler import AsyncCrawlerRunner
 from scrapy.settings import Settings
-from scrapy.utils.project import get_project_settings
 
 from crawler import setting_names as names
 from crawler.handover import Shared
@@ -120,7 +119,9 @@ def build_settings(
     overrides: Mapping[str, Any] | None = None,
 ) -> Settings:
     """Scrapy settings for crawls under ``options`` with the service's objects attached."""
-    settings = get_project_settings().copy()
+    # From the module itself, not scrapy.cfg: the service runs from any working directory.
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
     settings.setdict(
         {
             "USER_AGENT": options.user_agent,
