@@ -20,7 +20,11 @@ class ConfigError(NewswatchError):
     """An invalid config file: ``path:line: key: reason``."""
 
     def __init__(
-        self, reason: str, *, path: Path | str | None = None, line: int | None = None,
+        self,
+        reason: str,
+        *,
+        path: Path | str | None = None,
+        line: int | None = None,
         key: str | None = None,
     ) -> None:
         self.reason = reason
