@@ -18,23 +18,26 @@ whose entity is also in the title adds 0.1. A watchlist matches when its best to
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import ahocorasick
 
 from crawler.matching.lexicons import Lexicon
 from crawler.matching.rules import Field, Rule
 from crawler.matching.text import (
+    SentenceLocator,
     Sentences,
     cased_key,
     find_amounts,
     normalize,
     normalize_cased,
     pattern_key,
+    same_sentence,
     split_sentences,
     token_index,
     token_starts,
@@ -44,6 +47,8 @@ from crawler.matching.watchlist import Watchlist
 
 # Hit categories (small ints: the automaton stores them for every pattern).
 ENTITY, CUE, WEAK, CONTEXT, NEGATIVE, BOTH, FOCUS, BACKGROUND, RULE = range(9)
+_CUE_CATEGORIES = frozenset((CUE, WEAK, BOTH))
+_SUPPRESSIBLE = frozenset((CUE, WEAK, CONTEXT, NEGATIVE, BOTH))
 CATEGORY_NAMES = (
     "entity",
     "cue",
@@ -58,7 +63,8 @@ CATEGORY_NAMES = (
 
 TITLE_WEIGHT = 1.0
 LEAD_SENTENCES = 3
-POSITION_WEIGHTS = ((3, 0.85), (8, 0.65))
+LATE_INDEX = 8
+POSITION_WEIGHTS = ((LEAD_SENTENCES, 0.85), (LATE_INDEX, 0.65))
 LATE_WEIGHT = 0.45
 WEAK_STRENGTH = 0.8
 NEGATIVE_FACTOR = 0.25
@@ -92,13 +98,16 @@ _MOVE_CUES = (
     "jumped ship",
 )
 
-# (category, watchlist index, payload, case-sensitive form or None)
-Ref = tuple[int, int, Any, str | None]
+# (category, watchlist index, payload, case-sensitive form or None, may be inside an entity name)
+Ref = tuple[int, int, Any, str | None, bool]
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """One pattern found in the title or body (offsets into that field's original text)."""
+class Hit(NamedTuple):
+    """One pattern found in the title or body (offsets into that field's original text).
+
+    A named tuple rather than a frozen dataclass: an article yields dozens of hits and a frozen
+    dataclass's ``__init__`` costs several times a tuple's.
+    """
 
     category: int
     watchlist: int
@@ -106,7 +115,7 @@ class Hit:
     field: Literal["title", "body"]
     start: int
     end: int
-    key: str
+    nested: bool = False  # this cue could sit inside an entity name ("AI" in "Scale AI")
 
     @property
     def category_name(self) -> str:
@@ -171,6 +180,13 @@ class _Field:
     hits: list[Hit]
     _sentences: Sentences | None = None
     _tokens: list[int] | None = None
+    _locator: SentenceLocator | None = None
+
+    @property
+    def locator(self) -> SentenceLocator:
+        if self._locator is None:
+            self._locator = SentenceLocator(self.text, LATE_INDEX)
+        return self._locator
 
     @property
     def sentences(self) -> Sentences:
@@ -192,7 +208,9 @@ class _Sentence:
     """The hits of one watchlist in one sentence."""
 
     field: Literal["title", "body"]
-    index: int
+    index: int  # exact in the lead; LATE_INDEX for any later sentence
+    start: int
+    end: int
     entities: dict[int, list[Hit]] = dc_field(default_factory=dict)
     cues: dict[str, list[Hit]] = dc_field(default_factory=dict)
     weak: dict[str, list[Hit]] = dc_field(default_factory=dict)
@@ -221,6 +239,10 @@ class _Compiled:
     persons: frozenset[int]
 
 
+def _inside(h: Hit, spans: list[tuple[int, int]]) -> bool:
+    return any(start <= h.start and h.end <= end for start, end in spans)
+
+
 class _RuleView:
     """Adapts one article's hits to :class:`crawler.matching.rules.RuleContext`."""
 
@@ -243,7 +265,7 @@ class _RuleView:
 
     def has_key(self, key: str, field: Field) -> bool:
         return any(
-            h.category == RULE and h.watchlist == self.wl and h.key == key
+            h.category == RULE and h.watchlist == self.wl and h.payload == key
             for f in self._fields(field)
             for h in f.hits
         )
@@ -253,7 +275,7 @@ class _RuleView:
         return [
             f.token_of(h.start)
             for h in f.hits
-            if h.category == RULE and h.watchlist == self.wl and h.key == key
+            if h.category == RULE and h.watchlist == self.wl and h.payload == key
         ]
 
     def has_entity(self, name: str | None, field: Field, *, core_only: bool = False) -> bool:
@@ -295,10 +317,12 @@ class Matcher:
     def _build(self) -> None:
         table: dict[str, list[Ref]] = {}
 
-        def add(phrase: str, ref: Ref, *, key: str | None = None) -> None:
+        def add(
+            phrase: str, ref: tuple[int, int, Any, str | None], *, key: str | None = None
+        ) -> None:
             k = key if key is not None else pattern_key(phrase)
             if k:
-                table.setdefault(k, []).append(ref)
+                table.setdefault(k, []).append((*ref, False))
 
         compiled: list[_Compiled] = []
         for wi, wl in enumerate(self._watchlists):
@@ -334,10 +358,23 @@ class Matcher:
                 for key in rule.patterns:
                     add("", (RULE, wi, key, None), key=key)
             compiled.append(_Compiled(wl, lexicons, rule, frozenset(core), frozenset(persons)))
+        # Every run of whole words inside an entity alias: only cues equal to one of these can sit
+        # inside an entity name, so only their hits need the (per-hit) containment check.
+        inner: set[str] = set()
+        for key, refs in table.items():
+            if any(r[0] == ENTITY for r in refs):
+                words = key.split()
+                for i in range(len(words)):
+                    for j in range(i + 1, len(words) + 1):
+                        inner.add(" " + " ".join(words[i:j]) + " ")
         automaton = ahocorasick.Automaton()
         for key, refs in table.items():
+            nested = key in inner
             # Deduplicate: the same phrase may be listed twice in one role.
-            automaton.add_word(key, (len(key), tuple(dict.fromkeys(refs))))
+            final = tuple(
+                dict.fromkeys((c, w, p, cf, nested and c != ENTITY) for c, w, p, cf, _ in refs)
+            )
+            automaton.add_word(key, (len(key), not key.endswith(" "), final))
         if len(table):
             automaton.make_automaton()
         self._automaton = automaton
@@ -354,20 +391,20 @@ class Matcher:
     def _scan(self, name: Literal["title", "body"], text: str) -> _Field:
         norm = " " + normalize(text) + " "
         hits: list[Hit] = []
-        if self._patterns:
-            cased: str | None = None
-            for end, (length, refs) in self._automaton.iter(norm):
-                start = end - length + 1  # the key's leading space, in padded coordinates
-                word_end = end if norm[end] == " " else norm.find(" ", end)
-                span_start, span_end = start, word_end - 1  # original-text coordinates
-                key = norm[start : end + 1]
-                for category, wi, payload, case_form in refs:
-                    if case_form is not None:
-                        if cased is None:
-                            cased = " " + normalize_cased(text) + " "
-                        if cased[start + 1 : end] != case_form:
-                            continue
-                    hits.append(Hit(category, wi, payload, name, span_start, span_end, key))
+        if not self._patterns:
+            return _Field(name, text, norm, hits)
+        append = hits.append
+        for end, (length, prefix, refs) in self._automaton.iter(norm):
+            # Padded coordinates: the key's leading space is at ``start``, so the word starts at
+            # start + 1 in the padded text, which is ``start`` in the original text.
+            start = end - length + 1
+            stop = norm.find(" ", end) - 1 if prefix else end - 1
+            for category, wi, payload, case_form, nested in refs:
+                if case_form is not None:
+                    found = text[start:stop]
+                    if found != case_form and normalize_cased(found) != case_form:
+                        continue
+                append(Hit(category, wi, payload, name, start, stop, nested))
         return _Field(name, text, norm, hits)
 
     # ------------------------------------------------------------------ public API
@@ -426,79 +463,135 @@ class Matcher:
 
     @staticmethod
     def _could_match(fields: dict[str, _Field], wi: int, comp: _Compiled) -> bool:
-        # Cheap pre-check: a score needs an entity and a cue somewhere in the article.
-        entity = cue = False
-        for f in fields.values():
-            for h in f.hits:
-                if h.watchlist != wi:
-                    continue
+        """Cheap pre-check, true whenever a score above zero is possible.
+
+        An event needs a cue in a sentence that names an entity, or a cue in the body of an
+        article whose title names one; most articles fail this without being split into sentences.
+        """
+        title_entity = title_cue = False
+        for h in fields["title"].hits:
+            if h.watchlist == wi:
                 if h.category == ENTITY:
-                    entity = True
-                elif h.category in (CUE, WEAK, BOTH):
-                    cue = True
-                if entity and cue:
-                    return True
+                    title_entity = True
+                elif h.category in _CUE_CATEGORIES:
+                    title_cue = True
+        if title_entity and title_cue:
+            return True
+        body = fields["body"]
+        entities: list[int] = []
+        cues: list[int] = []
+        for h in body.hits:
+            if h.watchlist == wi:
+                if h.category == ENTITY:
+                    entities.append(h.start)
+                elif h.category in _CUE_CATEGORIES:
+                    cues.append(h.start)
+        if not cues:
+            return False
+        if title_entity:
+            return True
+        if not entities:
+            return False
+        for c in cues:
+            i = bisect_left(entities, c)
+            if i < len(entities) and same_sentence(body.text, c, entities[i]):
+                return True
+            if i > 0 and same_sentence(body.text, entities[i - 1], c):
+                return True
         return False
 
     def _sentences(
         self, fields: dict[str, _Field], wi: int, comp: _Compiled
-    ) -> tuple[list[_Sentence], int]:
-        """Group this watchlist's hits by sentence; drop cue hits inside an entity name."""
+    ) -> tuple[list[_Sentence], bool]:
+        """Group this watchlist's hits by sentence; drop cue hits inside an entity name.
+
+        Only the title and the sentences holding a cue can carry an event, so only they are built;
+        the second value says whether the title or the lead has the watchlist's focus.
+        """
         result: list[_Sentence] = []
-        body_count = 0
+        lead_focus = False
         for f in fields.values():
             mine = [h for h in f.hits if h.watchlist == wi]
             if not mine:
-                if f.name == "body":
-                    body_count = len(f.sentences) if f.text.strip() else 0
                 continue
-            sentences = f.sentences
-            if f.name == "body":
-                body_count = len(sentences)
+            is_title = f.name == "title"
+            if not is_title and not any(h.category in _CUE_CATEGORIES for h in mine):
+                # No event can be in this body; only its lead's focus matters.
+                if not lead_focus:
+                    lead_end = f.locator.start_of(LEAD_SENTENCES)
+                    lead_focus = any(
+                        h.start < lead_end
+                        and (
+                            h.category == FOCUS or (h.category == ENTITY and h.payload in comp.core)
+                        )
+                        for h in mine
+                    )
+                continue
+            locator = f.locator
             entity_spans = [(h.start, h.end) for h in mine if h.category == ENTITY]
+            title_span = (0, len(f.text))
+            lead_end = len(f.text) if is_title else locator.start_of(LEAD_SENTENCES)
+            kept = [
+                h
+                for h in mine
+                if not (h.nested and h.category in _SUPPRESSIBLE and _inside(h, entity_spans))
+            ]
+            # Locate only the sentences that hold a cue; every other hit either falls in one of
+            # them or cannot take part in an event.
+            if is_title:
+                wanted = [title_span]
+            else:
+                wanted = []
+                for h in kept:
+                    if h.category in _CUE_CATEGORIES and not any(
+                        a <= h.start < b for a, b in wanted
+                    ):
+                        wanted.append(locator.span_at(h.start))
+            placed: list[tuple[tuple[int, int], Hit]] = []
+            for h in kept:
+                if not lead_focus and h.start < lead_end:
+                    cat = h.category
+                    lead_focus = cat == FOCUS or (cat == ENTITY and h.payload in comp.core)
+                for span in wanted:
+                    if span[0] <= h.start < span[1]:
+                        placed.append((span, h))
+                        break
             by_index: dict[int, _Sentence] = {}
-            for h in mine:
-                if h.category in (CUE, WEAK, CONTEXT, NEGATIVE, BOTH) and any(
-                    s <= h.start and h.end <= e for s, e in entity_spans
-                ):
-                    continue
-                idx = sentences.index_of(h.start)
-                s = by_index.get(idx)
-                if s is None:
-                    s = by_index[idx] = _Sentence(f.name, idx)
+            for span, h in placed:
+                st = by_index.get(span[0])
+                if st is None:
+                    index = 0 if is_title else locator.index_of_start(span[0])
+                    st = by_index[span[0]] = _Sentence(f.name, index, span[0], span[1])
                 cat = h.category
                 if cat == ENTITY:
-                    s.entities.setdefault(h.payload, []).append(h)
+                    st.entities.setdefault(h.payload, []).append(h)
                     if h.payload in comp.core:
-                        s.focus = True
+                        st.focus = True
                 elif cat == CUE:
-                    s.cues.setdefault(h.payload, []).append(h)
+                    st.cues.setdefault(h.payload, []).append(h)
                 elif cat == WEAK:
-                    s.weak.setdefault(h.payload, []).append(h)
+                    st.weak.setdefault(h.payload, []).append(h)
                 elif cat == CONTEXT:
-                    s.context.add(h.payload)
+                    st.context.add(h.payload)
                 elif cat == NEGATIVE:
-                    s.negative.setdefault(h.payload, []).append(h)
+                    st.negative.setdefault(h.payload, []).append(h)
                 elif cat == BOTH:
-                    s.both.append(h)
-                    s.cues.setdefault(h.payload, []).append(h)
+                    st.both.append(h)
+                    st.cues.setdefault(h.payload, []).append(h)
                 elif cat == FOCUS:
-                    s.focus = True
+                    st.focus = True
                 elif cat == BACKGROUND:
-                    s.background.append(h)
+                    st.background.append(h)
             result.extend(by_index[i] for i in sorted(by_index))
-        return result, body_count
+        return result, lead_focus
 
     def _evaluate(
         self, fields: dict[str, _Field], wi: int, comp: _Compiled, *, explain: bool
     ) -> Explanation:
         wl = comp.watchlist
-        sentences, _ = self._sentences(fields, wi, comp)
+        sentences, lead_focus = self._sentences(fields, wi, comp)
         title_s = next((s for s in sentences if s.field == "title"), None)
         title_entities = set(title_s.entities) if title_s else set()
-        lead_focus = any(
-            s.focus for s in sentences if s.field == "title" or s.index < LEAD_SENTENCES
-        )
         has_focus_rule = wl.focus is not None
 
         results: dict[str, _TopicResult] = {}
@@ -547,6 +640,8 @@ class Matcher:
                 value = strength * entity_factor * position * focus * negative * background
                 if explain:
                     where = "title" if s.field == "title" else f"body sentence {s.index + 1}"
+                    if s.index >= LATE_INDEX:
+                        where += " or later"
                     res.notes.append(
                         f"{topic} in {where}: cue {strength:.2f} x entity {entity_factor:.2f}"
                         f" x position {position:.2f} x focus {focus:.2f}"
@@ -557,7 +652,7 @@ class Matcher:
                 if s.both and value > 0:
                     res.both = True
             if res.support:
-                res.support.sort(key=lambda vs: (-vs[0], vs[1].field != "title", vs[1].index))
+                res.support.sort(key=lambda vs: (-vs[0], vs[1].field != "title", vs[1].start))
                 best_value, best_s = res.support[0]
                 res.best = (best_value, best_s)
                 extra = sum(1 for v, _ in res.support[1:] if v >= SUPPORT_MIN)
@@ -640,10 +735,10 @@ class Matcher:
         ranked: dict[tuple[str, int], tuple[float, _Sentence, str]] = {}
         for topic, res in passing.items():
             for value, s in res.support:
-                key = (s.field, s.index)
+                key = (s.field, s.start)
                 if key not in ranked or ranked[key][0] < value:
                     ranked[key] = (value, s, topic)
-        chosen = sorted(ranked.values(), key=lambda v: (-v[0], v[1].field != "title", v[1].index))
+        chosen = sorted(ranked.values(), key=lambda v: (-v[0], v[1].field != "title", v[1].start))
         chosen = [c for c in chosen if c[0] >= SUPPORT_MIN][:3] or chosen[:1]
 
         evidence: list[Evidence] = []
@@ -652,7 +747,7 @@ class Matcher:
         order: list[int] = []
         for _, s, _topic in chosen:
             f = fields[s.field]
-            start, end = f.sentences.span(s.index)
+            start, end = s.start, s.end
             raw = f.text[start:end]
             lstrip = len(raw) - len(raw.lstrip())
             sentence_text = raw.strip()
@@ -713,7 +808,7 @@ class Matcher:
             return dict.fromkeys(ordered)
 
         def cue_roles(h: Hit, topic: str) -> tuple[str | None, str | None]:
-            word = h.key.strip()
+            word = f.norm[h.start + 1 : h.end + 1]
             passive = f.norm[h.end + 1 : h.end + 5] == " by " or word.endswith(" from")
             if comp.lexicons[topic].kind == "hiring":
                 if word in _MOVE_CUES or passive:
