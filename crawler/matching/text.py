@@ -24,6 +24,8 @@ from crawler.matching.types import Amount
 _ASCII_TABLE = bytes(
     c if (48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122 or c >= 128) else 32 for c in range(256)
 )
+# The same, lower-casing ASCII letters on the way.
+_ASCII_LOWER_TABLE = bytes((c + 32 if 65 <= c <= 90 else b) for c, b in enumerate(_ASCII_TABLE))
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 # One-character punctuation outside ASCII that news text is full of; replacing these first lets most
 # articles stay on the fast ASCII path.
@@ -53,20 +55,28 @@ def fold_case(text: str) -> str:
 
 def normalize_cased(text: str) -> str:
     """Replace every non-alphanumeric character by a space, keeping case and length."""
+    return _normalize(text, _ASCII_TABLE)
+
+
+def normalize(text: str) -> str:
+    """The matcher's view of ``text``: lower-cased, punctuation as spaces, same length."""
+    out = _normalize(text, _ASCII_LOWER_TABLE)
+    # The table already lowered ASCII letters; only other scripts still need it.
+    return out if out.isascii() else fold_case(out)
+
+
+def _normalize(text: str, table: bytes) -> str:
     if not text.isascii():
         for ch in _COMMON_UNICODE:
             if ch in text:
                 text = text.replace(ch, " ")
-    if text.isascii():
-        return text.encode("ascii").translate(_ASCII_TABLE).decode("ascii")
-    # Map the ASCII characters through UTF-8 (multi-byte sequences never contain ASCII bytes, so the
-    # character count is unchanged), then blank the few non-ASCII characters that are not letters.
-    mapped = (
-        text.encode("utf-8", "surrogatepass")
-        .translate(_ASCII_TABLE)
-        .decode("utf-8", "surrogatepass")
-    )
-    return _NON_ASCII.sub(_blank_non_alnum, mapped)
+        if not text.isascii():
+            # Map the ASCII characters through UTF-8 (multi-byte sequences never contain ASCII
+            # bytes, so the character count is unchanged), then blank the few non-ASCII
+            # characters that are not letters or digits.
+            mapped = text.encode("utf-8", "surrogatepass").translate(table)
+            return _NON_ASCII.sub(_blank_non_alnum, mapped.decode("utf-8", "surrogatepass"))
+    return text.encode("ascii").translate(table).decode("ascii")
 
 
 def _blank_non_alnum(m: re.Match[str]) -> str:
@@ -74,11 +84,6 @@ def _blank_non_alnum(m: re.Match[str]) -> str:
     if run.isalnum():
         return run
     return "".join(ch if ch.isalnum() else " " for ch in run)
-
-
-def normalize(text: str) -> str:
-    """The matcher's view of ``text``: lower-cased, punctuation as spaces, same length."""
-    return fold_case(normalize_cased(text))
 
 
 def pattern_key(phrase: str) -> str:
