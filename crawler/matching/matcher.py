@@ -479,24 +479,57 @@ class Matcher:
             return True
         body = fields["body"]
         entities: list[int] = []
-        cues: list[int] = []
+        strong: list[int] = []
+        weak: list[int] = []
+        context: list[int] = []
         for h in body.hits:
             if h.watchlist == wi:
-                if h.category == ENTITY:
+                cat = h.category
+                if cat == ENTITY:
                     entities.append(h.start)
-                elif h.category in _CUE_CATEGORIES:
-                    cues.append(h.start)
-        if not cues:
+                elif cat in (CUE, BOTH):
+                    strong.append(h.start)
+                elif cat == WEAK:
+                    weak.append(h.start)
+                elif cat == CONTEXT:
+                    context.append(h.start)
+        if not strong and not weak:
             return False
         if title_entity:
             return True
         if not entities:
             return False
-        for c in cues:
-            i = bisect_left(entities, c)
-            if i < len(entities) and same_sentence(body.text, c, entities[i]):
+        text = body.text
+
+        def near(pos: int, others: list[int], *, skip_self: bool = False) -> bool:
+            """Whether some offset in ``others`` is in the same sentence as ``pos``."""
+            i = bisect_left(others, pos)
+            j = i + 1 if skip_self and i < len(others) and others[i] == pos else i
+            if j < len(others) and same_sentence(text, pos, others[j]):
                 return True
-            if i > 0 and same_sentence(body.text, entities[i - 1], c):
+            return i > 0 and same_sentence(text, others[i - 1], pos)
+
+        def two_entities(pos: int) -> bool:
+            """Whether two entity hits share the sentence of ``pos``."""
+            i = bisect_left(entities, pos)
+            pairs = ((i - 2, i - 1, i - 2, pos), (i - 1, i, i - 1, i), (i, i + 1, pos, i + 1))
+            for a, b, lo, hi in pairs:
+                if a < 0 or b >= len(entities):
+                    continue
+                left = entities[lo] if lo != pos else pos
+                right = entities[hi] if hi != pos else pos
+                if same_sentence(text, left, right):
+                    return True
+            return False
+
+        for c in strong:
+            if near(c, entities):
+                return True
+        # A weak cue needs context too: a context word, another weak cue or a second entity.
+        for c in weak:
+            if near(c, entities) and (
+                near(c, context) or near(c, weak, skip_self=True) or two_entities(c)
+            ):
                 return True
         return False
 
