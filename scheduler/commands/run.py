@@ -1,0 +1,28 @@
+"""``newswatch run``: the service, until SIGTERM/SIGINT (see :mod:`scheduler.daemon`)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "run",
+        help="run the service (crawl on schedule, match, alert)",
+        description="Run newswatch as a long-running service. SIGHUP reloads the config; "
+        "SIGTERM/SIGINT shut down gracefully.",
+    )
+    parser.add_argument("--log-json", action="store_true", help="log JSON lines")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from scheduler.config import load_config
+    from scheduler.daemon import run_service
+    from scheduler.logs import setup_logging
+
+    config = load_config(args.config)
+    if config.service.log_json and not args.log_json:
+        setup_logging(verbose=args.verbose, json_format=True)
+    return run_service(config)
