@@ -834,7 +834,9 @@ class Matcher:
         for topic in topics:
             for h in (*s.cues.get(topic, ()), *s.weak.get(topic, ())):
                 cues.append((h, topic))
-        cues.sort(key=lambda ht: ht[0].start)
+        # Overlapping cues ("investment" and "investment from"): the longest one speaks.
+        cues.sort(key=lambda ht: (ht[0].start, -ht[0].end))
+        cues = [c for i, c in enumerate(cues) if i == 0 or c[0].start != cues[i - 1][0].start]
         first = {ei: min(h.start for h in hs) for ei, hs in s.entities.items()}
         ordered = sorted(first, key=first.__getitem__)
         if not cues:
