@@ -220,6 +220,9 @@ def test_match_carries_kind_roles_amounts_evidence() -> None:
     assert Match.from_dict(match.to_dict()) == match
 
 
+WANG = "Alexandr Wang"
+
+
 @pytest.mark.parametrize(
     ("title", "roles"),
     [
@@ -227,8 +230,8 @@ def test_match_carries_kind_roles_amounts_evidence() -> None:
         ("Wiz acquired by Google in AI push", {"Google": "acquirer", "Wiz": "target"}),
         ("Google's acquisition of AI firm Wiz closes", {"Google": "acquirer", "Wiz": "target"}),
         ("Scale AI confirms investment from Meta", {"Meta": "investor", "Scale AI": "target"}),
-        ("Meta hires Alexandr Wang to run its AI lab", {"Meta": "hirer", "Alexandr Wang": "person"}),
-        ("Alexandr Wang joins Meta as chief AI officer", {"Meta": "hirer", "Alexandr Wang": "person"}),
+        ("Meta hires Alexandr Wang to run its AI lab", {"Meta": "hirer", WANG: "person"}),
+        ("Alexandr Wang joins Meta as chief AI officer", {"Meta": "hirer", WANG: "person"}),
         ("OpenAI-backed Wiz acquires an AI startup", {"OpenAI": None, "Wiz": "acquirer"}),
     ],
 )
@@ -240,7 +243,7 @@ def test_roles(title: str, roles: dict[str, str | None]) -> None:
 
 def test_title_hire_beats_a_passing_mention() -> None:
     m = Matcher([small(min_score=0.0)])
-    filler = " ".join(f"Sentence {i} is about the new glasses and their battery." for i in range(12))
+    filler = " ".join(f"Sentence {i} is about the new glasses and the battery." for i in range(12))
     (headline,) = m.explain(
         "Meta hires key OpenAI researcher to lead AI reasoning work",
         "Meta has hired a senior OpenAI researcher. " + filler,
@@ -252,10 +255,13 @@ def test_title_hire_beats_a_passing_mention() -> None:
     assert headline.score > passing.score
     assert headline.score >= 0.9
     assert passing.score < 0.5
-    assert Matcher([small()]).match(
-        "Meta unveils new smart glasses",
-        filler + " Separately, Meta hired an OpenAI researcher last year.",
-    ) == []
+    assert (
+        Matcher([small()]).match(
+            "Meta unveils new smart glasses",
+            filler + " Separately, Meta hired an OpenAI researcher last year.",
+        )
+        == []
+    )
 
 
 def test_lead_beats_late_body_and_repetition_adds() -> None:
@@ -334,7 +340,7 @@ def test_empty_input_is_no_match() -> None:
     assert ex.score == 0.0 and not ex.matched
 
 
-# ----------------------------------------------------------------------------- the default watchlist
+# ---------------------------------------------------------------------------- the default watchlist
 
 
 def test_default_watchlist_is_shipped_and_large() -> None:
@@ -406,7 +412,7 @@ def test_full_text_background_mention_only(default: Matcher) -> None:
         "Developers will get access to an SDK later this year. "
         "The display sits in the right lens. "
         "Meta said sales of its earlier glasses tripled. "
-        "Meta, which acquired a stake in EssilorLuxottica last year, makes the frames with Ray-Ban. "
+        "Meta, which acquired a stake in EssilorLuxottica last year, makes the Ray-Ban frames. "
         "The company also hired an OpenAI researcher in 2023."
     )
     assert one(default, "Meta unveils smart glasses with a display", body) is None
