@@ -7,13 +7,14 @@ case-sensitive aliases, and groups the hits by sentence. The cost is one linear 
 *hit*, so it does not grow with the number of aliases.
 
 Scoring, per topic and sentence: an event needs a watched entity and a cue in the same sentence (a
-strong cue, or a weak one with context). It is worth more in the title (1.0) than in the lead (0.85)
-or later in the body (0.65, then 0.45); it loses most of its weight next to a negative cue (x0.25:
-"hiring freeze", "buys solar"), in a background recap (x0.4: "after acquiring", "last year"), or
-without the watchlist's focus (x0.35: no AI term and no core entity). The best sentence gives the
-topic's score; each further supporting sentence adds 0.1 (up to three), and an event in the body
-whose entity is also in the title adds 0.1. A watchlist matches when its best topic reaches
-``min_score`` and its rule (if any) holds.
+strong cue, or a weak one with context). It is worth more in the title (1.0) than in the lead (the
+first three sentences, 0.85) or later in the body (0.45 to the eighth sentence, then 0.3: alone, a
+passing mention stays below the default ``min_score`` of 0.5); it loses most of its weight next to a
+negative cue (x0.25: "hiring freeze", "buys solar"), in a background recap (x0.4: "after
+acquiring", "last year"), or without the watchlist's focus (x0.35: no AI term and no core entity).
+The best sentence gives the topic's score; each further supporting sentence adds 0.1 (up to three),
+and 0.1 more comes from the title when it has a cue of the topic or names the entity of an event in
+the lead. A watchlist matches when its best topic reaches ``min_score`` and its rule (if any) holds.
 """
 
 from __future__ import annotations
@@ -64,8 +65,10 @@ CATEGORY_NAMES = (
 TITLE_WEIGHT = 1.0
 LEAD_SENTENCES = 3
 LATE_INDEX = 8
-POSITION_WEIGHTS = ((LEAD_SENTENCES, 0.85), (LATE_INDEX, 0.65))
-LATE_WEIGHT = 0.45
+# An event only in the middle or the end of the body is a passing mention unless it is repeated
+# or the title speaks of it: alone it stays below the default min_score of 0.5.
+POSITION_WEIGHTS = ((LEAD_SENTENCES, 0.85), (LATE_INDEX, 0.45))
+LATE_WEIGHT = 0.3
 WEAK_STRENGTH = 0.8
 NEGATIVE_FACTOR = 0.25
 BACKGROUND_FACTOR = 0.4
@@ -692,8 +695,8 @@ class Matcher:
                 bonus = REPEAT_BONUS * min(REPEAT_MAX, extra)
                 title_bonus = 0.0
                 if best_s.field == "body" and (
-                    set(best_s.entities) & title_entities
-                    or (title_s is not None and topic in title_s.cues)
+                    (best_s.index < LEAD_SENTENCES and set(best_s.entities) & title_entities)
+                    or (title_s is not None and (topic in title_s.cues or topic in title_s.weak))
                 ):
                     title_bonus = TITLE_BONUS
                 res.score = min(1.0, best_value + bonus + title_bonus)
@@ -801,6 +804,8 @@ class Matcher:
                 if kept and a < kept[-1][1]:
                     continue
                 kept.append((a, b))
+            if any(e.text == sentence_text for e in evidence):
+                continue  # extracted bodies often repeat the headline
             evidence.append(Evidence(sentence_text, tuple(kept), s.field))
             for ei, role in self._roles(f, s, tuple(passing), comp).items():
                 if ei not in roles:
