@@ -26,7 +26,8 @@ from typing import Any
 
 from crawler.matching import Entity, Matcher, Watchlist, load_default_watchlist
 
-WORDS = (
+# Listed roughly by frequency: the generator draws them Zipf-like.
+_WORD_LIST = (
     "the of and to in a is that for on with as was at by from it an be this have are has said "
     "its not but were which their more after also new one two first year years over about people "
     "could into would than other been some they there when what company market business report "
@@ -46,7 +47,8 @@ WORDS = (
     "increase decrease rise fall grow growing expect expected plans planned continue continued "
     "executive chief officer director manager head leader founder board staff employees workers "
     "office offices headquarters europe asia america china india japan london york san francisco"
-).split()
+)
+WORDS = tuple(_WORD_LIST.split())
 
 CUES = (
     "acquired",
@@ -73,7 +75,10 @@ def _pseudo_word(rng: random.Random) -> str:
 def extra_entities(count: int, seed: int) -> list[Entity]:
     """``count`` synthetic aliases, grouped ten to an entity."""
     rng = random.Random(seed + 1)
-    names = [f"{_pseudo_word(rng)} {rng.choice(('Labs', 'AI', 'Systems', 'Robotics'))} {i}" for i in range(count)]
+    names = [
+        f"{_pseudo_word(rng)} {rng.choice(('Labs', 'AI', 'Systems', 'Robotics'))} {i}"
+        for i in range(count)
+    ]
     return [
         Entity(name=f"Synthetic {i // 10}", aliases=tuple(names[i : i + 10]))
         for i in range(0, count, 10)
@@ -179,8 +184,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     extended = default.model_copy(update={"entities": (*default.entities, *extras)})
     extra_names = [a for e in extras for a in e.aliases]
     names = [a for e in default.entities for a in e.all_aliases()]
-    # Some extra aliases appear in the text (about one mention in ten), so the extended run does find
-    # them; most do not, as in real life, where a long watchlist is mostly names not in today's news.
+    # Some extra aliases appear in the text (about one mention in ten), so the extended run finds
+    # them; most do not, as in real life: a long watchlist is mostly names not in today's news.
     names += extra_names[: len(names) // 9]
 
     t0 = time.perf_counter()
