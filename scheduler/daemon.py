@@ -238,7 +238,7 @@ class Service:
             if due > first:
                 first = due
         self.scheduler.add_job(
-            self._crawl_job,
+            self.crawl_job,
             IntervalTrigger(seconds=every, jitter=jitter or None, timezone=UTC),
             args=[source.name],
             id=source_job_id(source.name),
@@ -265,7 +265,7 @@ class Service:
 
     # -- jobs --------------------------------------------------------------------------------------
 
-    async def _crawl_job(self, name: str) -> None:
+    async def crawl_job(self, name: str) -> None:
         try:
             source = self.config.source(name)
         except KeyError:

@@ -11,13 +11,14 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from scrapy.crawler import AsyncCrawlerRunner
 
 from crawler.matching import Matcher
 from crawler.records import CrawlRunRecord, SourceState
-from crawler.run import CrawlSummary, build_settings, crawl_source
-from crawler.setting_names import NEWSWATCH_SOURCE_HEADERS
+from crawler.run import CrawlSummary, build_settings, crawl_source, make_runner
 from crawler.sources import Source
 from scheduler.config import Config
 from scheduler.store import Store
@@ -34,6 +35,25 @@ class Runtime:
     matcher: Matcher
     executor: Executor | None = None
     overrides: Mapping[str, Any] | None = None  # extra Scrapy settings (tests, demo)
+    # Crawler runners by dry-run flag, built on first use (building one loads the spiders).
+    _runners: dict[bool, AsyncCrawlerRunner] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+
+    def runner(self, *, dry_run: bool = False) -> AsyncCrawlerRunner:
+        """The crawler runner for this config (settings are the same for every source)."""
+        if dry_run not in self._runners:
+            settings = build_settings(
+                self.config.crawl,
+                store=self.store,
+                matcher=self.matcher,
+                routes=self.config.routes(),
+                dry_run=dry_run,
+                executor=self.executor,
+                overrides=self.overrides,
+            )
+            self._runners[dry_run] = make_runner(settings)
+        return self._runners[dry_run]
 
     def close(self) -> None:
         """Stop the extraction pool and close the store."""
@@ -44,18 +64,7 @@ class Runtime:
 
 async def crawl_once(runtime: Runtime, source: Source, *, dry_run: bool = False) -> CrawlSummary:
     """Crawl ``source`` once, store what is new, and record the run and the source's state."""
-    overrides = dict(runtime.overrides or {})
-    overrides[NEWSWATCH_SOURCE_HEADERS] = dict(source.headers)
-    settings = build_settings(
-        runtime.config.crawl,
-        store=runtime.store,
-        matcher=runtime.matcher,
-        routes=runtime.config.routes(),
-        dry_run=dry_run,
-        executor=runtime.executor,
-        overrides=overrides,
-    )
-    summary = await crawl_source(settings, source)
+    summary = await crawl_source(runtime.runner(dry_run=dry_run), source)
     if not dry_run:
         try:
             await asyncio.to_thread(record_crawl, runtime.store, summary)
