@@ -61,8 +61,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.retry.RetryAfterMiddleware": 550,
 }
 
-# Components a news crawl does not use. Each one costs CPU on every crawl, and a crawl runs for every
-# source every few minutes.
+# Components a news crawl does not use: each costs CPU on every crawl, and every source is crawled
+# every few minutes.
 EXTENSIONS = {
     "scrapy.extensions.memusage.MemoryUsage": None,  # the service watches its own memory
     "scrapy.extensions.memdebug.MemoryDebugger": None,
