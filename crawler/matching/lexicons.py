@@ -3,10 +3,12 @@
 A topic is a small vocabulary with four parts. ``cues`` name the event by themselves ("acquires",
 "poaches"). ``weak`` cues are ambiguous verbs that only count when a ``context`` word sits in the
 same sentence ("taps" + "CEO", "invests" + "startup"); for deals, a second watched entity in the
-sentence is context too ("Nvidia invests in OpenAI"). ``negative`` cues near the event say it is not
-the event the watchlist wants (hiring *freeze*, job *cuts*, buying *solar*). The lists were written
-from the rubric in ``eval/RUBRIC.md`` — what a reader calls a talent move or an AI deal — and not
-from particular headlines. Watchlists may extend or replace any part.
+sentence is context too ("Nvidia invests in OpenAI"). ``moves`` ("joins", "goes to") count when a
+role word or a watched person precedes them and a watched organisation follows. ``negative`` cues
+near the event say it is not the event the watchlist wants (hiring *freeze*, job *cuts*, buying
+*solar*). The lists were written from the rubric in ``eval/RUBRIC.md`` — what a reader calls a
+talent move or an AI deal — and not from particular headlines. Watchlists may extend or replace
+any part.
 """
 
 from __future__ import annotations
@@ -29,6 +31,12 @@ class Lexicon:
     both: tuple[str, ...] = ()
     # A second watched entity in the sentence counts as context for weak cues.
     entity_context: bool = False
+    # Movement cues ("joins", "goes to"): a person moves, so they count when a role word or a
+    # watched person comes before them and a watched organisation after them. A role word *after*
+    # a weak cue is context too ("names its founder CTO"); before it, it is the incumbent's title
+    # ("Nvidia CEO Jensen Huang offers ...").
+    moves: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
 
 
 # Funding-round vocabulary: a venture round is neither a hire nor a deal under the rubric, and it is
@@ -46,7 +54,6 @@ _FUNDING = (
     "series e",
     "series f",
     "series g",
-    "valuation",
     "backing from",
     "tender offer",
     "debt round",
@@ -105,16 +112,6 @@ HIRING = Lexicon(
         "lures",
         "lured",
         "luring",
-        "joins",
-        "joined",
-        "joining",
-        "to join",
-        "goes to",
-        "moves to",
-        "heads to",
-        "leaves for",
-        "departs for",
-        "left for",
         "brings on",
         "brought on",
         "picks",
@@ -125,9 +122,24 @@ HIRING = Lexicon(
         "compensation",
         "to lead",
         "will lead",
-        "lands",
+        "to join",
     ),
-    context=(
+    moves=(
+        "joins",
+        "joined",
+        "joining",
+        "to join",
+        "goes to",
+        "moves to",
+        "heads to",
+        "leaves for",
+        "departs for",
+        "left for",
+        "is leaving for",
+        "returns to",
+        "lands at",
+    ),
+    roles=(
         "ceo",
         "cto",
         "cfo",
@@ -135,38 +147,77 @@ HIRING = Lexicon(
         "cpo",
         "chief",
         "chief executive",
-        "chief scientist",
-        "chief ai officer",
-        "head of",
         "president",
+        "head",
         "vp",
-        "svp",
-        "evp",
         "vice president",
         "executive",
-        "executives",
         "exec",
-        "execs",
         "director",
         "researcher",
         "researchers",
         "scientist",
         "scientists",
+        "engineer",
+        "engineers",
         "co founder",
         "cofounder",
         "founder",
+        "founders",
         "leader",
-        "leaders",
+        "team",
+    ),
+    # Context for weak cues says someone takes a *new* role: "taps X as CEO", "names a new CTO",
+    # "nabs a former Google director", "lures OpenAI researchers". A bare title is not enough:
+    # "Nvidia CEO Jensen Huang offers a glimpse of ..." is no hire.
+    context=(
+        "as ceo",
+        "as cto",
+        "as cfo",
+        "as coo",
+        "as cpo",
+        "as chief",
+        "as its",
+        "as head",
+        "as president",
+        "as vp",
+        "as vice president",
+        "as executive",
+        "as director",
+        "as a",
+        "as an",
+        "new ceo",
+        "new cto",
+        "new cfo",
+        "new coo",
+        "new chief",
+        "new head",
+        "new president",
+        "new ai chief",
+        "new vp",
+        "former",
+        "ex",
+        "veteran",
+        "alum",
+        "alumni",
+        "chief ai officer",
+        "researcher",
+        "researchers",
+        "scientist",
+        "scientists",
+        "engineers",
+        "staffers",
+        "talent",
         "team behind",
         "team",
         "teams",
-        "talent",
+        "co founder",
+        "cofounder",
+        "founders",
+        "to lead",
         "to run",
-        "staffers",
-        "engineers",
-        "lab chief",
-        "research head",
-        "veteran",
+        "to head",
+        "to oversee",
     ),
     negative=(
         "hiring freeze",
@@ -211,6 +262,11 @@ HIRING = Lexicon(
         "board",
         "creators",
         "influencers",
+        "joins forces",
+        "join forces",
+        "joined forces",
+        "panel",
+        "podcast",
         "subpoenaed",
         "lawsuit",
         "sues",
@@ -282,8 +338,6 @@ DEAL = Lexicon(
         "merges",
         "merged",
         "merging",
-        "deal",
-        "deals",
         "purchase",
         "purchases",
         "snaps up",

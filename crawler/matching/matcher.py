@@ -47,9 +47,9 @@ from crawler.matching.types import Amount, EntityRef, EventKind, Evidence, Match
 from crawler.matching.watchlist import Watchlist
 
 # Hit categories (small ints: the automaton stores them for every pattern).
-ENTITY, CUE, WEAK, CONTEXT, NEGATIVE, BOTH, FOCUS, BACKGROUND, RULE = range(9)
-_CUE_CATEGORIES = frozenset((CUE, WEAK, BOTH))
-_SUPPRESSIBLE = frozenset((CUE, WEAK, CONTEXT, NEGATIVE, BOTH))
+ENTITY, CUE, WEAK, CONTEXT, NEGATIVE, BOTH, FOCUS, BACKGROUND, RULE, MOVE, ROLE = range(11)
+_CUE_CATEGORIES = frozenset((CUE, WEAK, BOTH, MOVE))
+_SUPPRESSIBLE = frozenset((CUE, WEAK, CONTEXT, NEGATIVE, BOTH, MOVE, ROLE))
 CATEGORY_NAMES = (
     "entity",
     "cue",
@@ -60,6 +60,8 @@ CATEGORY_NAMES = (
     "focus",
     "background",
     "rule-term",
+    "move-cue",
+    "role",
 )
 
 TITLE_WEIGHT = 1.0
@@ -220,6 +222,8 @@ class _Sentence:
     context: set[str] = dc_field(default_factory=set)
     negative: dict[str, list[Hit]] = dc_field(default_factory=dict)
     both: list[Hit] = dc_field(default_factory=list)
+    moves: dict[str, list[Hit]] = dc_field(default_factory=dict)
+    roles: dict[str, list[Hit]] = dc_field(default_factory=dict)
     focus: bool = False
     background: list[Hit] = dc_field(default_factory=list)
 
@@ -351,6 +355,10 @@ class Matcher:
                     add(phrase, (NEGATIVE, wi, topic, None))
                 for phrase in lex.both:
                     add(phrase, (BOTH, wi, topic, None))
+                for phrase in lex.moves:
+                    add(phrase, (MOVE, wi, topic, None))
+                for phrase in lex.roles:
+                    add(phrase, (ROLE, wi, topic, None))
             if wl.focus is not None:
                 for phrase in wl.focus.all_terms():
                     add(phrase, (FOCUS, wi, None, None))
@@ -492,9 +500,9 @@ class Matcher:
                     entities.append(h.start)
                 elif cat in (CUE, BOTH):
                     strong.append(h.start)
-                elif cat == WEAK:
+                elif cat in (WEAK, MOVE):
                     weak.append(h.start)
-                elif cat == CONTEXT:
+                elif cat in (CONTEXT, ROLE):
                     context.append(h.start)
         if not strong and not weak:
             return False
@@ -618,6 +626,10 @@ class Matcher:
                     st.focus = True
                 elif cat == BACKGROUND:
                     st.background.append(h)
+                elif cat == MOVE:
+                    st.moves.setdefault(h.payload, []).append(h)
+                elif cat == ROLE:
+                    st.roles.setdefault(h.payload, []).append(h)
             result.extend(by_index[i] for i in sorted(by_index))
         return result, lead_focus
 
@@ -647,6 +659,11 @@ class Matcher:
                         and sum(1 for ei in s.entities if ei not in comp.persons) >= 2
                     )
                 )
+                if not strong and not weak_ok and topic in s.weak and topic in s.roles:
+                    first_weak = min(h.start for h in s.weak[topic])
+                    weak_ok = any(h.start > first_weak for h in s.roles[topic])
+                if not strong and not weak_ok and topic in s.moves:
+                    weak_ok = self._moved(s, topic, comp)
                 if not strong and not weak_ok:
                     continue
                 topic_fields.setdefault(topic, set()).add(s.field)
@@ -747,6 +764,20 @@ class Matcher:
         )
 
     @staticmethod
+    def _moved(s: _Sentence, topic: str, comp: _Compiled) -> bool:
+        """A movement cue with a role word or a person before it and an organisation after it."""
+        entities = [(h.start, ei in comp.persons) for ei, hs in s.entities.items() for h in hs]
+        roles = [h.start for h in s.roles.get(topic, ())]
+        for move in s.moves[topic]:
+            mover = any(r < move.start for r in roles) or any(
+                start < move.start and person for start, person in entities
+            )
+            target = any(start > move.start and not person for start, person in entities)
+            if mover and target:
+                return True
+        return False
+
+    @staticmethod
     def _kind(comp: _Compiled, passing: dict[str, _TopicResult]) -> EventKind | None:
         kinds = {comp.lexicons[t].kind for t in passing}
         if not kinds:
@@ -791,7 +822,7 @@ class Matcher:
             spans: set[tuple[int, int]] = set()
             for hs in s.entities.values():
                 spans.update((h.start - base, h.end - base) for h in hs)
-            for hs in (*s.cues.values(), *s.weak.values()):
+            for hs in (*s.cues.values(), *s.weak.values(), *s.moves.values()):
                 spans.update((h.start - base, h.end - base) for h in hs)
             for amount, (a, b) in find_amounts(sentence_text):
                 spans.add((a, b))
@@ -837,7 +868,7 @@ class Matcher:
         """
         cues: list[tuple[Hit, str]] = []
         for topic in topics:
-            for h in (*s.cues.get(topic, ()), *s.weak.get(topic, ())):
+            for h in (*s.cues.get(topic, ()), *s.weak.get(topic, ()), *s.moves.get(topic, ())):
                 cues.append((h, topic))
         # Overlapping cues ("investment" and "investment from"): the longest one speaks.
         cues.sort(key=lambda ht: (ht[0].start, -ht[0].end))

@@ -110,9 +110,13 @@ class TopicSpec(_Frozen):
     context: Phrases = ()
     negative: Phrases = ()
     both: Phrases = ()
+    moves: Phrases = ()
+    roles: Phrases = ()
     entity_context: bool | None = None
 
-    _check = field_validator("cues", "weak", "context", "negative", "both")(_check_phrases)
+    _check = field_validator("cues", "weak", "context", "negative", "both", "moves", "roles")(
+        _check_phrases
+    )
 
 
 class Focus(_Frozen):
@@ -258,6 +262,8 @@ class Watchlist(_Frozen):
                     context=spec.context,
                     negative=spec.negative,
                     both=spec.both,
+                    moves=spec.moves,
+                    roles=spec.roles,
                     entity_context=bool(spec.entity_context),
                 )
             else:
@@ -268,6 +274,8 @@ class Watchlist(_Frozen):
                     context=base.context + spec.context,
                     negative=base.negative + spec.negative,
                     both=base.both + spec.both,
+                    moves=base.moves + spec.moves,
+                    roles=base.roles + spec.roles,
                     entity_context=(
                         base.entity_context if spec.entity_context is None else spec.entity_context
                     ),
