@@ -48,7 +48,37 @@ TARGETS = [
     "Cerebras",
     "Adept",
 ]
-WORDS = ["market", "regulators", "analysts", "investors", "engineers", "platform", "customers", "revenue", "growth", "model", "training", "inference", "chips", "cloud", "strategy", "partnership", "competition", "startup", "funding", "valuation", "board", "shareholders", "talent", "research", "product", "launch", "developers", "enterprise", "software"]
+WORDS = [
+    "market",
+    "regulators",
+    "analysts",
+    "investors",
+    "engineers",
+    "platform",
+    "customers",
+    "revenue",
+    "growth",
+    "model",
+    "training",
+    "inference",
+    "chips",
+    "cloud",
+    "strategy",
+    "partnership",
+    "competition",
+    "startup",
+    "funding",
+    "valuation",
+    "board",
+    "shareholders",
+    "talent",
+    "research",
+    "product",
+    "launch",
+    "developers",
+    "enterprise",
+    "software",
+]
 
 
 class Story:
@@ -192,7 +222,7 @@ every = "{args.every:g}s"
             proc.wait(timeout=60)
     site.server.shutdown()
     latencies.sort()
-    p95 = latencies[max(int(round(0.95 * len(latencies))) - 1, 0)] if latencies else None
+    p95 = latencies[max(round(0.95 * len(latencies)) - 1, 0)] if latencies else None
     print(
         json.dumps(
             {
