@@ -464,3 +464,41 @@ def test_moves_and_appointments(default: Matcher, title: str, roles: dict[str, s
     assert match is not None
     found = {e.name: e.role for e in match.entities}
     assert roles.items() <= found.items()
+
+
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        (
+            "Nvidia posts record revenue as AI demand soars",
+            "Nvidia reported record quarterly revenue on Wednesday. The chipmaker said demand for "
+            "its AI chips remains strong. Nvidia has invested in OpenAI and xAI, and its CEO said "
+            "it would keep backing AI startups. Shares rose 4% in after-hours trading.",
+        ),
+        (
+            "OpenAI launches GPT-5",
+            "OpenAI launched GPT-5 on Thursday, its most capable AI model yet. OpenAI, backed by "
+            "Microsoft with $13 billion in investment, said the model is available to all users.",
+        ),
+        (
+            "Meta AI app tops charts",
+            "Meta's AI assistant app hit number one in the App Store this week. The surge follows "
+            "Meta's hiring spree, in which it poached dozens of researchers from OpenAI last "
+            "summer. Meta said 1 billion people use Meta AI monthly.",
+        ),
+    ],
+)
+def test_full_text_recaps_are_background(default: Matcher, title: str, body: str) -> None:
+    assert one(default, title, body) is None
+
+
+def test_full_text_deal_with_staff_joining(default: Matcher) -> None:
+    match = one(
+        default,
+        "Microsoft to acquire AI coding startup for $1.5B",
+        "Microsoft said on Tuesday it agreed to acquire Acme Code, an AI coding startup, for $1.5 "
+        "billion. The deal is expected to close in the first quarter. Acme Code's 80 engineers "
+        "will join Microsoft's GitHub unit.",
+    )
+    assert match is not None and match.kind == "both"
+    assert match.amounts[0].value == 1.5e9
