@@ -20,6 +20,7 @@ from scrapy.crawler import Crawler
 from crawler.items import ArticleDraft
 from crawler.pipelines.base import drop
 from crawler.setting_names import NEWSWATCH_DEFAULT_MAX_AGE
+from crawler.sources import parse_duration
 from crawler.urls import canonicalize_url
 
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
@@ -60,8 +61,9 @@ class NormalizePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
+        # Seconds from the service, or a duration such as "30d" from `scrapy crawl -s`.
         value = crawler.settings.get(NEWSWATCH_DEFAULT_MAX_AGE)
-        return cls(crawler, float(value) if value else None)
+        return cls(crawler, parse_duration(value).total_seconds() if value else None)
 
     def _max_age(self) -> timedelta | None:
         source = getattr(self.crawler.spider, "source", None)
