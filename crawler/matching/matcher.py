@@ -246,6 +246,12 @@ class _Compiled:
     persons: frozenset[int]
 
 
+def _joined(between: str) -> bool:
+    """Whether the words between two entities join them as one subject ("A and B", "A, B")."""
+    words = between.replace(",", " , ").split()
+    return all(w in (",", "and", "&", "s", "'s", "’s") for w in words)
+
+
 def _inside(h: Hit, spans: list[tuple[int, int]]) -> bool:
     return any(start <= h.start and h.end <= end for start, end in spans)
 
@@ -895,6 +901,7 @@ class Matcher:
             return (pair[1], pair[0]) if passive else pair
 
         roles: dict[int, str | None] = {}
+        subject_end = -1  # end of the sentence's subject, the first entity before any cue
         for ei in ordered:
             hit = s.entities[ei][0]
             # "OpenAI-backed 1X acquires ...": a descriptor, not a party to the deal.
@@ -908,8 +915,13 @@ class Matcher:
                 role = cue_roles(*after[0])[0]
             elif before:
                 role = cue_roles(*before[-1])[1]
-            else:
+            elif subject_end < 0 or _joined(f.text[subject_end : hit.start]):
+                # The subject, or one joined to it: "Meta and Google acquire ...".
                 role = cue_roles(*cues[0])[0]
+                subject_end = hit.end
+            else:
+                # An object before the cue: "Meta approached Perplexity about an acquisition".
+                role = cue_roles(*cues[0])[1]
             # Only people are hired; a company after "hires" is where the person came from.
             if role == "person" and ei not in comp.persons:
                 role = None

@@ -233,6 +233,11 @@ WANG = "Alexandr Wang"
         ("Meta hires Alexandr Wang to run its AI lab", {"Meta": "hirer", WANG: "person"}),
         ("Alexandr Wang joins Meta as chief AI officer", {"Meta": "hirer", WANG: "person"}),
         ("OpenAI-backed Wiz acquires an AI startup", {"OpenAI": None, "Wiz": "acquirer"}),
+        ("Google approached Wiz about an AI acquisition", {"Google": "acquirer", "Wiz": "target"}),
+        (
+            "Google and Meta acquire AI firm Wiz",
+            {"Google": "acquirer", "Meta": "acquirer", "Wiz": "target"},
+        ),
     ],
 )
 def test_roles(title: str, roles: dict[str, str | None]) -> None:
