@@ -41,7 +41,6 @@ from pydantic import (
     Field,
     ValidationInfo,
     field_validator,
-    model_validator,
 )
 
 from crawler.matching.lexicons import AI_FOCUS, BACKGROUND, BUILTIN_TOPICS, Lexicon
@@ -159,7 +158,8 @@ class Watchlist(_Frozen):
     notify: tuple[str, ...] = ()
     min_score: float = Field(default=0.5, ge=0.0, le=1.0)
     topic: dict[str, TopicSpec] = Field(default_factory=dict)
-    topics: tuple[str, ...] = ("hiring", "deal")
+    # Validated even when left out: it checks the [topic.*] tables against it.
+    topics: tuple[str, ...] = Field(default=("hiring", "deal"), validate_default=True)
     focus: Focus | None = None
     entities: tuple[Entity, ...] = Field(default=(), alias="entity")
     background: Phrases = ()
@@ -204,6 +204,9 @@ class Watchlist(_Frozen):
                     f"unknown topic {name!r}: built in are {', '.join(BUILTIN_TOPICS)}; "
                     f"define others under [topic.{name}]"
                 )
+        for name in info.data.get("topic", {}):
+            if name not in value and name not in BUILTIN_TOPICS:
+                raise ValueError(f"[topic.{name}] is defined but {name!r} is not listed in topics")
         return value
 
     @field_validator("entities")
@@ -233,13 +236,6 @@ class Watchlist(_Frozen):
             entities=(e.name for e in info.data.get("entities", ())),
         )
         return value
-
-    @model_validator(mode="after")
-    def _topic_tables_used(self) -> Watchlist:
-        for name in self.topic:
-            if name not in self.topics and name not in BUILTIN_TOPICS:
-                raise ValueError(f"[topic.{name}] is defined but not listed in topics")
-        return self
 
     # ------------------------------------------------------------------ compiled views
 

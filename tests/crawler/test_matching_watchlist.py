@@ -122,6 +122,11 @@ def test_custom_topic() -> None:
         ),
         ({"name": "x", "max_age": "soon"}, ("max_age",), "expected a duration"),
         (
+            {"name": "x", "topic": {"ipo": {"kind": "deal", "cues": ["ipo"]}}},
+            ("topics",),
+            "[topic.ipo] is defined but 'ipo' is not listed in topics",
+        ),
+        (
             {"name": "x", "topic": {"hiring": {"negative": ["!!"]}}},
             ("topic", "hiring", "negative"),
             "no letters",
