@@ -11,7 +11,8 @@ strong cue, or a weak one with context). It is worth more in the title (1.0) tha
 first three sentences, 0.85) or later in the body (0.45 to the eighth sentence, then 0.3: alone, a
 passing mention stays below the default ``min_score`` of 0.5); it loses most of its weight next to a
 negative cue (x0.25: "hiring freeze", "buys solar"), in a background recap (x0.4: "after
-acquiring", "last year"), or without the watchlist's focus (x0.35: no AI term and no core entity).
+acquiring", "last year"), without the watchlist's focus (x0.35: no AI term and no core entity),
+or, for a hire, with no person, role or team in the sentence (x0.5).
 The best sentence gives the topic's score; each further supporting sentence adds 0.1 (up to three),
 and 0.1 more comes from the title when it has a cue of the topic or names the entity of an event in
 the lead. A watchlist matches when its best topic reaches ``min_score`` and its rule (if any) holds.
@@ -75,6 +76,7 @@ WEAK_STRENGTH = 0.8
 NEGATIVE_FACTOR = 0.25
 BACKGROUND_FACTOR = 0.4
 NO_FOCUS_FACTOR = 0.35
+NO_PEOPLE_FACTOR = 0.5
 TITLE_FOCUS_FACTOR = 0.85
 TITLE_ENTITY_FACTOR = 0.6  # body sentence without an entity, in the lead, when the title has one
 REPEAT_BONUS = 0.1
@@ -656,10 +658,14 @@ class Matcher:
                 strong = topic in s.cues
                 # A second organisation is context for a deal ("Nvidia invests in OpenAI"); a
                 # person next to their own company ("Amazon CEO Andy Jassy") is not.
-                # Two different weak cues support each other ("taps ... to join").
+                # Two different weak cues support each other when someone is named or titled
+                # ("taps Alexandr Wang to join"; not "picks SpaceX to join a program").
                 weak_ok = topic in s.weak and (
                     topic in s.context
-                    or len({h.start for h in s.weak[topic]}) >= 2
+                    or (
+                        len({h.start for h in s.weak[topic]}) >= 2
+                        and (topic in s.roles or any(ei in comp.persons for ei in s.entities))
+                    )
                     or (
                         lex.entity_context
                         and sum(1 for ei in s.entities if ei not in comp.persons) >= 2
@@ -696,7 +702,17 @@ class Matcher:
                     focus = NO_FOCUS_FACTOR
                 negative = NEGATIVE_FACTOR if topic in s.negative else 1.0
                 background = BACKGROUND_FACTOR if s.background else 1.0
-                value = strength * entity_factor * position * focus * negative * background
+                # Hiring is about people: with no person, role or team in sight ("NASA recruited
+                # SpaceX's Starship"), a hiring cue is half as convincing.
+                people = 1.0
+                if lex.kind == "hiring" and not (
+                    topic in s.context
+                    or topic in s.roles
+                    or any(ei in comp.persons for ei in s.entities)
+                    or s.both
+                ):
+                    people = NO_PEOPLE_FACTOR
+                value = strength * entity_factor * position * focus * negative * background * people
                 if explain:
                     where = "title" if s.field == "title" else f"body sentence {s.index + 1}"
                     if s.index >= LATE_INDEX:
@@ -705,7 +721,8 @@ class Matcher:
                         f"{topic} in {where}: cue {strength:.2f} x entity {entity_factor:.2f}"
                         f" x position {position:.2f} x focus {focus:.2f}"
                         f" x negative {negative:.2f} x background {background:.2f}"
-                        f" = {value:.3f}"
+                        + (f" x no people {people:.2f}" if people != 1.0 else "")
+                        + f" = {value:.3f}"
                     )
                 res.support.append((value, s))
                 if s.both and value > 0:
