@@ -66,7 +66,6 @@ DOWNLOADER_MIDDLEWARES = {
 EXTENSIONS = {
     "scrapy.extensions.memusage.MemoryUsage": None,  # the service watches its own memory
     "scrapy.extensions.memdebug.MemoryDebugger": None,
-    "scrapy.extensions.feedexport.FeedExporter": None,  # items go to the store, not to feeds
     "scrapy.extensions.logstats.LogStats": None,
     "scrapy.extensions.spiderstate.SpiderState": None,
     "scrapy.extensions.remote_control.RemoteControl": None,
