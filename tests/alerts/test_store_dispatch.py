@@ -1,10 +1,13 @@
 """The dispatcher and the ``alerts`` / ``dispatch`` commands over the real ``scheduler.store``
-(SQLite file) and the fake Slack."""
+(a SQLite file, and PostgreSQL when it is reachable) and the fake Slack."""
 
 from __future__ import annotations
 
 import json
+import os
+import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,36 +16,57 @@ from alerts.channels import parse_channel
 from alerts.dispatcher import Dispatcher, run_until_empty
 from scheduler.cli import main
 from tests.alerts.helpers import fill, slack_channel_toml, write_config
-from tests.servers.fake_slack import FakeSlack, error
+from tests.servers.fake_slack import FakeSlack, error, rate_limited
 
 store_module = pytest.importorskip("scheduler.store")
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[object]:
-    s = store_module.open_store(f"sqlite:///{tmp_path / 'nw.db'}")
-    yield s
-    s.close()
+PG_URL = os.environ.get("NEWSWATCH_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[object]:
+    """The real store on a SQLite file, or in a fresh PostgreSQL schema dropped afterwards."""
+    if request.param == "sqlite":
+        s = store_module.open_store(f"sqlite:///{tmp_path / 'nw.db'}")
+        yield s
+        s.close()
+        return
+    import psycopg
+
+    try:
+        admin = psycopg.connect(PG_URL, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL at {PG_URL} unreachable under CI: {exc}")
+        pytest.skip(f"PostgreSQL at {PG_URL} unreachable: {exc}")
+    schema = f"nw_alerts_{uuid.uuid4().hex[:12]}"
+    with admin:
+        admin.execute(f'CREATE SCHEMA "{schema}"')
+        try:
+            base = PG_URL.split("://", 1)[1]
+            joiner = "&" if "?" in base else "?"
+            s = store_module.open_store(
+                f"postgresql+psycopg://{base}{joiner}options=-csearch_path%3D{schema}"
+            )
+            yield s
+            s.close()
+        finally:
+            admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 async def test_dispatcher_delivers_the_real_outbox(store, fake_slack: FakeSlack) -> None:
     ids = fill(store, 30, ["slack"])
     assert len(ids) == 30
-    cfg = parse_channel(
-        {
-            "name": "slack",
-            "kind": "slack",
-            "token": "xoxb-t",
-            "channel": "#ai",
-            "api_url": fake_slack.api_url,
-            "rate_limit": 0,
-            "storm_max": 0,
-        }
-    )
+    base = {"name": "slack", "kind": "slack", "token": "xoxb-t", "channel": "#ai"}
+    cfg = parse_channel(base | {"api_url": fake_slack.api_url, "rate_limit": 0, "storm_max": 0})
+    fake_slack.script(rate_limited(0.2))
     async with Dispatcher(store, [cfg], batch_size=8) as d:
-        total = await run_until_empty(d, max_runs=3)
-    assert total.sent == 30
+        total = await run_until_empty(d, interval=0.1, max_runs=50)
+    assert (total.sent, total.retried) == (30, 1)
     assert store.outbox_counts() == {"pending": 0, "sent": 30, "failed": 0}
+    assert store.sent_count_since("slack", datetime.now(UTC) - timedelta(minutes=1)) == 30
+    assert len(fake_slack.calls) == 31
     urls = sorted(c.body["blocks"][-1]["elements"][0]["url"] for c in fake_slack.posted())
     assert urls == sorted(f"https://news.example.com/story/{i}" for i in range(30))
 
