@@ -46,6 +46,10 @@ TEMPORARY_ERRORS = frozenset(
 )
 
 
+# Answers that mean "these blocks", not "this message": retried once as plain text.
+BLOCK_ERRORS = frozenset({"invalid_blocks", "invalid_blocks_format", "msg_too_long"})
+
+
 def _quiet_sdk_logger() -> logging.Logger:
     # slack-sdk formats debug lines (with the webhook URL, a credential) whenever its logger's own
     # level is NOTSET; a logger pinned at WARNING keeps secrets out of logs and saves the CPU.
@@ -192,13 +196,31 @@ class SlackNotifier:
         client = self._web_client()
         try:
             await client.chat_postMessage(channel=self.config.channel, **payload)
+            return
         except SlackApiError as exc:
-            response = exc.response
-            status = getattr(response, "status_code", None) or getattr(response, "status", None)
-            headers = getattr(response, "headers", None)
-            data = getattr(response, "data", None)
-            error = data.get("error") if isinstance(data, dict) else None
-            raise classify(status, error, headers, self.config.name) from exc
+            error, failure = self._api_failure(exc)
+            if error not in BLOCK_ERRORS:
+                raise failure from exc
+        # Slack refused our blocks (a limit we did not know about): an alert in plain text
+        # beats no alert, so send the escaped fallback text alone once.
+        log.warning(
+            "channel %s: Slack refused the blocks (%s); sending text only", self.config.name, error
+        )
+        plain = {k: v for k, v in payload.items() if k != "blocks"}
+        try:
+            await client.chat_postMessage(channel=self.config.channel, **plain)
+        except SlackApiError as exc:
+            raise self._api_failure(exc)[1] from exc
+
+    def _api_failure(self, exc: Exception) -> tuple[str | None, DeliveryError]:
+        """(Slack's error code, the typed error) of a ``SlackApiError``."""
+        response = getattr(exc, "response", None)
+        # The response is an AsyncSlackResponse, or aiohttp's response for a non-JSON body.
+        status = getattr(response, "status_code", None) or getattr(response, "status", None)
+        headers = getattr(response, "headers", None)
+        data = getattr(response, "data", None)
+        error = data.get("error") if isinstance(data, dict) else None
+        return error, classify(status, error, headers, self.config.name)
 
     async def _send_webhook(self, payload: dict[str, Any]) -> None:
         client = self._webhook_client()

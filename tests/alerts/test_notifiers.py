@@ -294,3 +294,20 @@ async def test_every_notifier_sends_an_ops_notice(
     assert msg["Subject"] == "[newswatch] notice: source techcrunch failing <!channel>"
     assert webhook_receiver.json(0) == {"type": "notice", "text": notice.text, "channel": "ops"}
     assert json.loads(log.read_text())["type"] == "notice"
+
+
+async def test_slack_refused_blocks_fall_back_to_text_once(fake_slack: FakeSlack) -> None:
+    fake_slack.script(error("invalid_blocks"))
+    notifier = slack_notifier(fake_slack)
+    try:
+        await notifier.send(make_alert(title=INJECTION))
+        fake_slack.script(error("invalid_blocks"), error("invalid_blocks"))
+        with pytest.raises(PermanentDeliveryError, match="invalid_blocks"):
+            await notifier.send(make_alert())
+    finally:
+        await notifier.aclose()
+    first, second = fake_slack.calls[:2]
+    assert "blocks" in first.body and "blocks" not in second.body
+    assert second.body["text"].startswith("Deal · Meta → Scale AI")
+    assert "<!channel>" not in second.body["text"]
+    assert len(fake_slack.calls) == 4
