@@ -8,7 +8,8 @@ storm protection (over ``storm_max`` messages in ``storm_window`` the rest fold 
 and the rate limit. Rows are sent one at a time and marked sent right after, so a crash between
 send and mark repeats at most the one alert in flight per channel; rows claimed but not sent come
 back when their lease runs out. Temporary errors retry with exponential backoff and jitter
-(``Retry-After`` wins when given) until the channel's ``retry_for`` window is over; permanent
+(``Retry-After`` wins when given) until the channel's ``retry_for`` window is over (and at
+least ``MIN_ATTEMPTS`` were made); permanent
 errors fail the row at once. Every store call runs in a thread (the store is synchronous).
 """
 
@@ -42,6 +43,9 @@ DEFAULT_LEASE = timedelta(minutes=5)
 DEFAULT_BATCH = 50
 DEFAULT_BACKOFF_BASE = timedelta(seconds=30)
 DEFAULT_BACKOFF_MAX = timedelta(hours=1)
+# Attempts a row always gets before the retry window can fail it: after a day of downtime, or
+# after `newswatch alerts retry` of an old row, one passing blip must not fail it at once.
+MIN_ATTEMPTS = 3
 DEFAULT_MAX_PER_RUN = 1000  # per channel and run, so one busy channel cannot make a run endless
 # A rate-limited channel with a backlog stops its run after this long, so that a scheduler
 # calling run_once on a cadence picks up new rows on the other channels soon. None: drain.
@@ -374,8 +378,10 @@ class Dispatcher:
         wait = self.backoff(max(failures, *(r.attempts for r in rows)), retry_after)
         for row in rows:
             deadline = _aware(row.created_at) + cfg.retry_for
-            if now >= deadline:
+            if now >= deadline and row.attempts + 1 >= MIN_ATTEMPTS:
                 plan.append((row, None))
+            elif now >= deadline:
+                plan.append((row, now + wait))
             else:
                 plan.append((row, min(now + wait, deadline)))
         given_up = sum(1 for _, at in plan if at is None)

@@ -300,3 +300,17 @@ async def test_run_budget_stops_a_slow_channel_and_keeps_the_rest_pending(
         total = await run_until_empty(d, interval=0, max_runs=50)
     assert first.sent + total.sent == 10
     assert len(fake_slack.posted()) == 10
+
+
+async def test_an_old_row_still_gets_a_few_attempts(
+    outbox: MemoryOutbox, clock: Clock, fake_slack: FakeSlack
+) -> None:
+    # Queued two days ago (the service was down, or a failed row was retried by hand).
+    row = outbox.add(make_alert(), "slack", created_at=clock.now - timedelta(days=2))
+    fake_slack.default = server_error()
+    async with dispatcher(outbox, clock, slack_cfg(fake_slack)) as d:
+        for expected in ("pending", "pending", "failed"):
+            await d.run_once()
+            assert outbox.status_of(row) == expected
+            clock.now = outbox.rows[row].next_attempt_at + timedelta(seconds=1)
+    assert outbox.rows[row].attempts == 3
