@@ -9,8 +9,9 @@ and the rate limit. Rows are sent one at a time and marked sent right after, so 
 send and mark repeats at most the one alert in flight per channel; rows claimed but not sent come
 back when their lease runs out. Temporary errors retry with exponential backoff and jitter
 (``Retry-After`` wins when given) until the channel's ``retry_for`` window is over (and at
-least ``MIN_ATTEMPTS`` were made); permanent
-errors fail the row at once. Every store call runs in a thread (the store is synchronous).
+least ``MIN_ATTEMPTS`` were made); permanent errors fail the row at once. Every store call runs
+in a thread (the store is synchronous). Pacing state (pauses, rate slots, the last storm fold)
+lives in memory: a restart only makes the first run less patient.
 """
 
 from __future__ import annotations
