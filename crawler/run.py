@@ -23,6 +23,7 @@ from scrapy.settings import BaseSettings, Settings, SettingsAttribute
 from crawler import setting_names as names
 from crawler.handover import Shared
 from crawler.matching import Matcher
+from crawler.pipelines.dedupe import InFlightArticles
 from crawler.records import ArticleStore
 from crawler.sources import CrawlOptions, Source, SourceKind
 from crawler.spiders.feed import FeedSpider
@@ -148,6 +149,7 @@ def build_settings(
     routes: Mapping[str, Sequence[str]] | None = None,
     dry_run: bool = False,
     executor: Executor | None = None,
+    in_flight: InFlightArticles | None = None,
     overrides: Mapping[str, Any] | None = None,
 ) -> Settings:
     """Scrapy settings for crawls under ``options`` with the service's objects attached."""
@@ -176,6 +178,7 @@ def build_settings(
             names.NEWSWATCH_ROUTES: {k: list(v) for k, v in (routes or {}).items()},
             names.NEWSWATCH_DRY_RUN: dry_run,
             names.NEWSWATCH_EXTRACT_EXECUTOR: Shared(executor) if executor is not None else None,
+            names.NEWSWATCH_IN_FLIGHT: Shared(in_flight) if in_flight is not None else None,
             # The service logs its own one-line summaries; Scrapy's stats dump is noise there.
             "LOGSTATS_INTERVAL": 0,
             "STATS_DUMP": False,

@@ -25,6 +25,7 @@ NEWSWATCH_DRY_RUN = False
 NEWSWATCH_EXTRACT_EXECUTOR = None  # a concurrent.futures.Executor, or None to extract inline
 NEWSWATCH_NEAR_DUPLICATE_BITS = 3  # SimHash Hamming distance that counts as the same story
 NEWSWATCH_SOURCE_HEADERS: dict[str, str] = {}
+NEWSWATCH_IN_FLIGHT = None  # articles on their way to the store, shared by concurrent crawls
 
 # --- politeness -----------------------------------------------------------------------------------
 USER_AGENT = "newswatch/0.1 (+https://github.com/newswatch/newswatch; news alerting bot)"

@@ -17,6 +17,7 @@ from typing import Any
 from scrapy.crawler import AsyncCrawlerRunner
 
 from crawler.matching import Matcher
+from crawler.pipelines.dedupe import InFlightArticles
 from crawler.records import CrawlRunRecord, SourceState
 from crawler.run import CrawlSummary, build_settings, crawl_source, make_runner
 from crawler.sources import Source
@@ -35,6 +36,8 @@ class Runtime:
     matcher: Matcher
     executor: Executor | None = None
     overrides: Mapping[str, Any] | None = None  # extra Scrapy settings (tests, demo)
+    # Articles on their way to the store, shared by concurrent crawls (kept across reloads).
+    in_flight: InFlightArticles = field(default_factory=InFlightArticles, compare=False)
     # Crawler runners by dry-run flag, built on first use (building one loads the spiders).
     _runners: dict[bool, AsyncCrawlerRunner] = field(
         default_factory=dict, init=False, compare=False, repr=False
@@ -50,6 +53,7 @@ class Runtime:
                 routes=self.config.routes(),
                 dry_run=dry_run,
                 executor=self.executor,
+                in_flight=self.in_flight,
                 overrides=self.overrides,
             )
             self._runners[dry_run] = make_runner(settings)

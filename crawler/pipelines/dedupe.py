@@ -5,9 +5,11 @@ then the SimHash of the body within ``NEWSWATCH_NEAR_DUPLICATE_BITS`` of a store
 article — the same wire story syndicated on two sites. A duplicate is not stored again: its URL is
 remembered as a duplicate linked to the original, so it is neither re-downloaded nor re-alerted.
 
-Items move through pipelines concurrently, so two copies can arrive in one crawl before either is
-stored. Each article that passes registers a future here; the store pipeline resolves it with the
-new article id, and a later copy waits for it so the link points at the real row.
+Items move through pipelines concurrently, and the service crawls several sources at once, so two
+copies can arrive before either is stored. Articles that passed but are not stored yet are kept in
+one :class:`InFlightArticles` per process (handed over in ``NEWSWATCH_IN_FLIGHT``; a plain
+``scrapy crawl`` gets its own): the store pipeline's ``article_stored`` signal resolves an entry
+with the new article id, and a later copy waits for it so the link points at the real row.
 """
 
 from __future__ import annotations
@@ -23,9 +25,15 @@ from scrapy.exceptions import DropItem
 
 from crawler import signals as nw_signals
 from crawler.fingerprint import hamming
+from crawler.handover import unwrap
 from crawler.items import ArticleDraft
 from crawler.records import ArticleStore
-from crawler.setting_names import NEWSWATCH_DRY_RUN, NEWSWATCH_NEAR_DUPLICATE_BITS, STAT_DUPLICATES
+from crawler.setting_names import (
+    NEWSWATCH_DRY_RUN,
+    NEWSWATCH_IN_FLIGHT,
+    NEWSWATCH_NEAR_DUPLICATE_BITS,
+    STAT_DUPLICATES,
+)
 from crawler.spiders.base import get_store
 
 logger = logging.getLogger(__name__)
@@ -47,16 +55,53 @@ class Duplicate(DropItem):
     """A story already stored (or being stored) under another URL."""
 
 
+class InFlightArticles:
+    """Articles that passed dedupe and are on their way to the store, across concurrent crawls."""
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.by_url: dict[str, InFlight] = {}
+
+    def find(self, url: str, fingerprint: int, bits: int) -> InFlight | None:
+        """The in-flight article with this canonical URL or a body within ``bits`` bits."""
+        entry = self.by_url.get(url)
+        if entry is not None:
+            return entry
+        if fingerprint:
+            for entry in self.by_url.values():
+                if hamming(entry.fingerprint, fingerprint) <= bits:
+                    return entry
+        return None
+
+    def add(self, url: str, fingerprint: int) -> InFlight:
+        entry = InFlight(url, fingerprint, asyncio.get_running_loop().create_future())
+        self.by_url[url] = entry
+        return entry
+
+    def done(self, url: str, article_id: int | None) -> None:
+        """The article is stored (or failed): resolve its waiters and forget it."""
+        entry = self.by_url.pop(url, None)
+        if entry is not None and not entry.stored.done():
+            entry.stored.set_result(article_id)
+
+
 class DedupePipeline:
     """Drop canonical-URL and near-duplicate copies, linking them to their original."""
 
-    def __init__(self, crawler: Crawler, store: ArticleStore | None, bits: int, dry_run: bool):
+    def __init__(
+        self,
+        crawler: Crawler,
+        store: ArticleStore | None,
+        bits: int,
+        dry_run: bool,
+        in_flight: InFlightArticles | None = None,
+    ) -> None:
         self.crawler = crawler
         self.store = store
         self.bits = bits
         self.dry_run = dry_run
-        self._lock = asyncio.Lock()
-        self.in_flight: dict[str, InFlight] = {}
+        self.in_flight = in_flight or InFlightArticles()
+        self._mine: set[str] = set()  # in-flight URLs this crawl registered
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -65,30 +110,31 @@ class DedupePipeline:
             get_store(crawler),
             crawler.settings.getint(NEWSWATCH_NEAR_DUPLICATE_BITS),
             crawler.settings.getbool(NEWSWATCH_DRY_RUN),
+            unwrap(crawler.settings.get(NEWSWATCH_IN_FLIGHT)),
         )
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(pipeline.finished, signal=nw_signals.article_stored)
         return pipeline
 
     def spider_closed(self) -> None:
-        for entry in self.in_flight.values():
-            if not entry.stored.done():
-                entry.stored.set_result(None)
+        for url in self._mine:
+            self.in_flight.done(url, None)
+        self._mine.clear()
 
     def finished(self, item: ArticleDraft, article_id: int | None) -> None:
         """On ``article_stored``: let copies waiting for ``item`` link to its id."""
-        entry = self.in_flight.get(item.url)
-        if entry is not None and not entry.stored.done():
-            entry.stored.set_result(article_id)
+        if item.url in self._mine:
+            self._mine.discard(item.url)
+            self.in_flight.done(item.url, article_id)
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticleDraft):
             return item
-        async with self._lock:
+        async with self.in_flight.lock:
             original = await self._find_original(item)
             if original is None:
-                future: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
-                self.in_flight[item.url] = InFlight(item.url, item.fingerprint, future)
+                self.in_flight.add(item.url, item.fingerprint)
+                self._mine.add(item.url)
                 return item
         kind, waiter = original
         article_id: int | None
@@ -107,12 +153,10 @@ class DedupePipeline:
     async def _find_original(
         self, item: ArticleDraft
     ) -> tuple[str, int | asyncio.Future[int | None] | None] | None:
-        entry = self.in_flight.get(item.url)
+        entry = self.in_flight.find(item.url, item.fingerprint, self.bits)
         if entry is not None:
-            return "copy (same canonical URL)", entry.stored
-        for entry in self.in_flight.values():
-            if item.fingerprint and hamming(entry.fingerprint, item.fingerprint) <= self.bits:
-                return "near-duplicate", entry.stored
+            same = entry.url == item.url
+            return ("copy (same canonical URL)" if same else "near-duplicate"), entry.stored
         if self.store is None:
             return None
         store = self.store

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,7 +30,25 @@ from crawler.spiders.base import get_store
 
 logger = logging.getLogger(__name__)
 
-MIN_TEXT_CHARS = 80  # shorter than this is a caption or a cookie notice, not a story
+# A story has at least a few sentences of prose. Menus, paywall notices and newsletter boxes come
+# out of a page without an article as many short lines; lines of fewer than PROSE_LINE_WORDS words
+# do not count, and fewer than MIN_PROSE_WORDS words of prose in all is not a story.
+PROSE_LINE_WORDS = 6
+# A word, or one character of a script written without spaces (Chinese, Japanese, Korean).
+_WORD = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af]|\w+")
+MIN_PROSE_WORDS = 30
+
+
+def has_article_text(text: str) -> bool:
+    """Whether ``text`` holds enough prose to be a story rather than a page's boilerplate."""
+    words = 0
+    for line in text.splitlines():
+        count = len(_WORD.findall(line))
+        if count >= PROSE_LINE_WORDS:
+            words += count
+            if words >= MIN_PROSE_WORDS:
+                return True
+    return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +119,7 @@ class ExtractPipeline:
             self.executor, extract_page, item.html, item.final_url, item.hints
         )
         fields = result.fields
-        if len(fields.text.strip()) < MIN_TEXT_CHARS:
+        if not has_article_text(fields.text):
             if self.store is not None and not self.dry_run:
                 await asyncio.to_thread(
                     self.store.mark_seen, item.url, source=item.source, status="dropped:no_text"
