@@ -22,6 +22,7 @@ NEWSWATCH_SOURCE_HEADERS = "NEWSWATCH_SOURCE_HEADERS"
 NEWSWATCH_IN_FLIGHT = "NEWSWATCH_IN_FLIGHT"
 
 # Stats keys every component uses for the per-source crawl summary.
+STAT_REQUESTS = "newswatch/requests"  # requests a source made (its index, then its stories)
 STAT_ENTRIES = "newswatch/entries"  # stories discovered in the feed / sitemap / listing
 STAT_SKIPPED_SEEN = "newswatch/skipped_seen"  # stories not downloaded: URL already known
 STAT_NOT_MODIFIED = "newswatch/not_modified"  # feed or sitemap answered 304

@@ -83,7 +83,6 @@ class Service:
         self.health_server: HealthServer | None = None
         self._stop = asyncio.Event()
         self._reload = asyncio.Event()
-        self._crawl_slots = asyncio.Semaphore(config.service.max_concurrent_crawls)
         self._in_flight: set[asyncio.Task[Any]] = set()
         self._dispatch_lock = asyncio.Lock()
         self._dispatch_again = False
@@ -184,6 +183,8 @@ class Service:
             _done, pending = await asyncio.wait(self._in_flight, timeout=grace)
             for task in pending:
                 task.cancel()
+            if pending and self.runtime is not None:
+                self.runtime.cancel_crawls()
             if pending:
                 await asyncio.wait(pending, timeout=5)
         for task in list(self._background):
@@ -272,14 +273,14 @@ class Service:
             return  # removed by a reload a moment ago
         task = asyncio.current_task()
         assert task is not None and self.runtime is not None
-        async with self._crawl_slots:
-            if self._stop.is_set():
-                return
-            self._in_flight.add(task)
-            try:
-                summary = await crawl_once(self.runtime, source)
-            finally:
-                self._in_flight.discard(task)
+        if self._stop.is_set():
+            return
+        # Concurrency is bounded by the runtime's batcher (max_concurrent_crawls batches).
+        self._in_flight.add(task)
+        try:
+            summary = await crawl_once(self.runtime, source)
+        finally:
+            self._in_flight.discard(task)
         self.metrics.observe_crawl(summary)
         logger.info(
             "crawled %s: %d requests, %d not modified, %d new, %d duplicates, %d matches, "

@@ -14,12 +14,10 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
-from scrapy.crawler import AsyncCrawlerRunner
-
 from crawler.matching import Matcher
 from crawler.pipelines.dedupe import InFlightArticles
 from crawler.records import CrawlRunRecord, SourceState
-from crawler.run import CrawlSummary, build_settings, crawl_source, make_runner
+from crawler.run import BatchCrawls, CrawlSummary, build_settings, make_runner
 from crawler.sources import Source
 from scheduler.config import Config
 from scheduler.store import Store
@@ -38,14 +36,14 @@ class Runtime:
     overrides: Mapping[str, Any] | None = None  # extra Scrapy settings (tests, demo)
     # Articles on their way to the store, shared by concurrent crawls (kept across reloads).
     in_flight: InFlightArticles = field(default_factory=InFlightArticles, compare=False)
-    # Crawler runners by dry-run flag, built on first use (building one loads the spiders).
-    _runners: dict[bool, AsyncCrawlerRunner] = field(
+    # Crawl batchers by dry-run flag, built on first use (building a runner loads the spiders).
+    _batches: dict[bool, BatchCrawls] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )
 
-    def runner(self, *, dry_run: bool = False) -> AsyncCrawlerRunner:
-        """The crawler runner for this config (settings are the same for every source)."""
-        if dry_run not in self._runners:
+    def batches(self, *, dry_run: bool = False) -> BatchCrawls:
+        """The batcher that crawls this config's sources (one Scrapy crawl per batch)."""
+        if dry_run not in self._batches:
             settings = build_settings(
                 self.config.crawl,
                 store=self.store,
@@ -56,8 +54,16 @@ class Runtime:
                 in_flight=self.in_flight,
                 overrides=self.overrides,
             )
-            self._runners[dry_run] = make_runner(settings)
-        return self._runners[dry_run]
+            self._batches[dry_run] = BatchCrawls(
+                make_runner(settings),
+                max_concurrent=self.config.service.max_concurrent_crawls,
+            )
+        return self._batches[dry_run]
+
+    def cancel_crawls(self) -> None:
+        """Cancel the crawls still running (shutdown, after the grace period)."""
+        for batches in self._batches.values():
+            batches.cancel()
 
     def close(self) -> None:
         """Stop the extraction pool and close the store."""
@@ -68,7 +74,7 @@ class Runtime:
 
 async def crawl_once(runtime: Runtime, source: Source, *, dry_run: bool = False) -> CrawlSummary:
     """Crawl ``source`` once, store what is new, and record the run and the source's state."""
-    summary = await crawl_source(runtime.runner(dry_run=dry_run), source)
+    summary = await runtime.batches(dry_run=dry_run).crawl(source)
     if not dry_run:
         try:
             await asyncio.to_thread(record_crawl, runtime.store, summary)

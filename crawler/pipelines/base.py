@@ -9,6 +9,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler.setting_names import STAT_DROPPED_PREFIX
+from crawler.stats import count
 
 
 class Dropped(DropItem):
@@ -19,8 +20,7 @@ class Dropped(DropItem):
         super().__init__(f"{reason}: {detail}")
 
 
-def drop(crawler: Crawler, reason: str, detail: str) -> Dropped:
-    """Count a drop under its reason and return the exception to raise."""
-    assert crawler.stats is not None
-    crawler.stats.inc_value(STAT_DROPPED_PREFIX + reason)
+def drop(crawler: Crawler, source: str, reason: str, detail: str) -> Dropped:
+    """Count a drop of ``source``'s item under its reason; return the exception to raise."""
+    count(crawler.stats, STAT_DROPPED_PREFIX + reason, source)
     return Dropped(reason, detail)

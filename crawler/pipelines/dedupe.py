@@ -35,6 +35,7 @@ from crawler.setting_names import (
     STAT_DUPLICATES,
 )
 from crawler.spiders.base import get_store
+from crawler.stats import count
 
 logger = logging.getLogger(__name__)
 
@@ -146,8 +147,7 @@ class DedupePipeline:
         else:
             article_id = waiter
         await self._link(item, article_id)
-        assert self.crawler.stats is not None
-        self.crawler.stats.inc_value(STAT_DUPLICATES)
+        count(self.crawler.stats, STAT_DUPLICATES, item.source)
         raise Duplicate(f"{item.discovered_url} is a {kind} of article {article_id}")
 
     async def _find_original(

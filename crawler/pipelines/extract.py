@@ -124,7 +124,9 @@ class ExtractPipeline:
                 await asyncio.to_thread(
                     self.store.mark_seen, item.url, source=item.source, status="dropped:no_text"
                 )
-            raise drop(self.crawler, "no_text", f"no article text found on {item.final_url}")
+            raise drop(
+                self.crawler, item.source, "no_text", f"no article text found on {item.final_url}"
+            )
         return ArticleDraft(
             source=item.source,
             url=fields.canonical_url or item.url,

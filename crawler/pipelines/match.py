@@ -17,6 +17,7 @@ from crawler.handover import unwrap
 from crawler.items import ArticleDraft
 from crawler.matching import Matcher
 from crawler.setting_names import NEWSWATCH_MATCHER, STAT_ERRORS, STAT_MATCHES
+from crawler.stats import count
 
 logger = logging.getLogger(__name__)
 
@@ -35,15 +36,14 @@ class MatchPipeline:
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticleDraft) or self.matcher is None:
             return item
-        assert self.crawler.stats is not None
         try:
             item.matches = self.matcher.match(
                 item.title, item.text, source=item.source, published=item.published
             )
         except Exception:
             logger.exception("matching failed for %s; storing it unmatched", item.url)
-            self.crawler.stats.inc_value(STAT_ERRORS)
+            count(self.crawler.stats, STAT_ERRORS, item.source)
             return item
         if item.matches:
-            self.crawler.stats.inc_value(STAT_MATCHES, len(item.matches))
+            count(self.crawler.stats, STAT_MATCHES, item.source, len(item.matches))
         return item

@@ -65,9 +65,9 @@ class NormalizePipeline:
         value = crawler.settings.get(NEWSWATCH_DEFAULT_MAX_AGE)
         return cls(crawler, parse_duration(value).total_seconds() if value else None)
 
-    def _max_age(self) -> timedelta | None:
-        source = getattr(self.crawler.spider, "source", None)
-        max_age = getattr(source, "max_age", None)
+    def _max_age(self, source_name: str) -> timedelta | None:
+        sources = getattr(self.crawler.spider, "sources", {})
+        max_age = getattr(sources.get(source_name), "max_age", None)
         if isinstance(max_age, timedelta):
             return max_age
         return timedelta(seconds=self.default_max_age) if self.default_max_age else None
@@ -86,9 +86,14 @@ class NormalizePipeline:
                 item.published = item.published.replace(tzinfo=UTC)
             if item.published > fetched + _FUTURE_SLACK:
                 item.published = fetched
-            max_age = self._max_age()
+            max_age = self._max_age(item.source)
             if max_age is not None and item.published < fetched - max_age:
-                raise drop(self.crawler, "too_old", f"{item.url} published {item.published:%F}")
+                raise drop(
+                    self.crawler,
+                    item.source,
+                    "too_old",
+                    f"{item.url} published {item.published:%F}",
+                )
         if not item.title:
             item.title = item.text.split("\n", 1)[0][:200]
         return item

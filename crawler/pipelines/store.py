@@ -25,6 +25,7 @@ from crawler.setting_names import (
     STAT_NEW_ARTICLES,
 )
 from crawler.spiders.base import get_store
+from crawler.stats import count
 
 logger = logging.getLogger(__name__)
 
@@ -74,9 +75,8 @@ class StorePipeline:
         if not isinstance(item, ArticleDraft):
             return item
         stats = self.crawler.stats
-        assert stats is not None
         if self.dry_run or self.store is None:
-            stats.inc_value(STAT_NEW_ARTICLES)
+            count(stats, STAT_NEW_ARTICLES, item.source)
             self._stored(item, None)
             return item
         article_id: int | None = None
@@ -85,13 +85,13 @@ class StorePipeline:
                 self.store.save_article, to_record(item), item.matches, self.routes
             )
         except Exception as exc:
-            stats.inc_value(STAT_ERRORS)
+            count(stats, STAT_ERRORS, item.source)
             logger.error("could not store %s (will retry next crawl): %s", item.url, exc)
             self._stored(item, None)
             raise
         article_id = result.article_id
         if result.created:
-            stats.inc_value(STAT_NEW_ARTICLES)
+            count(stats, STAT_NEW_ARTICLES, item.source)
             if item.discovered_url != item.url:
                 await asyncio.to_thread(
                     self.store.mark_seen,
@@ -101,7 +101,7 @@ class StorePipeline:
                     article_id=article_id,
                 )
         else:
-            stats.inc_value(STAT_DUPLICATES)
+            count(stats, STAT_DUPLICATES, item.source)
         self._stored(item, article_id)
         return item
 

@@ -16,7 +16,8 @@ Built by the service as ``runner.crawl(FeedSpider, source=source)``, or from the
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
@@ -41,10 +42,12 @@ from crawler.setting_names import (
     STAT_ENTRIES,
     STAT_ERRORS,
     STAT_NOT_MODIFIED,
+    STAT_REQUESTS,
     STAT_SKIPPED_SEEN,
     STAT_SOURCE_ERROR,
 )
 from crawler.sources import Source, SourceKind, parse_duration
+from crawler.stats import count, note
 from crawler.urls import canonicalize_url
 
 if TYPE_CHECKING:
@@ -118,16 +121,33 @@ def _max_age_seconds(value: Any) -> float | None:
     return parse_duration(value).total_seconds()
 
 
-class NewsSpider(scrapy.Spider):
-    """Base of the feed, sitemap and listing spiders (not runnable itself)."""
+EntryParser = Callable[[Response, Source, float | None], tuple[list[Entry], list[str]]]
 
-    kind: ClassVar[SourceKind]
-    conditional_get: ClassVar[bool] = True  # send and save ETag / Last-Modified for the index
+
+@dataclass(slots=True)
+class _SourceRun:
+    """What one crawl remembers about one of its sources."""
+
+    requested: set[str] = field(default_factory=set)  # canonical article URLs requested
+    indexes: set[str] = field(default_factory=set)  # index documents requested (indexes loop)
+    article_requests: int = 0
+    cap_logged: bool = False
+
+
+class NewsSpider(scrapy.Spider):
+    """Base of the feed, sitemap, listing and batch spiders (not runnable itself).
+
+    A spider crawls one source, or several (the batch spider); every request carries the name of
+    its source in its meta, and every count is kept per source (:mod:`crawler.stats`).
+    """
+
+    kind: ClassVar[SourceKind | None] = None  # None: any kind (the batch spider)
 
     def __init__(
         self,
         source: Source | None = None,
         *,
+        sources: Sequence[Source] = (),
         url: str | None = None,
         name: str | None = None,
         links: str | None = None,
@@ -136,15 +156,23 @@ class NewsSpider(scrapy.Spider):
     ) -> None:
         # ``name`` is the *source* name; the spider keeps its kind as its Scrapy name.
         super().__init__(**kwargs)
-        if source is None:
-            source = self.source_from_args(url=url, name=name, links=links, max_age=max_age)
-        if source.kind != self.kind:
-            raise ValueError(f"{type(self).__name__} crawls {self.kind} sources, not {source.kind}")
-        self.source = source
-        self._requested: set[str] = set()  # canonical article URLs requested this run
-        self._indexes: set[str] = set()  # index documents requested (a sitemap index may loop)
-        self._article_requests = 0
-        self._cap_logged = False
+        chosen = list(sources)
+        if source is not None:
+            chosen.append(source)
+        if not chosen:
+            chosen.append(self.source_from_args(url=url, name=name, links=links, max_age=max_age))
+        for one in chosen:
+            if self.kind is not None and one.kind != self.kind:
+                raise ValueError(
+                    f"{type(self).__name__} crawls {self.kind} sources, not {one.kind}"
+                )
+        self.sources: dict[str, Source] = {one.name: one for one in chosen}
+        self._runs: dict[str, _SourceRun] = {one.name: _SourceRun() for one in chosen}
+
+    @property
+    def source(self) -> Source:
+        """The source of a single-source spider (the first one of a batch)."""
+        return next(iter(self.sources.values()))
 
     @classmethod
     def source_from_args(
@@ -156,6 +184,8 @@ class NewsSpider(scrapy.Spider):
         max_age: str | None = None,
     ) -> Source:
         """Build a Source from ``scrapy crawl KIND -a url=... [-a name=...]`` arguments."""
+        if cls.kind is None:
+            raise ValueError("the batch spider crawls the sources the service hands it")
         if not url:
             raise ValueError(f"give the {cls.kind} URL: scrapy crawl {cls.kind} -a url=https://...")
         fields: dict[str, Any] = {
@@ -179,80 +209,89 @@ class NewsSpider(scrapy.Spider):
     def store(self) -> ArticleStore | None:
         return get_store(self.crawler)
 
-    @property
-    def request_headers(self) -> dict[str, str]:
+    def request_headers(self, source: Source) -> dict[str, str]:
         headers = dict(self.settings.getdict(NEWSWATCH_SOURCE_HEADERS))
-        headers.update(self.source.headers)
+        headers.update(source.headers)
         return headers
 
-    @property
-    def max_age(self) -> float | None:
-        if self.source.max_age is not None:
-            return self.source.max_age.total_seconds()
+    def max_age(self, source: Source) -> float | None:
+        if source.max_age is not None:
+            return source.max_age.total_seconds()
         return _max_age_seconds(self.settings.get(NEWSWATCH_DEFAULT_MAX_AGE))
+
+    def source_of(self, request: Request) -> Source:
+        """The source a request was made for."""
+        return self.sources[request.meta[_META]["source"]]
+
+    def entry_parser(self, kind: SourceKind) -> EntryParser:
+        """The function that reads an index document of ``kind``."""
+        raise NotImplementedError
+
+    def conditional_get(self, source: Source) -> bool:
+        """Feeds and sitemaps are fetched conditionally; listing pages change on every visit."""
+        return source.kind != "listing"
 
     # --- the source document ---------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Any]:
-        """One conditional request for the source's own URL."""
-        yield await self.index_request(self.source.url, role="source")
+        """One conditional request for each source's own URL."""
+        for source in self.sources.values():
+            yield await self.index_request(source, source.url, role="source")
 
-    async def index_request(self, url: str, *, role: str) -> Request:
+    async def index_request(self, source: Source, url: str, *, role: str) -> Request:
         """A conditional GET for a feed or sitemap document, parsed by :meth:`parse_index`."""
-        headers = self.request_headers
-        store = self.store if self.conditional_get else None
+        headers = self.request_headers(source)
+        store = self.store if self.conditional_get(source) else None
         if store is not None:
             etag, last_modified = await run_in_thread(store.get_http_validators, url)
             if etag:
                 headers["If-None-Match"] = etag
             if last_modified:
                 headers["If-Modified-Since"] = last_modified
+        count(self.stats, STAT_REQUESTS, source.name)
         return Request(
             url,
             callback=self.parse_index,
             errback=self.on_error,
             headers=headers,
             dont_filter=True,
-            meta={_META: {"role": role, "index_url": url}},
+            meta={_META: {"role": role, "index_url": url, "source": source.name}},
         )
 
     async def parse_index(self, response: Response) -> AsyncIterator[Any]:
         """Parse the feed/sitemap/listing, request unseen stories, then save the validators."""
+        source = self.source_of(response.request)  # type: ignore[arg-type]
         if response.status == 304:
-            self.stats.inc_value(STAT_NOT_MODIFIED)
-            logger.info("%s: %s not modified", self.source.name, response.url)
+            count(self.stats, STAT_NOT_MODIFIED, source.name)
+            logger.info("%s: %s not modified", source.name, response.url)
             return
         try:
-            entries, follow = self.parse_entries(response)
+            entries, follow = self.entry_parser(source.kind)(response, source, self.max_age(source))
         except Exception as exc:
             role = response.meta[_META]["role"]
             self.count_error(
-                response.url, f"cannot parse {self.kind}: {exc}", source_failed=role == "source"
+                source,
+                response.url,
+                f"cannot parse {source.kind}: {exc}",
+                source_failed=role == "source",
             )
             return
+        run = self._runs[source.name]
         for index_url in follow:
-            if index_url in self._indexes or index_url == self.source.url:
+            if index_url in run.indexes or index_url == source.url:
                 continue
-            self._indexes.add(index_url)
-            yield await self.index_request(index_url, role="index")
-        async for request in self.article_requests(entries, response):
+            run.indexes.add(index_url)
+            yield await self.index_request(source, index_url, role="index")
+        async for request in self.article_requests(source, entries, response):
             yield request
         if not follow:
             # An index (sitemap index) is always fetched in full: it often stays unchanged while
             # its children change, and a 304 on it would hide them. Its children are conditional.
-            await self.save_validators(response)
+            await self.save_validators(source, response)
 
-    def parse_entries(self, response: Response) -> tuple[list[Entry], list[str]]:
-        """Stories found in ``response``, and further index documents to follow.
-
-        Raise any exception when the document is not what this spider reads; it is counted
-        as one error for the source.
-        """
-        raise NotImplementedError
-
-    async def save_validators(self, response: Response) -> None:
+    async def save_validators(self, source: Source, response: Response) -> None:
         """Remember ETag / Last-Modified of a parsed index document for the next run."""
-        store = self.store if self.conditional_get else None
+        store = self.store if self.conditional_get(source) else None
         if store is None:
             return
         etag = response.headers.get(b"ETag")
@@ -269,24 +308,25 @@ class NewsSpider(scrapy.Spider):
     # --- stories ---------------------------------------------------------------------------------
 
     async def article_requests(
-        self, entries: Iterable[Entry], response: Response
+        self, source: Source, entries: Iterable[Entry], response: Response
     ) -> AsyncIterator[Request]:
         """Requests for the stories of one index document that are new, recent and unseen."""
         cutoff = None
-        if (max_age := self.max_age) is not None:
+        if (max_age := self.max_age(source)) is not None:
             cutoff = datetime.now(UTC) - timedelta(seconds=max_age)
+        run = self._runs[source.name]
         batch: dict[str, tuple[str, EntryHints]] = {}
         for raw_url, hints in entries:
             absolute = response.urljoin(raw_url.strip())
             if urlsplit(absolute).scheme not in ("http", "https"):
                 continue
-            self.stats.inc_value(STAT_ENTRIES)
+            count(self.stats, STAT_ENTRIES, source.name)
             canonical = canonicalize_url(absolute)
-            if canonical in self._requested or canonical in batch:
+            if canonical in run.requested or canonical in batch:
                 continue  # the same story twice in one run (tracking parameters, two indexes)
             published = hints.published
             if cutoff is not None and published is not None and published < cutoff:
-                self.stats.inc_value(STAT_SKIPPED_OLD)
+                count(self.stats, STAT_SKIPPED_OLD, source.name)
                 continue
             batch[canonical] = (absolute, hints)
         if not batch:
@@ -296,39 +336,48 @@ class NewsSpider(scrapy.Spider):
             # One query per index document, off the event loop, before any article request.
             seen = await run_in_thread(store.seen_urls, list(batch))
             if seen:
-                self.stats.inc_value(STAT_SKIPPED_SEEN, len(seen))
+                count(self.stats, STAT_SKIPPED_SEEN, source.name, len(seen))
                 for url in seen:
                     batch.pop(url, None)
         limit = self.settings.getint(NEWSWATCH_MAX_ARTICLES_PER_RUN)
         for canonical, (absolute, hints) in batch.items():
-            if limit and self._article_requests >= limit:
-                self.stats.inc_value(STAT_CAPPED)
-                if not self._cap_logged:
-                    self._cap_logged = True
+            if limit and run.article_requests >= limit:
+                count(self.stats, STAT_CAPPED, source.name)
+                if not run.cap_logged:
+                    run.cap_logged = True
                     logger.info(
                         "%s: reached %d articles this run; the rest waits for the next run",
-                        self.source.name,
+                        source.name,
                         limit,
                     )
                 continue
-            self._requested.add(canonical)
-            self._article_requests += 1
+            run.requested.add(canonical)
+            run.article_requests += 1
+            count(self.stats, STAT_REQUESTS, source.name)
             yield Request(
                 absolute,
                 callback=self.parse_article,
                 errback=self.on_error,
-                headers=self.request_headers,
-                meta={_META: {"role": "article", "url": canonical, "hints": hints}},
+                headers=self.request_headers(source),
+                meta={
+                    _META: {
+                        "role": "article",
+                        "url": canonical,
+                        "hints": hints,
+                        "source": source.name,
+                    }
+                },
             )
 
     def parse_article(self, response: Response) -> Iterable[PageItem]:
         """The downloaded article page as a :class:`PageItem` for the pipelines."""
         info = response.meta[_META]
+        source = self.sources[info["source"]]
         if not isinstance(response, TextResponse):
-            self.count_error(response.url, "not a text page")
+            self.count_error(source, response.url, "not a text page")
             return
         yield PageItem(
-            source=self.source.name,
+            source=source.name,
             url=info["url"],
             final_url=response.url,
             html=response.text,
@@ -338,20 +387,23 @@ class NewsSpider(scrapy.Spider):
 
     # --- failures --------------------------------------------------------------------------------
 
-    def count_error(self, url: str, reason: str, *, source_failed: bool = False) -> None:
+    def count_error(
+        self, source: Source, url: str, reason: str, *, source_failed: bool = False
+    ) -> None:
         """Count one failed request or document, with one log line.
 
         ``source_failed``: the source's own URL failed, so the run found nothing; the reason is
         kept in ``STAT_SOURCE_ERROR`` for the crawl summary and the source's state.
         """
-        self.stats.inc_value(STAT_ERRORS)
+        count(self.stats, STAT_ERRORS, source.name)
         if source_failed:
-            self.stats.set_value(STAT_SOURCE_ERROR, f"{url}: {reason}")
-        logger.error("%s: %s failed: %s", self.source.name, url, reason)
+            note(self.stats, STAT_SOURCE_ERROR, source.name, f"{url}: {reason}")
+        logger.error("%s: %s failed: %s", source.name, url, reason)
 
     def on_error(self, failure: Failure) -> None:
         """Errback of every request: one counted error; refusals are counted by their middleware."""
         request: Request = failure.request  # type: ignore[attr-defined]
+        source = self.source_of(request)
         role = request.meta.get(_META, {}).get("role", "article")
         exc = failure.value
         assert exc is not None
@@ -364,7 +416,8 @@ class NewsSpider(scrapy.Spider):
         else:
             reason = describe_exception(exc)
         self.count_error(
+            source,
             request.url,
-            reason if role == "article" else f"{self.kind} {reason}",
+            reason if role == "article" else f"{source.kind} {reason}",
             source_failed=role == "source",
         )

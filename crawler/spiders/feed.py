@@ -18,7 +18,8 @@ import feedparser
 from scrapy.http import Response
 
 from crawler.items import EntryHints
-from crawler.spiders.base import Entry, NewsSpider
+from crawler.sources import Source, SourceKind
+from crawler.spiders.base import Entry, EntryParser, NewsSpider
 
 
 class NotAFeedError(ValueError):
@@ -149,19 +150,26 @@ def parse_feed_document(body: bytes, url: str, content_type: str | None = None) 
     return parse_xml_feed(body, url, content_type)
 
 
+def feed_entries(
+    response: Response, source: Source, max_age: float | None
+) -> tuple[list[Entry], list[str]]:
+    """The stories of a feed response (a feed links no further index documents)."""
+    content_type = response.headers.get(b"Content-Type")
+    return (
+        parse_feed_document(
+            response.body,
+            response.url,
+            content_type.decode("latin-1") if content_type else None,
+        ),
+        [],
+    )
+
+
 class FeedSpider(NewsSpider):
     """Crawls one RSS / Atom / JSON feed source."""
 
     name = "feed"
     kind = "feed"
 
-    def parse_entries(self, response: Response) -> tuple[list[Entry], list[str]]:
-        content_type = response.headers.get(b"Content-Type")
-        return (
-            parse_feed_document(
-                response.body,
-                response.url,
-                content_type.decode("latin-1") if content_type else None,
-            ),
-            [],
-        )
+    def entry_parser(self, kind: SourceKind) -> EntryParser:
+        return feed_entries

@@ -12,7 +12,8 @@ from __future__ import annotations
 from scrapy.http import Response, TextResponse
 
 from crawler.items import EntryHints
-from crawler.spiders.base import Entry, NewsSpider
+from crawler.sources import Source, SourceKind
+from crawler.spiders.base import Entry, EntryParser, NewsSpider
 
 
 class ListingSpider(NewsSpider):
@@ -20,17 +21,23 @@ class ListingSpider(NewsSpider):
 
     name = "listing"
     kind = "listing"
-    conditional_get = False  # only feeds and sitemaps are fetched conditionally
 
-    def parse_entries(self, response: Response) -> tuple[list[Entry], list[str]]:
-        if not isinstance(response, TextResponse):
-            raise ValueError("the listing page is not HTML")
-        assert self.source.links is not None
-        entries: list[Entry] = []
-        for node in response.css(self.source.links):
-            href = node.attrib.get("href") or node.css("a::attr(href)").get()
-            if not href:
-                continue
-            title = " ".join(" ".join(node.css("::text").getall()).split()) or None
-            entries.append((response.urljoin(href), EntryHints(title=title)))
-        return entries, []
+    def entry_parser(self, kind: SourceKind) -> EntryParser:
+        return listing_entries
+
+
+def listing_entries(
+    response: Response, source: Source, max_age: float | None
+) -> tuple[list[Entry], list[str]]:
+    """The story links a listing page's selector finds (with their text as the title)."""
+    if not isinstance(response, TextResponse):
+        raise ValueError("the listing page is not HTML")
+    assert source.links is not None
+    entries: list[Entry] = []
+    for node in response.css(source.links):
+        href = node.attrib.get("href") or node.css("a::attr(href)").get()
+        if not href:
+            continue
+        title = " ".join(" ".join(node.css("::text").getall()).split()) or None
+        entries.append((response.urljoin(href), EntryHints(title=title)))
+    return entries, []

@@ -17,7 +17,8 @@ from scrapy.http import Response
 from scrapy.utils.gz import gunzip
 
 from crawler.items import EntryHints
-from crawler.spiders.base import Entry, NewsSpider
+from crawler.sources import Source, SourceKind
+from crawler.spiders.base import Entry, EntryParser, NewsSpider
 from crawler.spiders.feed import parse_iso_datetime
 
 NS = {
@@ -85,13 +86,19 @@ class SitemapSpider(NewsSpider):
     name = "sitemap"
     kind = "sitemap"
 
-    def parse_entries(self, response: Response) -> tuple[list[Entry], list[str]]:
-        entries, children = parse_sitemap_document(response.body)
-        max_age = self.max_age
-        cutoff = datetime.now(UTC) - timedelta(seconds=max_age) if max_age is not None else None
-        follow = [
-            response.urljoin(loc)
-            for loc, lastmod in children
-            if cutoff is None or lastmod is None or lastmod >= cutoff
-        ]
-        return entries, follow
+    def entry_parser(self, kind: SourceKind) -> EntryParser:
+        return sitemap_entries
+
+
+def sitemap_entries(
+    response: Response, source: Source, max_age: float | None
+) -> tuple[list[Entry], list[str]]:
+    """The stories of a sitemap, and the child sitemaps of an index that may hold recent ones."""
+    entries, children = parse_sitemap_document(response.body)
+    cutoff = datetime.now(UTC) - timedelta(seconds=max_age) if max_age is not None else None
+    follow = [
+        response.urljoin(loc)
+        for loc, lastmod in children
+        if cutoff is None or lastmod is None or lastmod >= cutoff
+    ]
+    return entries, follow

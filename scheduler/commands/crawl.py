@@ -50,13 +50,11 @@ def run(args: argparse.Namespace) -> int:
 
         runtime = open_runtime(config, extract_workers=None)
         try:
-            limit = asyncio.Semaphore(config.service.max_concurrent_crawls)
             done = 0
 
             async def one(source: Any) -> CrawlSummary:
                 nonlocal done
-                async with limit:
-                    summary = await crawl_once(runtime, source, dry_run=args.dry_run)
+                summary = await crawl_once(runtime, source, dry_run=args.dry_run)
                 done += 1
                 if progress:
                     print(
