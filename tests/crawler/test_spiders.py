@@ -344,10 +344,13 @@ def test_feed_parser_rejects_html() -> None:
         parse_feed_document(b"<!doctype html><html><body><p>hi</p></body></html>", "http://x/")
 
 
-def test_feed_parser_never_fetches_a_url_given_as_body() -> None:
-    # feedparser fetches when handed a URL string; we only ever hand it bytes.
+def test_feed_parser_never_fetches_a_url_given_as_body(site: FixtureSite) -> None:  # noqa: F811
+    # feedparser fetches when handed a URL string; we only ever hand it the body's bytes.
+    site.reset()
+    url = site.url("feeds/latest.rss.xml")
     with pytest.raises(NotAFeedError):
-        parse_feed_document(b"http://127.0.0.1:9/feed.xml", "http://127.0.0.1:9/")
+        parse_feed_document(url.encode(), url)
+    assert site.requests == []
 
 
 def test_sitemap_parser_rejects_other_xml() -> None:

@@ -111,13 +111,32 @@ def test_metadata_refusal_is_distinguished() -> None:
 
 async def test_address_checker_refuses_names_resolving_to_loopback() -> None:
     checker = AddressChecker(ttl=60)
-    # "localhost" is refused by name; a name only the resolver knows is the real test. The
-    # numeric form "127.1" goes through getaddrinfo and resolves to 127.0.0.1.
+    # "127.1" is no IP literal to Python, so it goes through the loop's getaddrinfo (a real
+    # resolution, no network needed) and resolves to 127.0.0.1.
     reason = await checker.check_url("http://127.1:9/x")
-    assert reason is not None and "loopback" in reason
-    assert await checker.check_url("http://127.1:9/y") == reason  # cached
+    assert reason is not None and "loopback" in reason and "resolves to 127.0.0.1" in reason
+
+
+async def test_address_checker_resolves_once_per_ttl_and_reads_every_address() -> None:
+    calls: list[str] = []
+
+    async def resolver(host: str) -> list[str]:
+        calls.append(host)
+        return {
+            "news.example": ["93.184.216.34"],
+            "intranet.example": ["93.184.216.34", "10.1.2.3"],
+        }[host]
+
+    checker = AddressChecker(ttl=60, resolver=resolver)
+    assert await checker.check_url("https://news.example/a") is None
+    assert await checker.check_url("https://NEWS.example/b") is None
+    reason = await checker.check_url("https://intranet.example/")
+    assert reason is not None and "private" in reason and "10.1.2.3" in reason
+    assert calls == ["news.example", "intranet.example"]
 
 
 async def test_address_checker_leaves_unresolvable_names_to_the_download() -> None:
-    checker = AddressChecker()
-    assert await checker.check_url("http://no-such-host.invalid/") is None
+    async def resolver(host: str) -> list[str]:
+        raise OSError("Name or service not known")
+
+    assert await AddressChecker(resolver=resolver).check_url("http://nowhere.example/") is None
