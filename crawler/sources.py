@@ -98,9 +98,7 @@ class CrawlOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    user_agent: str = (
-        "newswatch/0.1 (+https://github.com/newswatch/newswatch; news alerting bot)"
-    )
+    user_agent: str = "newswatch/0.1 (+https://github.com/newswatch/newswatch; news alerting bot)"
     obey_robots: bool = True
     concurrency_per_domain: int = Field(default=2, ge=1, le=2)
     concurrency: int = Field(default=16, ge=1, le=256)
