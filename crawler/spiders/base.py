@@ -28,6 +28,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.asyncio import run_in_thread
+from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.misc import load_object
 
 from crawler.handover import unwrap
@@ -53,6 +54,7 @@ from crawler.urls import canonicalize_url
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
+    from twisted.internet.defer import Deferred
     from twisted.python.failure import Failure
 
     from crawler.records import ArticleStore
@@ -168,6 +170,10 @@ class NewsSpider(scrapy.Spider):
                 )
         self.sources: dict[str, Source] = {one.name: one for one in chosen}
         self._runs: dict[str, _SourceRun] = {one.name: _SourceRun() for one in chosen}
+        # Validators of parsed index documents, saved when the crawl ends -- except for an index
+        # one of whose stories failed for a reason that may pass: a 304 next time would hide it.
+        self._validators: dict[str, tuple[Source, str | None, str | None]] = {}
+        self._incomplete: set[str] = set()
 
     @property
     def source(self) -> Source:
@@ -287,23 +293,40 @@ class NewsSpider(scrapy.Spider):
         if not follow:
             # An index (sitemap index) is always fetched in full: it often stays unchanged while
             # its children change, and a 304 on it would hide them. Its children are conditional.
-            await self.save_validators(source, response)
+            self.keep_validators(source, response)
 
-    async def save_validators(self, source: Source, response: Response) -> None:
-        """Remember ETag / Last-Modified of a parsed index document for the next run."""
-        store = self.store if self.conditional_get(source) else None
-        if store is None:
+    def keep_validators(self, source: Source, response: Response) -> None:
+        """Note ETag / Last-Modified of a parsed index document, to save when the crawl ends."""
+        if not self.conditional_get(source):
             return
         etag = response.headers.get(b"ETag")
         last_modified = response.headers.get(b"Last-Modified")
         if etag is None and last_modified is None:
             return
-        await run_in_thread(
-            store.set_http_validators,
-            response.meta[_META].get("index_url", response.url),
+        self._validators[response.meta[_META].get("index_url", response.url)] = (
+            source,
             etag.decode("latin-1") if etag else None,
             last_modified.decode("latin-1") if last_modified else None,
         )
+
+    def closed(self, reason: str) -> Deferred[None]:
+        """Save the validators of the index documents whose stories all came in."""
+        return deferred_from_coro(self._save_validators(reason))
+
+    async def _save_validators(self, reason: str) -> None:
+        store = self.store
+        if store is None or reason != "finished":
+            return  # an interrupted crawl fetches its indexes in full next time
+        for url, (source, etag, last_modified) in self._validators.items():
+            if url in self._incomplete:
+                logger.info(
+                    "%s: %s will be fetched in full again (a story failed)", source.name, url
+                )
+                continue
+            try:
+                await run_in_thread(store.set_http_validators, url, etag, last_modified)
+            except Exception as exc:  # costs one full download next time, nothing more
+                logger.warning("%s: could not save validators of %s: %s", source.name, url, exc)
 
     # --- stories ---------------------------------------------------------------------------------
 
@@ -365,6 +388,7 @@ class NewsSpider(scrapy.Spider):
                         "url": canonical,
                         "hints": hints,
                         "source": source.name,
+                        "index_url": response.meta[_META].get("index_url", response.url),
                     }
                 },
             )
@@ -407,6 +431,8 @@ class NewsSpider(scrapy.Spider):
         role = request.meta.get(_META, {}).get("role", "article")
         exc = failure.value
         assert exc is not None
+        if role == "article" and _may_pass(exc):
+            self._incomplete.add(request.meta[_META].get("index_url", ""))
         if isinstance(exc, HttpError):
             reason = f"HTTP {exc.response.status}"
         elif isinstance(exc, IgnoreRequest):
@@ -421,3 +447,14 @@ class NewsSpider(scrapy.Spider):
             reason if role == "article" else f"{source.kind} {reason}",
             source_failed=role == "source",
         )
+
+
+def _may_pass(exc: BaseException) -> bool:
+    """Whether a failed story download may succeed later (5xx, 429, timeouts, lost connections).
+
+    A 4xx other than 408/429, or a refusal (robots.txt, a private address), will not.
+    """
+    if isinstance(exc, HttpError):
+        status = exc.response.status
+        return status >= 500 or status in (408, 429)
+    return not isinstance(exc, IgnoreRequest)

@@ -232,3 +232,28 @@ def _epoch() -> Any:
     from datetime import UTC, datetime
 
     return datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def test_a_story_that_failed_for_now_is_fetched_on_the_next_crawl(
+    site: FixtureSite, db_url: str, tmp_path: Path
+) -> None:
+    """A 503 on a story must not be hidden by a 304 on its feed next time: nothing is missed."""
+    site.reset()
+    config = write_config(
+        tmp_path,
+        site,
+        db_url,
+        f'[[source]]\nname = "flaky"\nfeed = "{site.url("feeds/retry.rss.xml")}"\n',
+    )
+    text = config.read_text().replace("retries = 1", "retries = 0")
+    config.write_text(text)
+    code, summary, err = crawl(config)
+    assert summary["flaky"]["errors"] == 1 and summary["flaky"]["new_articles"] == 0, summary
+    # The story's 503 has passed; the feed is fetched in full again and the story comes in.
+    code, summary, err = crawl(config)
+    assert code == 0, err
+    assert summary["flaky"]["not_modified"] == 0, summary
+    assert summary["flaky"]["new_articles"] == 1, summary
+    # And now that everything came in, the next crawl is a 304.
+    code, summary, err = crawl(config)
+    assert summary["flaky"]["not_modified"] == 1, summary
