@@ -1,0 +1,118 @@
+"""The commands around the store, run as a user runs them: demo, status, matches, rematch."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from crawler.fingerprint import content_hash, simhash
+from crawler.records import ArticleRecord
+from scheduler.cli import main
+from scheduler.store import open_store
+
+REPO = Path(__file__).resolve().parents[2]
+
+WATCHLIST = """\
+name = "deals"
+min_score = 0.3
+
+[[entity]]
+name = "Meta"
+case_sensitive = ["Meta"]
+
+[[entity]]
+name = "Scale AI"
+"""
+
+HIRE = (
+    "Meta has agreed to invest $14.3 billion in Scale AI for a 49% stake, and Scale AI's "
+    "chief executive Alexandr Wang will join Meta to lead a new superintelligence lab."
+)
+
+
+def test_demo_runs_offline_and_prints_alerts(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "scheduler", "demo"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "Meta hires Scale AI chief Alexandr Wang" in out
+    assert "OpenAI agrees to buy AI device startup io" in out
+    # The irrelevant stories of the snapshot do not alert.
+    assert "Apple posts record quarterly revenue" not in out
+    assert "pauses hiring" not in out
+    assert "demo done: 6 articles stored" in out
+
+
+@pytest.fixture
+def config(tmp_path: Path, db_url: str) -> Path:
+    (tmp_path / "watchlists").mkdir()
+    (tmp_path / "watchlists" / "deals.toml").write_text(WATCHLIST)
+    path = tmp_path / "newswatch.toml"
+    path.write_text(
+        f'[service]\ndatabase_url = "{db_url}"\n\n[watchlists]\ninclude = ["watchlists/*.toml"]\n'
+        '\n[[source]]\nname = "wire"\nfeed = "https://example.com/feed.xml"\n'
+    )
+    return path
+
+
+def store_article(db_url: str, title: str, text: str) -> int:
+    store = open_store(db_url)
+    try:
+        result = store.save_article(
+            ArticleRecord(
+                source="wire",
+                url=f"https://example.com/{abs(hash(title))}",
+                fetched_url="https://example.com/x",
+                title=title,
+                text=text,
+                fingerprint=simhash(text),
+                content_hash=content_hash(text),
+                published=datetime.now(UTC),
+            ),
+            [],
+            {},
+        )
+        return result.article_id
+    finally:
+        store.close()
+
+
+def test_rematch_then_matches_and_status(
+    config: Path, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store_article(db_url, "Meta hires Scale AI's CEO", HIRE)
+    store_article(db_url, "Weather", "Rain is expected across the region on Sunday afternoon.")
+    # Stored without matching (as before a watchlist edit): rematch finds the hire, no alert.
+    assert main(["--config", str(config), "rematch", "--since", "1d"]) == 0
+    assert "rematched 2 articles: 1 match, 1 new matches stored" in capsys.readouterr().out
+    store = open_store(db_url)
+    try:
+        assert store.outbox_counts().get("pending", 0) == 0
+    finally:
+        store.close()
+    # A second rematch stores nothing new.
+    assert main(["--config", str(config), "rematch", "--since", "1d", "--alert"]) == 0
+    assert "0 new matches stored" in capsys.readouterr().out
+
+    assert main(["--config", str(config), "matches", "--since", "1h", "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["watchlist"] for r in rows] == ["deals"]
+    assert rows[0]["kind"] in ("hiring", "both") and rows[0]["evidence"]
+
+    assert main(["--config", str(config), "status", "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["sources"][0]["name"] == "wire"
+    assert status["sources"][0]["status"] == "never crawled"
+    assert status["outbox"].get("pending", 0) == 0  # rematch without --alert queued nothing
