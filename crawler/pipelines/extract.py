@@ -10,7 +10,6 @@ and remembered so the next crawl does not download it again.
 from __future__ import annotations
 
 import asyncio
-import logging
 import re
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -27,8 +26,6 @@ from crawler.pipelines.base import drop
 from crawler.records import ArticleStore
 from crawler.setting_names import NEWSWATCH_DRY_RUN, NEWSWATCH_EXTRACT_EXECUTOR
 from crawler.spiders.base import get_store
-
-logger = logging.getLogger(__name__)
 
 # A story has at least a few sentences of prose. Menus, paywall notices and newsletter boxes come
 # out of a page without an article as many short lines; lines of fewer than PROSE_LINE_WORDS words
@@ -62,22 +59,9 @@ class Extracted:
 
 def extract_page(html: str, url: str, hints: EntryHints) -> Extracted:
     """Extract one page and fill gaps from the feed entry (runs in a worker process)."""
-    try:
-        fields = extract_article(html, url)
-    except Exception:  # extraction must never take the crawl down; fall back to the feed entry
-        logger.exception("extraction failed for %s", url)
-        fields = ArticleFields(
-            url=url,
-            title=None,
-            text="",
-            published=None,
-            authors=(),
-            canonical_url=None,
-            language=None,
-            summary=None,
-        )
+    # extract_article never raises: broken pages come back with empty text.
     fields = fields_with_fallback(
-        fields,
+        extract_article(html, url),
         title=hints.title,
         published=hints.published,
         summary=hints.summary,

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import UTC, datetime
 from typing import Any
 
-from crawler.sources import parse_duration
+from scheduler.commands import parse_since
 
 
 def register(subparsers: Any) -> None:
@@ -21,13 +20,9 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from scheduler.config import load_config
-    from scheduler.errors import ConfigError
     from scheduler.store import open_store
 
-    try:
-        since = datetime.now(UTC) - parse_duration(args.since)
-    except ValueError as exc:
-        raise ConfigError(f"--since: {exc}") from None
+    since = parse_since(args.since)
     config = load_config(args.config)
     store = open_store(config.database_url)
     try:

@@ -7,10 +7,9 @@ they are recorded without alerting, so a backtest never floods a channel with ol
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
 from typing import Any
 
-from crawler.sources import parse_duration
+from scheduler.commands import parse_since
 
 
 def register(subparsers: Any) -> None:
@@ -26,13 +25,9 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from crawler.matching import Matcher
     from scheduler.config import load_config
-    from scheduler.errors import ConfigError
     from scheduler.store import open_store
 
-    try:
-        since = datetime.now(UTC) - parse_duration(args.since)
-    except ValueError as exc:
-        raise ConfigError(f"--since: {exc}") from None
+    since = parse_since(args.since)
     config = load_config(args.config)
     matcher = Matcher(config.watchlists)
     routes = config.routes() if args.alert else {}
