@@ -176,8 +176,10 @@ class Service:
 
     async def _shutdown(self) -> None:
         grace = self.config.service.shutdown_grace.total_seconds()
+        # Pause first: shutting APScheduler's asyncio executor down cancels the running jobs,
+        # and in-flight crawls get their grace period before that.
         if self.scheduler is not None and self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+            self.scheduler.pause()
         if self._in_flight:
             logger.info("waiting up to %gs for %d crawl(s) to finish", grace, len(self._in_flight))
             _done, pending = await asyncio.wait(self._in_flight, timeout=grace)
@@ -187,6 +189,8 @@ class Service:
                 self.runtime.cancel_crawls()
             if pending:
                 await asyncio.wait(pending, timeout=5)
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
         for task in list(self._background):
             task.cancel()
         if self.dispatcher is not None:
@@ -255,6 +259,9 @@ class Service:
         if event.code == EVENT_JOB_MISSED:
             logger.warning("job %s missed its run time", event.job_id)
             self.metrics.job_errors.labels(job=event.job_id, kind="missed").inc()
+            return
+        if isinstance(event.exception, asyncio.CancelledError):
+            logger.info("job %s cancelled at shutdown", event.job_id)
             return
         logger.error("job %s failed: %s", event.job_id, event.exception)
         self.metrics.job_errors.labels(job=event.job_id, kind="error").inc()

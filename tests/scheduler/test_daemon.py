@@ -259,3 +259,29 @@ def test_failing_source_notifies_ops_once_then_recovers(
         assert len([t for t in ops if "recovered" in t]) == 1, ops
     finally:
         assert service.stop() == 0, service.log()[-3000:]
+
+
+def test_sigterm_during_a_slow_crawl_exits_0_after_the_grace_period(
+    site: FixtureSite, slack: FakeSlack, tmp_path: Path
+) -> None:
+    site.reset()
+    slow = source("slow", site.url("slow?seconds=60"), every="1h")
+    config = write_config(tmp_path, site, slack, slow, health_port=free_port(), extra_service="")
+    config.write_text(
+        config.read_text()
+        .replace('shutdown_grace = "10s"', 'shutdown_grace = "2s"')
+        .replace('timeout = "3s"', 'timeout = "120s"')
+    )
+    (tmp_path / "watchlists" / "deals.toml").write_text(WATCHLIST_META)
+    service = Service(config, tmp_path / "service.log", service_env())
+    try:
+        wait_for("the slow crawl to start", lambda: any("/slow" in p for p in site.paths()))
+        service.proc.send_signal(signal.SIGTERM)
+        # The crawl would take a minute; the grace period is 2 s.
+        code = service.proc.wait(timeout=30)
+    finally:
+        service.kill()
+    log = service.log()
+    assert code == 0, log[-3000:]
+    assert "waiting up to 2s for 1 crawl(s) to finish" in log
+    assert "newswatch stopped" in log
