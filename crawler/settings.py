@@ -24,7 +24,7 @@ NEWSWATCH_DEFAULT_MAX_AGE = 3 * 86400  # seconds, or None
 NEWSWATCH_DRY_RUN = False
 NEWSWATCH_EXTRACT_EXECUTOR = None  # a concurrent.futures.Executor, or None to extract inline
 NEWSWATCH_NEAR_DUPLICATE_BITS = 3  # SimHash Hamming distance that counts as the same story
-NEWSWATCH_SOURCE_HEADERS: dict[str, str] = {}
+NEWSWATCH_SOURCE_HEADERS: dict[str, str] = {}  # sent on every request; a source adds its own
 NEWSWATCH_IN_FLIGHT = None  # articles on their way to the store, shared by concurrent crawls
 
 # --- politeness -----------------------------------------------------------------------------------
