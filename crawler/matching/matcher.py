@@ -413,6 +413,7 @@ class Matcher:
         if not self._patterns:
             return _Field(name, text, norm, hits)
         append = hits.append
+        new = tuple.__new__  # skips the named tuple's Python-level __new__ on a hot path
         for end, (length, prefix, refs) in self._automaton.iter(norm):
             # Padded coordinates: the key's leading space is at ``start``, so the word starts at
             # start + 1 in the padded text, which is ``start`` in the original text.
@@ -423,7 +424,7 @@ class Matcher:
                     found = text[start:stop]
                     if found != case_form and normalize_cased(found) != case_form:
                         continue
-                append(Hit(category, wi, payload, name, start, stop, nested))
+                append(new(Hit, (category, wi, payload, name, start, stop, nested)))
         return _Field(name, text, norm, hits)
 
     # ------------------------------------------------------------------ public API
