@@ -18,6 +18,7 @@ counts.
 from __future__ import annotations
 
 import codecs
+import html
 import json
 import logging
 import re
@@ -28,6 +29,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import trafilatura
+from bs4 import BeautifulSoup
 from dateutil import parser as dateparser
 from lxml import html as lxml_html
 from lxml.etree import ParserError
@@ -205,7 +207,7 @@ def _extract(html: str | bytes, url: str) -> ArticleFields:
     meta = _read_meta(tree)
     ld = _article_ld(tree)
     body = _body_text(tree, url)
-    declared = _clean_body(_ld_str(ld.get("articleBody")))
+    declared = html_to_text(_ld_str(ld.get("articleBody")))
     if declared and len(body) < _ARTICLE_BODY_SHARE * len(declared):
         body = declared
     if not _WORD_RE.search(body):  # only punctuation or U+FFFD from undecodable bytes
@@ -246,7 +248,7 @@ def fields_with_fallback(
     The page wins wherever it said something; the entry's text (full feed content, possibly HTML)
     is used only when the page yielded no text at all.
     """
-    hint_text = _clean_body(text) if text else ""
+    hint_text = html_to_text(text) if text else ""
     hint_authors = tuple(a for a in (_clean(x) for x in authors) if a)
     return replace(
         fields,
@@ -487,19 +489,28 @@ def _clean(value: str | None) -> str | None:
     return cleaned or None
 
 
-def _clean_body(value: str | None) -> str:
-    """Plain text from a declared body that may carry HTML, one paragraph per line."""
+_BLOCK_TAGS = ("p", "br", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr")
+
+
+def html_to_text(value: str | None) -> str:
+    """Plain text from an HTML fragment (a feed's content or teaser, JSON-LD's articleBody).
+
+    Fragments from feeds are small and often broken (unclosed tags, stray entities), which
+    BeautifulSoup repairs leniently; scripts and styles are dropped, and each block element
+    becomes its own line.
+    """
     if not value or not value.strip():
         return ""
     if "<" in value and ">" in value:
-        try:
-            fragment = lxml_html.fragment_fromstring(value, create_parent="div")
-        except (ParserError, ValueError, TypeError):
-            fragment = None
-        if fragment is not None:
-            for node in fragment.iter("p", "br", "div", "li", "h1", "h2", "h3", "h4", "blockquote"):
-                node.tail = "\n" + (node.tail or "")
-            value = fragment.text_content()
+        soup = BeautifulSoup(value, "lxml")
+        for node in soup(["script", "style", "noscript"]):
+            node.decompose()
+        for node in soup.find_all(_BLOCK_TAGS):
+            node.insert_before("\n")
+            node.insert_after("\n")
+        value = soup.get_text()
+    else:
+        value = html.unescape(value)
     lines = (_SPACE_RE.sub(" ", line).strip() for line in value.splitlines())
     return _BLANK_LINES_RE.sub("\n", "\n".join(line for line in lines if line)).strip()
 

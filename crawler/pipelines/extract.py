@@ -18,7 +18,7 @@ from typing import Any, Self
 
 from scrapy.crawler import Crawler
 
-from crawler.extract import ArticleFields, extract_article, fields_with_fallback
+from crawler.extract import ArticleFields, extract_article, fields_with_fallback, html_to_text
 from crawler.fingerprint import content_hash, simhash
 from crawler.handover import unwrap
 from crawler.items import ArticleDraft, EntryHints, PageItem
@@ -121,7 +121,7 @@ class ExtractPipeline:
             published=fields.published or item.hints.published,
             authors=fields.authors,
             language=fields.language,
-            summary=fields.summary or item.hints.summary,
+            summary=fields.summary or html_to_text(item.hints.summary) or None,
             fingerprint=result.fingerprint,
             content_hash=result.content_hash,
             fetched_at=item.fetched_at or datetime.now().astimezone(),

@@ -375,3 +375,12 @@ def test_extract_command_on_url(
     assert "Ærø" in fields["text"]  # charset from the Content-Type header
     assert "HTTP 404" in err and "nothing-here" in err
     assert user_agents and user_agents[0].startswith("newswatch/")
+
+
+def test_html_to_text_repairs_feed_fragments() -> None:
+    from crawler.extract import html_to_text
+
+    fragment = "<p>Meta <b>hires</b> &amp; pays<p>Second<br>line<script>track()</script><div>end"
+    assert html_to_text(fragment) == "Meta hires & pays\nSecond\nline\nend"
+    assert html_to_text("plain &amp; text") == "plain & text"
+    assert html_to_text("") == "" and html_to_text(None) == ""
