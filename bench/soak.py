@@ -90,18 +90,22 @@ async def bench(args: argparse.Namespace, base: str, tmp: Path) -> dict[str, Any
 
     results: dict[str, Any] = {}
 
+    async def start_service(path: Path, base: str, feeds: int) -> tuple[Service, Any]:
+        path.write_text(config_text(base, path.parent / "data", feeds))
+        service = Service(load_config(path), use_pool=False)
+        task = asyncio.ensure_future(service.run())
+        while service.scheduler is None or not service.scheduler.running:
+            await asyncio.sleep(0.05)
+        service.scheduler.pause()  # the bench drives the cycles itself
+        return service, task
+
     async def cycle(service: Service, names: list[str]) -> None:
         await asyncio.gather(*(service.crawl_job(n) for n in names))
 
     # Idle cycle: every feed answers 304.
     path = tmp / "idle" / "newswatch.toml"
     path.parent.mkdir(parents=True)
-    path.write_text(config_text(base, path.parent / "data", args.feeds))
-    service = Service(load_config(path), use_pool=False)
-    task = asyncio.ensure_future(service.run())
-    while service.scheduler is None or not service.scheduler.running:
-        await asyncio.sleep(0.05)
-    service.scheduler.pause()  # the bench drives the cycles itself
+    service, task = await start_service(path, base, args.feeds)
     names = [s.name for s in service.config.sources]
     await cycle(service, names)  # first pass: downloads, stores, learns ETags
     await cycle(service, names)  # warm
@@ -120,12 +124,7 @@ async def bench(args: argparse.Namespace, base: str, tmp: Path) -> dict[str, Any
     # Soak: many cycles over a few sources, RSS after 10 and after the last.
     path = tmp / "soak" / "newswatch.toml"
     path.parent.mkdir(parents=True)
-    path.write_text(config_text(base, path.parent / "data", args.soak_feeds))
-    service = Service(load_config(path), use_pool=False)
-    task = asyncio.ensure_future(service.run())
-    while service.scheduler is None or not service.scheduler.running:
-        await asyncio.sleep(0.05)
-    service.scheduler.pause()  # the bench drives the cycles itself
+    service, task = await start_service(path, base, args.soak_feeds)
     names = [s.name for s in service.config.sources]
     rss_10 = 0.0
     started = time.perf_counter()

@@ -24,7 +24,7 @@ from crawler import setting_names as names
 from crawler.handover import Shared
 from crawler.matching import Matcher
 from crawler.pipelines.dedupe import InFlightArticles
-from crawler.records import ArticleStore
+from crawler.records import ArticleStore, CrawlRunRecord
 from crawler.sources import CrawlOptions, Source
 from crawler.spiders.batch import BatchSpider
 from crawler.stats import source_key
@@ -56,6 +56,21 @@ class CrawlSummary:
     def ok(self) -> bool:
         """A crawl that reached its source (a 304 counts) without a failure of its own."""
         return self.error is None
+
+    def run_record(self) -> CrawlRunRecord:
+        """The crawl run as the store keeps it."""
+        return CrawlRunRecord(
+            source=self.source,
+            started=self.started,
+            finished=self.finished,
+            requests=self.requests,
+            not_modified=self.not_modified,
+            new_articles=self.new_articles,
+            duplicates=self.duplicates,
+            errors=self.errors,
+            dropped=dict(self.dropped),
+            error=self.error,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -53,14 +53,6 @@ def source_job_id(name: str) -> str:
     return SOURCE_JOB + name
 
 
-@dataclasses.dataclass(slots=True)
-class SourceHealth:
-    """What the service remembers between runs about one source's health."""
-
-    failing: bool = False
-    reason: str | None = None
-
-
 class Service:
     """The running newswatch daemon (call :meth:`run` inside the reactor's loop)."""
 
@@ -86,7 +78,7 @@ class Service:
         self._in_flight: set[asyncio.Task[Any]] = set()
         self._dispatch_lock = asyncio.Lock()
         self._dispatch_again = False
-        self._health: dict[str, SourceHealth] = {}
+        self._failing: set[str] = set()  # sources that count as failing (persisted as status)
         self._failures: dict[str, int] = {}  # consecutive failures, for the backoff
         self._config_signature = self._signature(config)
         self._last_bad_config: str | None = None
@@ -110,9 +102,9 @@ class Service:
         for source in self.config.sources:
             if source.enabled:
                 self._schedule_source(source, states.get(source.name))
-            self._health[source.name] = SourceHealth(
-                failing=states.get(source.name, SourceState(source.name)).status == "failing"
-            )
+            state = states.get(source.name)
+            if state is not None and state.status == "failing":
+                self._failing.add(source.name)
         every = self.config.service.dispatch_every.total_seconds()
         self._add_interval("dispatch", self._dispatch_job, every)
         self._add_interval("retention", self._retention_job, RETENTION_EVERY.total_seconds())
@@ -222,9 +214,8 @@ class Service:
     def _interval(self, source: Source) -> float:
         """The source's poll interval, backed off progressively while it is failing."""
         every = source.every.total_seconds()
-        state = self._health.get(source.name)
         failures = self._failures.get(source.name, 0)
-        if state is not None and state.failing and failures:
+        if source.name in self._failing and failures:
             over = max(failures - self.config.service.failing_after + 1, 1)
             every = min(every * 2**over, self.config.service.max_backoff.total_seconds())
         return every
@@ -379,23 +370,25 @@ class Service:
         return None
 
     async def _apply_health(self, source: Source, state: SourceState) -> None:
-        health = self._health.setdefault(source.name, SourceHealth())
+        failing = source.name in self._failing
         reason = self.failing_reason(source, state)
-        if reason is not None and not health.failing:
-            health.failing, health.reason = True, reason
+        if reason is not None and not failing:
+            self._failing.add(source.name)
             logger.warning("source %s is failing: %s", source.name, reason)
             await self._persist_status(state, "failing")
             await self.notify_ops(f"newswatch: source {source.name} is failing: {reason}")
             self._reschedule(source)
-        elif reason is None and health.failing:
-            health.failing, health.reason = False, None
+        elif reason is None and failing:
+            self._failing.discard(source.name)
             logger.info("source %s recovered", source.name)
             await self._persist_status(state, "ok")
             await self.notify_ops(f"newswatch: source {source.name} recovered")
             self._reschedule(source)
-        elif health.failing:
+        elif failing:
             self._reschedule(source)  # keep backing off as failures add up
-        self.metrics.source_failing.labels(source=source.name).set(1 if health.failing else 0)
+        self.metrics.source_failing.labels(source=source.name).set(
+            1 if source.name in self._failing else 0
+        )
 
     async def _persist_status(self, state: SourceState, status: str) -> None:
         assert self.runtime is not None

@@ -16,7 +16,7 @@ from typing import Any
 
 from crawler.matching import Matcher
 from crawler.pipelines.dedupe import InFlightArticles
-from crawler.records import CrawlRunRecord, SourceState
+from crawler.records import SourceState
 from crawler.run import BatchCrawls, CrawlSummary, build_settings, make_runner
 from crawler.sources import Source
 from scheduler.config import Config
@@ -85,20 +85,7 @@ async def crawl_once(runtime: Runtime, source: Source, *, dry_run: bool = False)
 
 def record_crawl(store: Store, summary: CrawlSummary) -> SourceState:
     """Write the crawl run and update the source's state; return the new state."""
-    store.record_run(
-        CrawlRunRecord(
-            source=summary.source,
-            started=summary.started,
-            finished=summary.finished,
-            requests=summary.requests,
-            not_modified=summary.not_modified,
-            new_articles=summary.new_articles,
-            duplicates=summary.duplicates,
-            errors=summary.errors,
-            dropped=dict(summary.dropped),
-            error=summary.error,
-        )
-    )
+    store.record_run(summary.run_record())
     state = store.get_source_state(summary.source) or SourceState(name=summary.source)
     state.last_run = summary.finished
     if summary.ok:

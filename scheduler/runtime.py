@@ -6,6 +6,7 @@ everywhere. The daemon rebuilds the matcher (cheap) when a reload changes the wa
 
 from __future__ import annotations
 
+from crawler.matching import Matcher
 from scheduler.config import Config
 from scheduler.jobs import Runtime, make_extract_executor
 from scheduler.store import open_store
@@ -15,8 +16,6 @@ def open_runtime(
     config: Config, *, extract_workers: int | None = None, use_pool: bool = True
 ) -> Runtime:
     """Open the store and build the matcher (and a process pool for extraction if asked)."""
-    from crawler.matching import Matcher
-
     store = open_store(config.database_url)
     executor = make_extract_executor(extract_workers) if use_pool else None
     return Runtime(
