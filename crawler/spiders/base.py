@@ -28,7 +28,6 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.asyncio import run_in_thread
-from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.misc import load_object
 
 from crawler.handover import unwrap
@@ -54,7 +53,6 @@ from crawler.urls import canonicalize_url
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
-    from twisted.internet.defer import Deferred
     from twisted.python.failure import Failure
 
     from crawler.records import ArticleStore
@@ -309,11 +307,8 @@ class NewsSpider(scrapy.Spider):
             last_modified.decode("latin-1") if last_modified else None,
         )
 
-    def closed(self, reason: str) -> Deferred[None]:
+    async def closed(self, reason: str) -> None:
         """Save the validators of the index documents whose stories all came in."""
-        return deferred_from_coro(self._save_validators(reason))
-
-    async def _save_validators(self, reason: str) -> None:
         store = self.store
         if store is None or reason != "finished":
             return  # an interrupted crawl fetches its indexes in full next time
