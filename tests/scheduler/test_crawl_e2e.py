@@ -63,6 +63,8 @@ def crawl(config: Path, *args: str) -> tuple[int, dict[str, Any], str]:
         timeout=CRAWL_TIMEOUT,
         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
     )
+    # Warnings are errors in-process (pytest's filterwarnings); hold the subprocess to that too.
+    assert "Warning" not in proc.stderr, proc.stderr
     try:
         summary = json.loads(proc.stdout)
     except json.JSONDecodeError:
