@@ -1,8 +1,9 @@
 """Plain data types of an alert and of the outbox, and the storage interface the dispatcher needs.
 
 An :class:`Alert` is one article with the matches that made it matter; a :class:`Delivery` is one
-outbox row: that alert for one channel. ``scheduler.store.Store`` implements :class:`OutboxStore`
-(synchronous, thread-safe; the dispatcher calls it through ``asyncio.to_thread``).
+outbox row: that alert for one channel. The outbox part of the service's store
+(``scheduler.store.outbox``) implements :class:`OutboxStore` (synchronous, thread-safe; the
+dispatcher calls it through ``asyncio.to_thread``).
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """Scrapy settings of the newswatch crawler, and the defaults of our own ``NEWSWATCH_*`` settings.
 
-``newswatch`` builds per-run settings from the validated config (``scheduler.crawl``); these are the
-defaults that also make ``scrapy list`` / ``scrapy crawl`` work from the project root. Every setting
-of ours starts with ``NEWSWATCH_`` and is referred to through the constant of the same name.
+``newswatch`` builds per-run settings from the validated config
+(:func:`crawler.crawl_runner.build_settings`); these are the defaults that also make ``scrapy
+list`` / ``scrapy crawl`` work from the project root (without a store: see
+:mod:`crawler.services`). Every setting of ours starts with ``NEWSWATCH_`` and is referred to
+through the constant of the same name in :mod:`crawler.setting_names`.
 """
 
 from __future__ import annotations
@@ -12,20 +14,15 @@ SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
 # --- our settings: defaults here, names through crawler.setting_names ---------------------------
-NEWSWATCH_STORE = None  # an ArticleStore object, set by the service
-NEWSWATCH_DATABASE_URL = "sqlite:///newswatch-data/newswatch.db"  # for `scrapy crawl` alone
-NEWSWATCH_STORE_FACTORY = "scheduler.store.open_store"  # import path: (url) -> ArticleStore
-NEWSWATCH_MATCHER = None  # a crawler.matching Matcher, or None to store without matching
+NEWSWATCH_SERVICES = None  # a crawler.services.CrawlServices (store, matcher, pool), or None
 NEWSWATCH_ROUTES: dict[str, list[str]] = {}  # {watchlist name: [channel names]}
 NEWSWATCH_ALLOW_PRIVATE = False
 NEWSWATCH_MAX_RETRY_AFTER = 300  # seconds; a longer Retry-After gives up on the request
 NEWSWATCH_MAX_ARTICLES_PER_RUN = 200
 NEWSWATCH_DEFAULT_MAX_AGE = 3 * 86400  # seconds, or None
 NEWSWATCH_DRY_RUN = False
-NEWSWATCH_EXTRACT_EXECUTOR = None  # a concurrent.futures.Executor, or None to extract inline
 NEWSWATCH_NEAR_DUPLICATE_BITS = 3  # SimHash Hamming distance that counts as the same story
 NEWSWATCH_SOURCE_HEADERS: dict[str, str] = {}  # sent on every request; a source adds its own
-NEWSWATCH_IN_FLIGHT = None  # articles on their way to the store, shared by concurrent crawls
 
 # --- politeness -----------------------------------------------------------------------------------
 USER_AGENT = "newswatch/0.1 (+https://github.com/newswatch/newswatch; news alerting bot)"

@@ -2,7 +2,7 @@
 
 One crawl can serve several sources (the service batches the sources that fall due together), so
 every count of ours is kept twice: under its plain key (the crawl's total) and under
-``key@source``, which :class:`crawler.run.CrawlSummary` reads for each source.
+``key@source``, which :class:`crawler.crawl_runner.CrawlSummary` reads for each source.
 """
 
 from __future__ import annotations

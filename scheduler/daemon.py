@@ -14,7 +14,6 @@ source or a channel does can stop the service.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import random
 import signal
@@ -30,15 +29,14 @@ from apscheduler.triggers.interval import IntervalTrigger
 from alerts.base import build_notifier
 from alerts.dispatcher import Dispatcher
 from alerts.model import Notice
-from crawler.matching import Matcher
-from crawler.records import SourceState
-from crawler.run import CrawlSummary
+from crawler.crawl_runner import CrawlSummary
 from crawler.sources import Source
 from scheduler.config import Config, load_config
 from scheduler.errors import ConfigError
 from scheduler.health import HealthServer, Metrics
-from scheduler.jobs import Runtime, crawl_once
-from scheduler.runtime import open_runtime
+from scheduler.jobs import crawl_once
+from scheduler.runtime import Runtime, open_runtime
+from scheduler.store import SourceState
 
 logger = logging.getLogger("newswatch")
 
@@ -92,9 +90,9 @@ class Service:
         loop = asyncio.get_running_loop()
         self._install_signals(loop)
         self._announce()
-        self.runtime = open_runtime(self.config, use_pool=self.use_pool)
-        if self.overrides:
-            self.runtime = dataclasses.replace(self.runtime, overrides=self.overrides)
+        self.runtime = open_runtime(
+            self.config, use_pool=self.use_pool, overrides=self.overrides or None
+        )
         self.dispatcher = self._build_dispatcher(self.config)
         self.scheduler = AsyncIOScheduler(event_loop=loop, timezone=UTC)
         self.scheduler.add_listener(self._on_job_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
@@ -482,13 +480,9 @@ class Service:
         if new.channels != old.channels:
             changes.append("channels: " + ", ".join(c.name for c in new.channels))
         assert self.runtime is not None
-        self.runtime = dataclasses.replace(
-            self.runtime,
-            config=new,
-            matcher=Matcher(new.watchlists)
-            if new.watchlists != old.watchlists
-            else self.runtime.matcher,
-        )
+        # A new runtime for new crawls; crawls running under the old one finish (or are
+        # cancelled at shutdown: the runtimes share the list of batchers they started).
+        self.runtime = self.runtime.reconfigured(new)
         self.config = new
         if new.channels != old.channels and self.dispatcher is not None:
             old_dispatcher = self.dispatcher

@@ -15,8 +15,8 @@ from typing import Any, Protocol
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from crawler.records import SourceState
-from crawler.run import CrawlSummary
+from crawler.crawl_runner import CrawlSummary
+from scheduler.store import SourceState
 
 logger = logging.getLogger(__name__)
 

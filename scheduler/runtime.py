@@ -1,23 +1,132 @@
-"""Build the long-lived objects a config implies: the store, the matcher, the extraction pool.
+"""The long-lived objects a config implies: the store, the matcher, the extraction pool.
 
 Commands and the daemon both call :func:`open_runtime`, so a config means the same thing
-everywhere. The daemon rebuilds the matcher (cheap) when a reload changes the watchlists.
+everywhere. A :class:`Runtime` is immutable; a config reload makes a new one with
+:meth:`Runtime.reconfigured`, which keeps the store, the pool and the in-flight registry, rebuilds
+the matcher only when the watchlists changed, and shares the list of batchers it has started, so
+crawls started under an old config can still be cancelled at shutdown.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from typing import Any
+
+from crawler.crawl_runner import BatchCrawls, build_settings, make_runner
+from crawler.in_flight import InFlightArticles
 from crawler.matching import Matcher
+from crawler.services import CrawlServices
 from scheduler.config import Config
-from scheduler.jobs import Runtime, make_extract_executor
-from scheduler.store import open_store
+from scheduler.store import Store, open_store
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    """The config in force and the long-lived objects built from it."""
+
+    config: Config
+    store: Store
+    matcher: Matcher
+    executor: Executor | None = None
+    overrides: Mapping[str, Any] | None = None  # extra Scrapy settings (tests, demo)
+    # Articles on their way to the store, shared by concurrent crawls (kept across reloads).
+    in_flight: InFlightArticles = field(default_factory=InFlightArticles, compare=False)
+    # Crawl batchers of this config by dry-run flag, built on first use (a runner loads spiders).
+    _batches: dict[bool, BatchCrawls] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+    # Every batcher started under this runtime or the ones it replaced, for cancel_crawls.
+    _started: list[BatchCrawls] = field(default_factory=list, compare=False, repr=False)
+
+    @property
+    def services(self) -> CrawlServices:
+        """What the crawl's Scrapy components get (see :mod:`crawler.services`)."""
+        return CrawlServices(
+            store=self.store,
+            matcher=self.matcher,
+            executor=self.executor,
+            in_flight=self.in_flight,
+        )
+
+    def batches(self, *, dry_run: bool = False) -> BatchCrawls:
+        """The batcher that crawls this config's sources (one Scrapy crawl per batch)."""
+        if dry_run not in self._batches:
+            settings = build_settings(
+                self.config.crawl,
+                services=self.services,
+                routes=self.config.routes(),
+                dry_run=dry_run,
+                overrides=self.overrides,
+            )
+            batcher = BatchCrawls(
+                make_runner(settings),
+                max_concurrent=self.config.service.max_concurrent_crawls,
+            )
+            self._batches[dry_run] = batcher
+            self._started.append(batcher)
+        return self._batches[dry_run]
+
+    def reconfigured(self, config: Config) -> Runtime:
+        """This runtime under ``config``: same store and pool, new batchers (see module doc)."""
+        matcher = (
+            self.matcher
+            if config.watchlists == self.config.watchlists
+            else Matcher(config.watchlists)
+        )
+        return Runtime(
+            config=config,
+            store=self.store,
+            matcher=matcher,
+            executor=self.executor,
+            overrides=self.overrides,
+            in_flight=self.in_flight,
+            _started=self._started,
+        )
+
+    def cancel_crawls(self) -> None:
+        """Cancel the crawls still running, old configs' included (shutdown, after the grace)."""
+        for batcher in self._started:
+            batcher.cancel()
+
+    def close(self) -> None:
+        """Stop the extraction pool and close the store."""
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+        self.store.close()
+
+
+def make_extract_executor(workers: int | None = None) -> Executor:
+    """A process pool for extraction, so it uses every core and never holds the loop's GIL.
+
+    ``forkserver`` rather than ``fork``: forking a process that runs a reactor and threads can copy
+    held locks into the child.
+    """
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(
+        max_workers=workers or os.cpu_count() or 1,
+        mp_context=multiprocessing.get_context("forkserver"),
+    )
 
 
 def open_runtime(
-    config: Config, *, extract_workers: int | None = None, use_pool: bool = True
+    config: Config,
+    *,
+    extract_workers: int | None = None,
+    use_pool: bool = True,
+    overrides: Mapping[str, Any] | None = None,
 ) -> Runtime:
     """Open the store and build the matcher (and a process pool for extraction if asked)."""
     store = open_store(config.database_url)
     executor = make_extract_executor(extract_workers) if use_pool else None
     return Runtime(
-        config=config, store=store, matcher=Matcher(config.watchlists), executor=executor
+        config=config,
+        store=store,
+        matcher=Matcher(config.watchlists),
+        executor=executor,
+        overrides=overrides,
     )

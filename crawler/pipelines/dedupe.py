@@ -5,36 +5,33 @@ then the SimHash of the body within ``NEWSWATCH_NEAR_DUPLICATE_BITS`` of a store
 article — the same wire story syndicated on two sites. A duplicate is not stored again: its URL is
 remembered as a duplicate linked to the original, so it is neither re-downloaded nor re-alerted.
 
-Items move through pipelines concurrently, and the service crawls several sources at once, so two
-copies can arrive before either is stored. Articles that passed but are not stored yet are kept in
-one :class:`InFlightArticles` per process (handed over in ``NEWSWATCH_IN_FLIGHT``; a plain
-``scrapy crawl`` gets its own): the store pipeline's ``article_stored`` signal resolves an entry
-with the new article id, and a later copy waits for it so the link points at the real row.
+Two copies can arrive before either is stored (items move through pipelines concurrently, and
+several crawls run at once), so articles that passed but are not stored yet are kept in the
+process's :class:`~crawler.in_flight.InFlightArticles`: the store pipeline's ``article_stored``
+signal resolves an entry with the new article id, and a later copy waits for it so the link points
+at the real row. Without a store (a plain ``scrapy crawl``) the pipeline switches itself off.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
 from typing import Any, Self
 
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
+from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler import signals as nw_signals
-from crawler.fingerprint import hamming
-from crawler.handover import unwrap
+from crawler.article_store import ArticleStore
+from crawler.in_flight import InFlightArticles
 from crawler.items import ArticleDraft
-from crawler.records import ArticleStore
+from crawler.services import crawl_services
 from crawler.setting_names import (
     NEWSWATCH_DRY_RUN,
-    NEWSWATCH_IN_FLIGHT,
     NEWSWATCH_NEAR_DUPLICATE_BITS,
     STAT_DUPLICATES,
 )
-from crawler.spiders.base import get_store
 from crawler.stats import count
 
 logger = logging.getLogger(__name__)
@@ -43,47 +40,8 @@ logger = logging.getLogger(__name__)
 _WAIT_FOR_ORIGINAL = 120.0
 
 
-@dataclass(slots=True)
-class InFlight:
-    """An article that passed dedupe and is on its way to the store."""
-
-    url: str
-    fingerprint: int
-    stored: asyncio.Future[int | None] = field(repr=False)
-
-
 class Duplicate(DropItem):
     """A story already stored (or being stored) under another URL."""
-
-
-class InFlightArticles:
-    """Articles that passed dedupe and are on their way to the store, across concurrent crawls."""
-
-    def __init__(self) -> None:
-        self.lock = asyncio.Lock()
-        self.by_url: dict[str, InFlight] = {}
-
-    def find(self, url: str, fingerprint: int, bits: int) -> InFlight | None:
-        """The in-flight article with this canonical URL or a body within ``bits`` bits."""
-        entry = self.by_url.get(url)
-        if entry is not None:
-            return entry
-        if fingerprint:
-            for entry in self.by_url.values():
-                if hamming(entry.fingerprint, fingerprint) <= bits:
-                    return entry
-        return None
-
-    def add(self, url: str, fingerprint: int) -> InFlight:
-        entry = InFlight(url, fingerprint, asyncio.get_running_loop().create_future())
-        self.by_url[url] = entry
-        return entry
-
-    def done(self, url: str, article_id: int | None) -> None:
-        """The article is stored (or failed): resolve its waiters and forget it."""
-        entry = self.by_url.pop(url, None)
-        if entry is not None and not entry.stored.done():
-            entry.stored.set_result(article_id)
 
 
 class DedupePipeline:
@@ -92,26 +50,29 @@ class DedupePipeline:
     def __init__(
         self,
         crawler: Crawler,
-        store: ArticleStore | None,
+        store: ArticleStore,
+        in_flight: InFlightArticles,
         bits: int,
         dry_run: bool,
-        in_flight: InFlightArticles | None = None,
     ) -> None:
         self.crawler = crawler
         self.store = store
+        self.in_flight = in_flight
         self.bits = bits
         self.dry_run = dry_run
-        self.in_flight = in_flight or InFlightArticles()
         self._mine: set[str] = set()  # in-flight URLs this crawl registered
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
+        services = crawl_services(crawler, needs="dedupe checks the store")
+        if services.store is None:
+            raise NotConfigured("dedupe checks the store, and the crawl has none")
         pipeline = cls(
             crawler,
-            get_store(crawler),
+            services.store,
+            services.in_flight,
             crawler.settings.getint(NEWSWATCH_NEAR_DUPLICATE_BITS),
             crawler.settings.getbool(NEWSWATCH_DRY_RUN),
-            unwrap(crawler.settings.get(NEWSWATCH_IN_FLIGHT)),
         )
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(pipeline.finished, signal=nw_signals.article_stored)
@@ -157,8 +118,6 @@ class DedupePipeline:
         if entry is not None:
             same = entry.url == item.url
             return ("copy (same canonical URL)" if same else "near-duplicate"), entry.stored
-        if self.store is None:
-            return None
         store = self.store
         if item.url != item.discovered_url:
             known = await asyncio.to_thread(store.seen_urls, [item.url])
@@ -173,7 +132,7 @@ class DedupePipeline:
         return None
 
     async def _link(self, item: ArticleDraft, article_id: int | None) -> None:
-        if self.store is None or self.dry_run:
+        if self.dry_run:
             return
         try:
             await asyncio.to_thread(

@@ -1,7 +1,7 @@
 """Extract pipeline: a downloaded page becomes an :class:`~crawler.items.ArticleDraft`.
 
 Extraction (trafilatura plus metadata) and the SimHash cost milliseconds of CPU per page, so they
-run in the executor the service hands over in ``NEWSWATCH_EXTRACT_EXECUTOR`` (a process pool, so
+run in the executor of the crawl's :class:`~crawler.services.CrawlServices` (a process pool, so
 they use every core and never stall the shared event loop); without one, in a worker thread. A page
 that yields no text, even with the feed entry's own fields, is dropped with the reason ``no_text``
 and remembered so the next crawl does not download it again.
@@ -18,14 +18,13 @@ from typing import Any, Self
 
 from scrapy.crawler import Crawler
 
+from crawler.article_store import ArticleStore
 from crawler.extract import ArticleFields, extract_article, fields_with_fallback, html_to_text
 from crawler.fingerprint import content_hash, simhash
-from crawler.handover import unwrap
 from crawler.items import ArticleDraft, EntryHints, PageItem
-from crawler.pipelines.base import drop
-from crawler.records import ArticleStore
-from crawler.setting_names import NEWSWATCH_DRY_RUN, NEWSWATCH_EXTRACT_EXECUTOR
-from crawler.spiders.base import get_store
+from crawler.pipelines.drops import drop
+from crawler.services import find_services
+from crawler.setting_names import NEWSWATCH_DRY_RUN
 
 # A story has at least a few sentences of prose. Menus, paywall notices and newsletter boxes come
 # out of a page without an article as many short lines; lines of fewer than PROSE_LINE_WORDS words
@@ -88,10 +87,12 @@ class ExtractPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
+        # Extraction needs no service; with them it uses the pool and remembers empty pages.
+        services = find_services(crawler.settings)
         return cls(
             crawler,
-            unwrap(crawler.settings.get(NEWSWATCH_EXTRACT_EXECUTOR)),
-            get_store(crawler),
+            services.executor if services is not None else None,
+            services.store if services is not None else None,
             crawler.settings.getbool(NEWSWATCH_DRY_RUN),
         )
 

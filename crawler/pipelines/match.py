@@ -1,9 +1,10 @@
 """Match pipeline: every new article is matched against every watchlist.
 
-The matcher is handed over in ``NEWSWATCH_MATCHER`` (built from the config in force when the crawl
-started, so a watchlist edit applies to the next article matched). Matching is one Aho-Corasick pass
-and costs well under a millisecond, so it runs inline. A matcher failure is logged and counted and
-the article is still stored, so the story itself is never lost.
+The matcher comes in the crawl's :class:`~crawler.services.CrawlServices` (built from the config
+in force when the crawl's runner was built; a reload builds a new runner, so a watchlist edit
+applies to the next crawl); without one the pipeline switches itself off. Matching is one
+Aho-Corasick pass and costs well under a millisecond, so it runs inline. A matcher failure is
+logged and counted and the article is still stored, so the story itself is never lost.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ import logging
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
 
-from crawler.handover import unwrap
 from crawler.items import ArticleDraft
 from crawler.matching import Matcher
-from crawler.setting_names import NEWSWATCH_MATCHER, STAT_ERRORS, STAT_MATCHES
+from crawler.services import crawl_services
+from crawler.setting_names import STAT_ERRORS, STAT_MATCHES
 from crawler.stats import count
 
 logger = logging.getLogger(__name__)
@@ -25,16 +27,19 @@ logger = logging.getLogger(__name__)
 class MatchPipeline:
     """Attach the watchlist matches to each article."""
 
-    def __init__(self, crawler: Crawler, matcher: Matcher | None) -> None:
+    def __init__(self, crawler: Crawler, matcher: Matcher) -> None:
         self.crawler = crawler
         self.matcher = matcher
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler, unwrap(crawler.settings.get(NEWSWATCH_MATCHER)))
+        matcher = crawl_services(crawler, needs="matching needs a matcher").matcher
+        if matcher is None:
+            raise NotConfigured("no matcher in the crawl's services")
+        return cls(crawler, matcher)
 
     def process_item(self, item: Any) -> Any:
-        if not isinstance(item, ArticleDraft) or self.matcher is None:
+        if not isinstance(item, ArticleDraft):
             return item
         try:
             item.matches = self.matcher.match(

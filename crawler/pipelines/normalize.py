@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from scrapy.crawler import Crawler
 
 from crawler.items import ArticleDraft
-from crawler.pipelines.base import drop
+from crawler.pipelines.drops import drop
 from crawler.setting_names import NEWSWATCH_DEFAULT_MAX_AGE
 from crawler.sources import parse_duration
 from crawler.urls import canonicalize_url

@@ -3,7 +3,7 @@
 The write runs in a worker thread (``asyncio.to_thread``) so the event loop — shared with the
 scheduler, the dispatcher and the health endpoint — never waits on the database. A failed write is
 logged and counted; the URL is not remembered, so the next crawl downloads the story again and
-nothing is lost.
+nothing is lost. Without a store (a plain ``scrapy crawl``) the pipeline switches itself off.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from typing import Any, Self
 from scrapy.crawler import Crawler
 
 from crawler import signals as nw_signals
+from crawler.article_store import ArticleRecord, ArticleStore
 from crawler.items import ArticleDraft
-from crawler.records import ArticleRecord, ArticleStore
+from crawler.services import crawl_store
 from crawler.setting_names import (
     NEWSWATCH_DRY_RUN,
     NEWSWATCH_ROUTES,
@@ -24,13 +25,13 @@ from crawler.setting_names import (
     STAT_ERRORS,
     STAT_NEW_ARTICLES,
 )
-from crawler.spiders.base import get_store
 from crawler.stats import count
 
 logger = logging.getLogger(__name__)
 
 
 def to_record(item: ArticleDraft) -> ArticleRecord:
+    """The article as the store keeps it."""
     return ArticleRecord(
         source=item.source,
         url=item.url,
@@ -53,7 +54,7 @@ class StorePipeline:
     def __init__(
         self,
         crawler: Crawler,
-        store: ArticleStore | None,
+        store: ArticleStore,
         routes: dict[str, list[str]],
         dry_run: bool,
     ) -> None:
@@ -66,7 +67,7 @@ class StorePipeline:
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(
             crawler,
-            get_store(crawler),
+            crawl_store(crawler, needs="the store pipeline saves articles"),
             dict(crawler.settings.get(NEWSWATCH_ROUTES) or {}),
             crawler.settings.getbool(NEWSWATCH_DRY_RUN),
         )
@@ -75,7 +76,7 @@ class StorePipeline:
         if not isinstance(item, ArticleDraft):
             return item
         stats = self.crawler.stats
-        if self.dry_run or self.store is None:
+        if self.dry_run:
             count(stats, STAT_NEW_ARTICLES, item.source)
             self._stored(item, None)
             return item

@@ -23,22 +23,17 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.asyncio import run_in_thread
-from scrapy.utils.misc import load_object
 
-from crawler.handover import unwrap
 from crawler.items import EntryHints, PageItem
+from crawler.services import find_services
 from crawler.setting_names import (
-    NEWSWATCH_DATABASE_URL,
     NEWSWATCH_DEFAULT_MAX_AGE,
     NEWSWATCH_MAX_ARTICLES_PER_RUN,
     NEWSWATCH_SOURCE_HEADERS,
-    NEWSWATCH_STORE,
-    NEWSWATCH_STORE_FACTORY,
     STAT_ENTRIES,
     STAT_ERRORS,
     STAT_NOT_MODIFIED,
@@ -51,11 +46,10 @@ from crawler.stats import count, note
 from crawler.urls import canonicalize_url
 
 if TYPE_CHECKING:
-    from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
     from twisted.python.failure import Failure
 
-    from crawler.records import ArticleStore
+    from crawler.article_store import ArticleStore
 
 logger = logging.getLogger(__name__)
 
@@ -63,40 +57,9 @@ logger = logging.getLogger(__name__)
 STAT_SKIPPED_OLD = "newswatch/skipped_old"
 STAT_CAPPED = "newswatch/capped"  # stories left for the next run by MAX_ARTICLES_PER_RUN
 
-_STORE_ATTR = "_newswatch_store"
 _META = "newswatch"  # request meta key: {"role": ..., "url": canonical, "hints": EntryHints}
 
 Entry = tuple[str, EntryHints]
-
-
-def get_store(crawler: Crawler) -> ArticleStore | None:
-    """The crawl's ArticleStore: ``NEWSWATCH_STORE``, else opened once from the database URL.
-
-    The store is opened through the ``NEWSWATCH_STORE_FACTORY`` import path (the crawler never
-    imports :mod:`scheduler`) and kept on the crawler so spider and pipelines share one; it is
-    closed when the spider closes if it was opened here. Returns None when no store is configured
-    (a factory or URL set to an empty value), which spider-only runs use.
-    """
-    if hasattr(crawler, _STORE_ATTR):
-        store: ArticleStore | None = getattr(crawler, _STORE_ATTR)
-        return store
-    store = unwrap(crawler.settings.get(NEWSWATCH_STORE))
-    if store is None:
-        factory_path = crawler.settings.get(NEWSWATCH_STORE_FACTORY)
-        url = crawler.settings.get(NEWSWATCH_DATABASE_URL)
-        if factory_path and url:
-            factory = load_object(factory_path)
-            store = factory(url)
-            closer = getattr(store, "close", None)
-            if callable(closer):
-                # A strong reference: signal receivers are held weakly.
-                def _close_store(*_: Any, **__: Any) -> None:
-                    closer()
-
-                setattr(crawler, "_newswatch_store_closer", _close_store)  # noqa: B010
-                crawler.signals.connect(_close_store, signal=signals.engine_stopped)
-    setattr(crawler, _STORE_ATTR, store)
-    return store
 
 
 def describe_exception(exc: BaseException) -> str:
@@ -211,7 +174,9 @@ class NewsSpider(scrapy.Spider):
 
     @property
     def store(self) -> ArticleStore | None:
-        return get_store(self.crawler)
+        """The crawl's store; None in a plain ``scrapy crawl`` (every URL is then new)."""
+        services = find_services(self.settings)
+        return services.store if services is not None else None
 
     def request_headers(self, source: Source) -> dict[str, str]:
         headers = dict(self.settings.getdict(NEWSWATCH_SOURCE_HEADERS))

@@ -1,9 +1,9 @@
 """The batch spider: several sources of any kind in one crawl.
 
 The service crawls the sources that fall due together in one Scrapy crawl (see
-:class:`crawler.run.BatchCrawls`): setting a crawler up costs more than a feed answering 304. Each
-request carries its source, each count is kept per source, and each kind of index document is read
-by the same function its single-source spider uses.
+:class:`crawler.crawl_runner.BatchCrawls`): setting a crawler up costs more than a feed answering
+304. Each request carries its source, each count is kept per source, and each kind of index
+document is read by the same function its single-source spider uses.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ import json
 import sys
 from typing import Any
 
-from crawler.run import CrawlSummary
+from crawler.crawl_runner import CrawlSummary
 from scheduler.errors import ConfigError
 
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from crawler.records import ArticleRecord
+from crawler.article_store import ArticleRecord
 from tests.alerts.conftest import make_alert
 
 

@@ -7,7 +7,7 @@ project's ``TWISTED_REACTOR``), the project's real settings and middlewares, and
 at the cost of about a second of start-up. The child replaces the item pipelines with
 :class:`CollectPipeline` (writes every PageItem as JSON) and, when the test asks for one, opens a
 :class:`JsonFileStore` (a tiny ArticleStore kept in a JSON file, so state survives between the
-crawls of one test) through ``NEWSWATCH_STORE_FACTORY`` -- the same path the service uses.
+crawls of one test) and hands it over in ``NEWSWATCH_SERVICES`` -- the same path the service uses.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crawler.records import ArticleRecord, CrawlRunRecord, SaveResult, SourceState
+from crawler.article_store import ArticleRecord, SaveResult
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -75,20 +75,6 @@ class JsonFileStore:
             self.validators[url] = [etag, last_modified]
             self._save()
 
-    def get_source_state(self, name: str) -> SourceState | None:
-        return None
-
-    def save_source_state(self, state: SourceState) -> None:
-        return None
-
-    def record_run(self, run: CrawlRunRecord) -> int:
-        return 0
-
-
-def open_json_store(url: str) -> JsonFileStore:
-    """NEWSWATCH_STORE_FACTORY for the child: ``url`` is the JSON file's path."""
-    return JsonFileStore(url)
-
 
 class CollectPipeline:
     """Writes every item as one JSON line to ``TEST_ITEMS_PATH``; marks it seen in the store."""
@@ -102,12 +88,13 @@ class CollectPipeline:
         return cls(crawler)
 
     def process_item(self, item: Any) -> Any:
-        from crawler.spiders.base import get_store
+        from crawler.services import find_services
 
         row = asdict(item)
         with self.path.open("a", encoding="utf-8") as out:
             out.write(json.dumps(row, default=str) + "\n")
-        store = get_store(self.crawler)
+        services = find_services(self.crawler.settings)
+        store = services.store if services is not None else None
         if store is not None:
             # What the real store pipeline does: the URL is known from now on.
             store.mark_seen(item.url, source=item.source, status="stored")
@@ -157,12 +144,9 @@ def run_crawl(
             **(settings or {}),
             "ITEM_PIPELINES": {"tests.crawler.crawl_helpers.CollectPipeline": 100},
             "TEST_ITEMS_PATH": str(items_path),
-            "NEWSWATCH_STORE_FACTORY": (
-                "tests.crawler.crawl_helpers.open_json_store" if store is not None else ""
-            ),
-            "NEWSWATCH_DATABASE_URL": str(store) if store is not None else "",
             "LOG_FILE": str(work / "crawl.log"),
         },
+        "store_path": str(store) if store is not None else None,
         "stats_path": str(work / "stats.json"),
     }
     spec_path = work / "spec.json"
@@ -199,6 +183,7 @@ def _child(spec_path: str) -> int:
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
 
+    from crawler.services import CrawlServices
     from crawler.sources import Source
     from crawler.spiders.feed import FeedSpider
     from crawler.spiders.listing import ListingSpider
@@ -207,6 +192,9 @@ def _child(spec_path: str) -> int:
     spec = json.loads(Path(spec_path).read_text())
     settings = get_project_settings()
     settings.setdict(spec["settings"], priority="cmdline")
+    if spec["store_path"]:
+        store = JsonFileStore(spec["store_path"])
+        settings.set("NEWSWATCH_SERVICES", CrawlServices(store=store), priority="cmdline")
     spider_cls = {"feed": FeedSpider, "sitemap": SitemapSpider, "listing": ListingSpider}[
         spec["kind"]
     ]

@@ -307,8 +307,6 @@ def test_scrapy_crawl_command_builds_a_source_from_arguments(
             "-s",
             "ITEM_PIPELINES={}",
             "-s",
-            "NEWSWATCH_STORE_FACTORY=",
-            "-s",
             "NEWSWATCH_ALLOW_PRIVATE=True",
             "-s",
             "DOWNLOAD_DELAY=0",

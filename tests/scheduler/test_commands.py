@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from crawler.article_store import ArticleRecord
 from crawler.fingerprint import content_hash, simhash
-from crawler.records import ArticleRecord
 from scheduler.cli import main
 from scheduler.store import open_store
 

@@ -19,10 +19,12 @@ import pytest
 from sqlalchemy import select
 
 from alerts.model import OutboxStore
+from crawler.article_store import ArticleRecord, ArticleStore
+from crawler.crawl_runner import CrawlSummary
 from crawler.matching.types import Amount, EntityRef, Evidence, Match
-from crawler.records import ArticleRecord, ArticleStore, CrawlRunRecord, SourceState
 from scheduler.errors import StoreError
-from scheduler.store import Store, articles, normalise_url, open_store
+from scheduler.store import SourceState, Store, normalise_url, open_store
+from scheduler.store.schema import articles
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
@@ -215,7 +217,7 @@ def test_record_and_list_runs(store: Store) -> None:
     for i in range(4):
         ids.append(
             store.record_run(
-                CrawlRunRecord(
+                CrawlSummary(
                     source="tc",
                     started=T0 + timedelta(minutes=i),
                     finished=T0 + timedelta(minutes=i, seconds=30),
@@ -229,7 +231,7 @@ def test_record_and_list_runs(store: Store) -> None:
                 )
             )
         )
-    store.record_run(CrawlRunRecord(source="other", started=T0, finished=T0))
+    store.record_run(CrawlSummary(source="other", started=T0, finished=T0))
     assert len(set(ids)) == 4
     runs = store.recent_runs("tc", limit=3)
     assert [r.requests for r in runs] == [13, 12, 11]
@@ -422,7 +424,7 @@ def test_purge(store: Store, clock: FakeClock) -> None:
     store.mark_seen(
         "https://b.example/dup", source="b", status="duplicate", article_id=sent.article_id
     )
-    store.record_run(CrawlRunRecord(source="tc", started=T0, finished=T0))
+    store.record_run(CrawlSummary(source="tc", started=T0, finished=T0))
     store.mark_sent(sent.delivery_ids[0], now=clock())
     clock.advance(days=100)
     fresh = store.save_article(make_article("https://a.example/fresh"), [], {})

@@ -1,14 +1,15 @@
-"""Plain records the crawler hands to storage, and the storage interface it needs.
+"""The storage interface the crawler is written against, and the plain records it hands over.
 
-The crawler never imports :mod:`scheduler`; the store (``scheduler.store.Store``) is handed to the
-pipelines and implements :class:`ArticleStore`. Methods are synchronous and thread-safe: callers on
+The crawler never imports :mod:`scheduler`; the service's store (``scheduler.store.Store``, its
+article part) implements :class:`ArticleStore` and reaches the spiders and pipelines inside
+:class:`crawler.services.CrawlServices`. Methods are synchronous and thread-safe: callers on
 the event loop run them through ``asyncio.to_thread`` so the loop never stalls on a write.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -43,39 +44,6 @@ class SaveResult:
     delivery_ids: tuple[int, ...] = ()
 
 
-@dataclass(slots=True)
-class SourceState:
-    """Crawl state of one source, kept between runs."""
-
-    name: str
-    last_run: datetime | None = None
-    last_success: datetime | None = None
-    last_error: str | None = None
-    consecutive_failures: int = 0
-    items_seen: int = 0  # entries discovered on the last successful run
-    new_articles_total: int = 0
-    last_new_article: datetime | None = None
-    status: str = "ok"  # ok | failing
-    last_items_at: datetime | None = None  # last successful run that listed any entries
-    next_due: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CrawlRunRecord:
-    """Stats of one crawl of one source."""
-
-    source: str
-    started: datetime
-    finished: datetime
-    requests: int = 0
-    not_modified: int = 0
-    new_articles: int = 0
-    duplicates: int = 0
-    errors: int = 0
-    dropped: Mapping[str, int] = field(default_factory=dict)
-    error: str | None = None
-
-
 class ArticleStore(Protocol):
     """What the crawler pipelines and middlewares need from storage."""
 
@@ -107,9 +75,3 @@ class ArticleStore(Protocol):
 
     def set_http_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
         """Remember the validators of a feed or sitemap response for the next conditional GET."""
-
-    def get_source_state(self, name: str) -> SourceState | None: ...
-
-    def save_source_state(self, state: SourceState) -> None: ...
-
-    def record_run(self, run: CrawlRunRecord) -> int: ...

@@ -1,7 +1,4 @@
-"""What the pipelines share: counting a dropped item under its reason.
-
-The store comes from :func:`crawler.spiders.base.get_store`, shared by spiders and pipelines.
-"""
+"""Dropping an item for a reason, counted per source under ``newswatch/dropped/<reason>``."""
 
 from __future__ import annotations
 

@@ -1,9 +1,10 @@
-"""Run one crawl of one source inside a running asyncio reactor, and summarise it.
+"""Run crawls inside a running asyncio reactor, and summarise each source's part of them.
 
 The service and ``newswatch crawl`` both come through here: :func:`build_settings` turns the
-validated ``[crawl]`` options and the objects the service hands down (store, matcher, routes,
-extraction executor) into Scrapy settings; :func:`crawl_source` runs one spider for one source with
-``AsyncCrawlerRunner`` and returns a :class:`CrawlSummary` built from the crawler's stats.
+validated ``[crawl]`` options and the crawl's :class:`~crawler.services.CrawlServices` into Scrapy
+settings; :class:`BatchCrawls` runs the sources that fall due together as one
+:class:`~crawler.spiders.batch.BatchSpider` crawl on an ``AsyncCrawlerRunner`` and hands each caller
+a :class:`CrawlSummary` of its own source, built from the crawler's per-source stats.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import asyncio
 import copy
 import logging
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -21,10 +21,7 @@ from scrapy.crawler import AsyncCrawlerRunner
 from scrapy.settings import BaseSettings, Settings, SettingsAttribute
 
 from crawler import setting_names as names
-from crawler.handover import Shared
-from crawler.matching import Matcher
-from crawler.pipelines.dedupe import InFlightArticles
-from crawler.records import ArticleStore, CrawlRunRecord
+from crawler.services import CrawlServices
 from crawler.sources import CrawlOptions, Source
 from crawler.spiders.batch import BatchSpider
 from crawler.stats import source_key
@@ -36,7 +33,7 @@ _S = TypeVar("_S", bound=BaseSettings)
 
 @dataclass(slots=True)
 class CrawlSummary:
-    """Per-source counts of one crawl, as ``newswatch crawl`` prints them."""
+    """Per-source counts of one crawl (``newswatch crawl`` prints them, the store keeps them)."""
 
     source: str
     started: datetime
@@ -57,22 +54,8 @@ class CrawlSummary:
         """A crawl that reached its source (a 304 counts) without a failure of its own."""
         return self.error is None
 
-    def run_record(self) -> CrawlRunRecord:
-        """The crawl run as the store keeps it."""
-        return CrawlRunRecord(
-            source=self.source,
-            started=self.started,
-            finished=self.finished,
-            requests=self.requests,
-            not_modified=self.not_modified,
-            new_articles=self.new_articles,
-            duplicates=self.duplicates,
-            errors=self.errors,
-            dropped=dict(self.dropped),
-            error=self.error,
-        )
-
     def to_dict(self) -> dict[str, Any]:
+        """The counts as JSON-ready values (``newswatch crawl --json``)."""
         return {
             "requests": self.requests,
             "not_modified": self.not_modified,
@@ -92,6 +75,8 @@ class CrawlSummary:
     def from_stats(
         cls, source: str, stats: Mapping[str, Any], started: datetime, finished: datetime
     ) -> CrawlSummary:
+        """The summary of ``source`` from a crawl's stats (counts kept as ``key@source``)."""
+
         def get(key: str) -> int:
             return int(stats.get(source_key(key, source), 0) or 0)
 
@@ -126,7 +111,7 @@ class CrawlSettings(Settings):
 
     Every crawl deep-copies its settings (twice); the generic deep copy of ~200 attributes cost
     more CPU than a whole 304 crawl. Values here are scalars, strings, classes, flat containers or
-    :class:`Shared` objects, so copying containers one level deep isolates crawls just as well.
+    the shared :class:`CrawlServices`, so copying containers one level deep isolates crawls as well.
     """
 
     def __deepcopy__(self, memo: dict[int, Any]) -> CrawlSettings:
@@ -153,15 +138,12 @@ def _copy_settings(source: _S) -> _S:
 def build_settings(
     options: CrawlOptions,
     *,
-    store: ArticleStore | None,
-    matcher: Matcher | None,
+    services: CrawlServices,
     routes: Mapping[str, Sequence[str]] | None = None,
     dry_run: bool = False,
-    executor: Executor | None = None,
-    in_flight: InFlightArticles | None = None,
     overrides: Mapping[str, Any] | None = None,
 ) -> Settings:
-    """Scrapy settings for crawls under ``options`` with the service's objects attached."""
+    """Scrapy settings for crawls under ``options`` with the crawl's services attached."""
     # From the module itself, not scrapy.cfg: the service runs from any working directory.
     settings = CrawlSettings()
     settings.setmodule("crawler.settings", priority="project")
@@ -182,12 +164,9 @@ def build_settings(
             names.NEWSWATCH_DEFAULT_MAX_AGE: (
                 options.default_max_age.total_seconds() if options.default_max_age else None
             ),
-            names.NEWSWATCH_STORE: Shared(store) if store is not None else None,
-            names.NEWSWATCH_MATCHER: Shared(matcher) if matcher is not None else None,
+            names.NEWSWATCH_SERVICES: services,
             names.NEWSWATCH_ROUTES: {k: list(v) for k, v in (routes or {}).items()},
             names.NEWSWATCH_DRY_RUN: dry_run,
-            names.NEWSWATCH_EXTRACT_EXECUTOR: Shared(executor) if executor is not None else None,
-            names.NEWSWATCH_IN_FLIGHT: Shared(in_flight) if in_flight is not None else None,
             # The service logs its own one-line summaries; Scrapy's stats dump is noise there.
             "LOGSTATS_INTERVAL": 0,
             "STATS_DUMP": False,

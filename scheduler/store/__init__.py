@@ -1,0 +1,70 @@
+"""The service's storage, split along its users, on SQLAlchemy 2 Core.
+
+- :mod:`~scheduler.store.schema` -- the tables; :mod:`~scheduler.store.engine` -- URLs, engines,
+  transactions;
+- :mod:`~scheduler.store.articles` -- what the crawler needs
+  (``crawler.article_store.ArticleStore``);
+- :mod:`~scheduler.store.outbox` -- what the dispatcher needs (``alerts.model.OutboxStore``);
+- :mod:`~scheduler.store.crawl_state` -- source states and crawl runs (the scheduler's own);
+- :mod:`~scheduler.store.queries` and :mod:`~scheduler.store.retention` -- the CLI's reads, purging.
+
+:class:`Store` is all of them on one engine; :func:`open_store` opens one from a URL. Every method
+is one short transaction, safe to call from several threads (the service calls them through
+``asyncio.to_thread``) and from several processes. Datetimes are timezone-aware UTC in and out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import create_engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from scheduler.errors import StoreError
+from scheduler.store.articles import ArticleTables
+from scheduler.store.crawl_state import CrawlStateTables, SourceState
+from scheduler.store.engine import normalise_url, sqlite_engine
+from scheduler.store.outbox import OutboxTables
+from scheduler.store.queries import QueryTables, StoredMatch
+from scheduler.store.retention import RetentionTables
+from scheduler.store.schema import SCHEMA_VERSION, metadata
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "SourceState",
+    "Store",
+    "StoredMatch",
+    "metadata",
+    "normalise_url",
+    "open_store",
+]
+
+
+class Store(ArticleTables, OutboxTables, CrawlStateTables, QueryTables, RetentionTables):
+    """Articles, matches, outbox and crawl state on one SQLAlchemy engine."""
+
+
+def open_store(
+    url: str, *, create: bool = True, clock: Callable[[], datetime] | None = None
+) -> Store:
+    """Open the store at ``url``; create the schema when ``create`` (else require it to exist)."""
+    parsed = normalise_url(url)
+    shown = parsed.render_as_string(hide_password=True)
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            engine = sqlite_engine(parsed)
+        else:
+            engine = create_engine(parsed, pool_pre_ping=True)
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot open database {shown}: {exc}") from exc
+    store = Store(engine, clock=clock)
+    try:
+        store.ensure_schema(create=create)
+    except StoreError as exc:
+        store.close()
+        raise StoreError(f"cannot open database {shown}: {exc}") from exc
+    except BaseException:
+        store.close()
+        raise
+    return store

@@ -1,0 +1,162 @@
+"""The scheduler's crawl bookkeeping: each source's state between runs, and the crawl runs.
+
+Only the service reads these (cadence after a restart, source health, ``newswatch status``); the
+crawler never sees them. A crawl's counts arrive as the crawler's own
+:class:`crawler.crawl_runner.CrawlSummary`, so one record type serves the crawl and the table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import RowMapping
+
+from crawler.crawl_runner import CrawlSummary
+from scheduler.store.engine import Database
+from scheduler.store.schema import crawl_runs, sources
+
+
+@dataclass(slots=True)
+class SourceState:
+    """Crawl state of one source, kept between runs."""
+
+    name: str
+    last_run: datetime | None = None
+    last_success: datetime | None = None
+    last_error: str | None = None
+    consecutive_failures: int = 0
+    items_seen: int = 0  # entries discovered on the last successful run
+    new_articles_total: int = 0
+    last_new_article: datetime | None = None
+    status: str = "ok"  # ok | failing
+    last_items_at: datetime | None = None  # last successful run that listed any entries
+    next_due: datetime | None = None
+
+
+class CrawlStateTables(Database):
+    """Source states and crawl runs."""
+
+    def get_source_state(self, name: str) -> SourceState | None:
+        """The crawl state of source ``name``, or None before its first run."""
+        with self._tx("get_source_state") as conn:
+            row = conn.execute(select(sources).where(sources.c.name == name)).first()
+        return _source_state(row._mapping) if row is not None else None
+
+    def save_source_state(self, state: SourceState) -> None:
+        """Insert or replace the crawl state of ``state.name``."""
+        values = _source_values(state)
+        with self._tx("save_source_state", write=True) as conn:
+            stmt = self._insert(sources).values(**values)
+            conn.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["name"],
+                    set_={k: v for k, v in values.items() if k != "name"},
+                )
+            )
+
+    def list_source_states(self) -> list[SourceState]:
+        """Crawl state of every source that has run, by name."""
+        with self._tx("list_source_states") as conn:
+            rows = conn.execute(select(sources).order_by(sources.c.name)).all()
+        return [_source_state(row._mapping) for row in rows]
+
+    def record_run(self, run: CrawlSummary) -> int:
+        """Store the counts of one crawl (those the ``crawl_runs`` table keeps); returns its id."""
+        with self._tx("record_run", write=True) as conn:
+            new_id = conn.execute(
+                crawl_runs.insert()
+                .values(
+                    source=run.source,
+                    started=run.started,
+                    finished=run.finished,
+                    requests=run.requests,
+                    not_modified=run.not_modified,
+                    new_articles=run.new_articles,
+                    duplicates=run.duplicates,
+                    errors=run.errors,
+                    dropped=dict(run.dropped),
+                    error=run.error,
+                )
+                .returning(crawl_runs.c.id)
+            ).scalar_one()
+        return int(new_id)
+
+    def recent_runs(self, source: str, limit: int = 10) -> list[CrawlSummary]:
+        """The last ``limit`` crawls of ``source``, newest first (counts not kept are 0)."""
+        with self._tx("recent_runs") as conn:
+            rows = conn.execute(
+                select(crawl_runs)
+                .where(crawl_runs.c.source == source)
+                .order_by(crawl_runs.c.started.desc(), crawl_runs.c.id.desc())
+                .limit(limit)
+            ).all()
+        return [
+            CrawlSummary(
+                source=row.source,
+                started=row.started,
+                finished=row.finished,
+                requests=row.requests,
+                not_modified=row.not_modified,
+                new_articles=row.new_articles,
+                duplicates=row.duplicates,
+                errors=row.errors,
+                dropped={str(k): int(v) for k, v in (row.dropped or {}).items()},
+                error=row.error,
+            )
+            for row in rows
+        ]
+
+
+def _source_values(state: SourceState) -> dict[str, Any]:
+    return {
+        "name": state.name,
+        "last_run": state.last_run,
+        "last_success": state.last_success,
+        "last_error": state.last_error,
+        "consecutive_failures": state.consecutive_failures,
+        "items_seen": state.items_seen,
+        "new_articles_total": state.new_articles_total,
+        "last_new_article": state.last_new_article,
+        "status": state.status,
+        "next_due": state.next_due,
+        "last_items_at": state.last_items_at,
+    }
+
+
+def _source_state(row: RowMapping) -> SourceState:
+    return SourceState(
+        name=row["name"],
+        last_run=row["last_run"],
+        last_success=row["last_success"],
+        last_error=row["last_error"],
+        consecutive_failures=row["consecutive_failures"],
+        items_seen=row["items_seen"],
+        new_articles_total=row["new_articles_total"],
+        last_new_article=row["last_new_article"],
+        status=row["status"],
+        next_due=row["next_due"],
+        last_items_at=row["last_items_at"],
+    )
+
+
+def update_source_state(state: SourceState, summary: CrawlSummary) -> SourceState:
+    """``state`` after the crawl ``summary`` (updated in place and returned)."""
+    state.last_run = summary.finished
+    if summary.ok:
+        state.last_success = summary.finished
+        state.consecutive_failures = 0
+        state.last_error = None
+        if summary.not_modified == 0:
+            state.items_seen = summary.entries
+            if summary.entries:
+                state.last_items_at = summary.finished
+    else:
+        state.consecutive_failures += 1
+        state.last_error = summary.error
+    if summary.new_articles:
+        state.new_articles_total += summary.new_articles
+        state.last_new_article = summary.finished
+    return state

@@ -1,0 +1,165 @@
+"""Opening a store: database URLs, the SQLite engine set-up, and the transaction helper.
+
+:class:`Database` is the base every part of the store builds on: one SQLAlchemy engine, a clock,
+and :meth:`Database._tx`, one short transaction per call. SQLite runs in WAL mode and its write
+transactions start with ``BEGIN IMMEDIATE``, so writers queue on the busy timeout instead of
+failing on a lock upgrade; PostgreSQL goes through psycopg 3. Failures surface as
+:class:`scheduler.errors.StoreError`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Self
+
+from sqlalchemy import Table, create_engine, event, select, text
+from sqlalchemy.dialects.postgresql import Insert as PgInsert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.pool import StaticPool
+
+from scheduler.errors import StoreError
+from scheduler.store.schema import SCHEMA_VERSION, metadata, schema_version
+
+CHUNK = 500  # IN-list size: well under SQLite's bound-parameter limit
+
+
+def normalise_url(url: str) -> URL:
+    """Parse a database URL, sending ``postgres://`` and ``postgresql://`` to psycopg 3."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StoreError(f"invalid database URL: {exc}") from exc
+    if parsed.drivername in ("postgres", "postgresql"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise StoreError(f"unsupported database backend {parsed.get_backend_name()!r}")
+    return parsed
+
+
+def sqlite_engine(url: URL) -> Engine:
+    database = url.database or ""
+    memory = database in ("", ":memory:") or database.startswith("file::memory:")
+    if not memory:
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    # check_same_thread off: pooled connections move between the worker threads of to_thread.
+    connect_args: dict[str, Any] = {"check_same_thread": False, "timeout": 30.0}
+    if memory:
+        # One shared connection, or every thread would see its own empty database; an in-memory
+        # store is therefore for single-threaded use (tests, one-off commands).
+        engine = create_engine(url, connect_args=connect_args, poolclass=StaticPool)
+    else:
+        engine = create_engine(url, connect_args=connect_args)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Take transaction control away from pysqlite so BEGIN below is the only one issued.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get("newswatch_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    """``items`` in slices of at most ``size`` (for IN lists)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Database:
+    """One engine, a clock and the transaction helper the parts of the store share."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        near_duplicate_window: timedelta = timedelta(days=30),
+    ) -> None:
+        self._engine = engine
+        self._clock = clock or utcnow
+        self._window = near_duplicate_window
+        self._backend = engine.dialect.name
+        self._closed = False
+        self._close_lock = threading.Lock()
+
+    @property
+    def engine(self) -> Engine:
+        """The underlying engine (for tests and maintenance commands)."""
+        return self._engine
+
+    @property
+    def backend(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self._backend
+
+    def close(self) -> None:
+        """Dispose of the connection pool; the store is unusable afterwards."""
+        with self._close_lock:
+            if not self._closed:
+                self._closed = True
+                self._engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def ensure_schema(self, *, create: bool = True) -> None:
+        """Create the tables (when ``create``) and check the schema version."""
+        with self._tx("prepare schema", write=True) as conn:
+            if self._backend == "postgresql":
+                # Two processes starting at once must not both run CREATE TABLE.
+                conn.execute(text("SELECT pg_advisory_xact_lock(7263540501)"))
+            if create:
+                metadata.create_all(conn)
+            elif not conn.dialect.has_table(conn, "schema_version"):
+                raise StoreError("database has no newswatch schema; open it with create=True")
+            version = conn.execute(select(schema_version.c.version)).scalar()
+            if version is None:
+                if not create:
+                    raise StoreError("database has no schema version; open it with create=True")
+                conn.execute(schema_version.insert().values(version=SCHEMA_VERSION))
+            elif version != SCHEMA_VERSION:
+                raise StoreError(
+                    f"database schema version {version} is not the supported {SCHEMA_VERSION}"
+                )
+
+    @contextmanager
+    def _tx(self, what: str, *, write: bool = False) -> Iterator[Connection]:
+        """One transaction; SQLite writers take the write lock up front (``BEGIN IMMEDIATE``)."""
+        try:
+            with self._engine.connect() as conn:
+                if write and self._backend == "sqlite":
+                    conn.execution_options(newswatch_begin="IMMEDIATE")
+                with conn.begin():
+                    yield conn
+        except SQLAlchemyError as exc:
+            raise StoreError(f"{what} failed: {exc}") from exc
+
+    def _insert(self, table: Table) -> PgInsert | SqliteInsert:
+        return pg_insert(table) if self._backend == "postgresql" else sqlite_insert(table)

@@ -1,0 +1,124 @@
+"""Read-only queries for the command line: stored matches, articles to rematch, table counts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from crawler.matching.types import Match
+from scheduler.store.engine import CHUNK, Database
+from scheduler.store.schema import (
+    article_links,
+    articles,
+    crawl_runs,
+    deliveries,
+    http_validators,
+    matches_table,
+    seen_urls,
+    sources,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMatch:
+    """A stored match with the article it is about (what ``matches`` listings show)."""
+
+    match_id: int
+    article_id: int
+    title: str
+    url: str
+    source: str
+    published: datetime | None
+    match: Match
+    created_at: datetime
+
+
+class QueryTables(Database):
+    """What ``matches``, ``rematch`` and ``status`` read."""
+
+    def list_matches(
+        self, since: datetime, watchlist: str | None = None, limit: int = 200
+    ) -> list[StoredMatch]:
+        """Matches stored since ``since`` (optionally of one watchlist), newest first."""
+        query = (
+            select(
+                matches_table.c.id,
+                matches_table.c.article_id,
+                matches_table.c.payload,
+                matches_table.c.created_at,
+                articles.c.title,
+                articles.c.url,
+                articles.c.source,
+                articles.c.published,
+            )
+            .join(articles, articles.c.id == matches_table.c.article_id)
+            .where(matches_table.c.created_at >= since)
+            .order_by(matches_table.c.created_at.desc(), matches_table.c.id.desc())
+            .limit(limit)
+        )
+        if watchlist is not None:
+            query = query.where(matches_table.c.watchlist == watchlist)
+        with self._tx("list_matches") as conn:
+            rows = conn.execute(query).all()
+        return [
+            StoredMatch(
+                match_id=row.id,
+                article_id=row.article_id,
+                title=row.title,
+                url=row.url,
+                source=row.source,
+                published=row.published,
+                match=Match.from_dict(row.payload),
+                created_at=row.created_at,
+            )
+            for row in rows
+        ]
+
+    def articles_since(
+        self, since: datetime
+    ) -> Iterator[tuple[int, str, str, str, datetime | None]]:
+        """(id, title, text, source, published) of articles created since ``since``, oldest first.
+
+        Read in pages by id, so no connection stays open while the caller rematches a page.
+        """
+        last_id = 0
+        while True:
+            with self._tx("articles_since") as conn:
+                rows = conn.execute(
+                    select(
+                        articles.c.id,
+                        articles.c.title,
+                        articles.c.text,
+                        articles.c.source,
+                        articles.c.published,
+                    )
+                    .where(articles.c.created_at >= since, articles.c.id > last_id)
+                    .order_by(articles.c.id)
+                    .limit(CHUNK)
+                ).all()
+            for row in rows:
+                yield (int(row.id), row.title, row.text, row.source, row.published)
+            if len(rows) < CHUNK:
+                return
+            last_id = int(rows[-1].id)
+
+    def counts(self) -> dict[str, int]:
+        """Row count of every table (``status``-style overview)."""
+        tables = {
+            "sources": sources,
+            "http_validators": http_validators,
+            "articles": articles,
+            "seen_urls": seen_urls,
+            "article_links": article_links,
+            "matches": matches_table,
+            "deliveries": deliveries,
+            "crawl_runs": crawl_runs,
+        }
+        with self._tx("counts") as conn:
+            return {
+                name: int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+                for name, table in tables.items()
+            }

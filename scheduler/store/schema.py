@@ -1,0 +1,182 @@
+"""The database schema of the service: every table, and the timestamp type they share.
+
+One :class:`~sqlalchemy.MetaData` for SQLite and PostgreSQL alike. Timestamps are aware UTC in
+Python on both backends (:class:`UTCDateTime`). ``SCHEMA_VERSION`` is checked when a store opens;
+changes to these tables go through a migration once released.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+
+SCHEMA_VERSION = 1
+BANDS = 4  # 64-bit SimHash split in 4 bands of 16 bits: distance <= 3 shares at least one band
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that is aware UTC in Python on every backend (SQLite keeps it naive UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            # A naive time is ambiguous; refusing it here catches the bug where it is made.
+            raise ValueError(f"naive datetime {value.isoformat()} given to the store; use UTC")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# SQLite only autoincrements an INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
+_Id = BigInteger().with_variant(Integer(), "sqlite")
+
+metadata = MetaData()
+
+schema_version = Table("schema_version", metadata, Column("version", Integer, nullable=False))
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("last_run", UTCDateTime),
+    Column("last_success", UTCDateTime),
+    Column("last_error", Text),
+    Column("consecutive_failures", Integer, nullable=False, default=0),
+    Column("items_seen", Integer, nullable=False, default=0),
+    Column("new_articles_total", Integer, nullable=False, default=0),
+    Column("last_new_article", UTCDateTime),
+    Column("status", String(20), nullable=False, default="ok"),
+    Column("next_due", UTCDateTime),
+    Column("last_items_at", UTCDateTime),
+)
+
+http_validators = Table(
+    "http_validators",
+    metadata,
+    Column("url", Text, primary_key=True),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+articles = Table(
+    "articles",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("source", String(200), nullable=False, index=True),
+    Column("url", Text, nullable=False, unique=True),
+    Column("fetched_url", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("published", UTCDateTime),
+    Column("authors", JSON, nullable=False),
+    Column("language", String(20)),
+    Column("summary", Text),
+    Column("fingerprint", BigInteger, nullable=False),
+    *(Column(f"band{i}", Integer, nullable=False, index=True) for i in range(BANDS)),
+    Column("content_hash", String(64), nullable=False, index=True),
+    Column("discovered_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False, index=True),
+)
+
+seen_urls = Table(
+    "seen_urls",
+    metadata,
+    Column("url", Text, primary_key=True),
+    Column("source", String(200), nullable=False),
+    Column("status", String(100), nullable=False),  # stored | duplicate | dropped:<reason>
+    Column("article_id", _Id, ForeignKey("articles.id", ondelete="SET NULL")),
+    Column("first_seen", UTCDateTime, nullable=False, index=True),
+)
+
+article_links = Table(
+    "article_links",
+    metadata,
+    Column("url", Text, primary_key=True),  # a duplicate's URL
+    Column(
+        "article_id", _Id, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    Column("source", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+matches = Table(
+    "matches",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("article_id", _Id, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("watchlist", String(200), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("payload", JSON, nullable=False),  # Match.to_dict()
+    Column("channels", JSON, nullable=False),  # channels the match was routed to when stored
+    Column("created_at", UTCDateTime, nullable=False, index=True),
+    UniqueConstraint("article_id", "watchlist", name="uq_matches_article_watchlist"),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("article_id", _Id, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("match_id", _Id, ForeignKey("matches.id", ondelete="CASCADE"), nullable=False),
+    Column("channel", String(200), nullable=False),
+    Column("status", String(20), nullable=False),  # pending | sent | failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("lease_until", UTCDateTime),
+    Column("last_error", Text),
+    Column("sent_at", UTCDateTime),
+    Column("updated_at", UTCDateTime, nullable=False),
+    # The same article never alerts one channel twice, whatever matched it and however often.
+    UniqueConstraint("article_id", "channel", name="uq_deliveries_article_channel"),
+    Index("ix_deliveries_due", "status", "next_attempt_at"),
+    Index("ix_deliveries_sent", "channel", "status", "sent_at"),
+)
+
+crawl_runs = Table(
+    "crawl_runs",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("source", String(200), nullable=False),
+    Column("started", UTCDateTime, nullable=False),
+    Column("finished", UTCDateTime, nullable=False),
+    Column("requests", Integer, nullable=False),
+    Column("not_modified", Integer, nullable=False),
+    Column("new_articles", Integer, nullable=False),
+    Column("duplicates", Integer, nullable=False),
+    Column("errors", Integer, nullable=False),
+    Column("dropped", JSON, nullable=False),
+    Column("error", Text),
+    Index("ix_crawl_runs_source_started", "source", "started"),
+)
+
+
+# ``matches`` is also a common parameter name; the alias keeps the table apart where both occur.
+matches_table = matches
