@@ -10,10 +10,11 @@ import sys
 from pathlib import Path
 from typing import ClassVar, TextIO
 
-from alerts.base import TemporaryDeliveryError
 from alerts.channels import ConsoleChannel
+from alerts.errors import TemporaryDeliveryError
 from alerts.model import Alert, Notice
-from alerts.render import Digest, email_digest_text, email_text, message_json, notice_text
+from alerts.render import Digest, message_json, notice_text
+from alerts.render_email import email_digest_text, email_text
 
 
 class ConsoleNotifier:

@@ -25,15 +25,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
-from alerts.base import (
-    DeliveryError,
-    Notifier,
-    PermanentDeliveryError,
-    TemporaryDeliveryError,
-    build_notifier,
-)
 from alerts.channels import ChannelConfig
+from alerts.errors import DeliveryError, PermanentDeliveryError, TemporaryDeliveryError
 from alerts.model import Alert, Delivery, OutboxStore
+from alerts.notifier import Notifier
+from alerts.registry import build_notifier
 from alerts.render import Digest
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ aiosmtplib — ``smtp://`` upgrading with STARTTLS when the server offers it (or
 
 Failures map to the outbox's retry rules: connection refused, timeouts and 4xx replies are
 temporary; 5xx replies (recipient refused, authentication failed) and a missing STARTTLS that the
-config requires are permanent. Header values are stripped of CR/LF by :mod:`alerts.render`.
+config requires are permanent. Header values are stripped of CR/LF by :mod:`alerts.render_email`.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from email.policy import SMTP
 from email.utils import formatdate, make_msgid
 from typing import ClassVar
 
-from alerts.base import DeliveryError, PermanentDeliveryError, TemporaryDeliveryError
 from alerts.channels import EmailChannel
+from alerts.errors import DeliveryError, PermanentDeliveryError, TemporaryDeliveryError
 from alerts.model import Alert, Notice
-from alerts.render import (
-    Digest,
+from alerts.render import Digest, notice_text
+from alerts.render_email import (
     email_digest_html,
     email_digest_subject,
     email_digest_text,
@@ -29,7 +29,6 @@ from alerts.render import (
     email_notice_subject,
     email_subject,
     email_text,
-    notice_text,
 )
 
 log = logging.getLogger(__name__)
@@ -46,6 +45,8 @@ class EmailNotifier:
     """Sends alerts by email to the channel's recipients."""
 
     kind: ClassVar[str] = "email"
+    # Characters of a Subject, From or To value we send (RFC 5322 allows 998 per line; mail
+    # clients show far fewer).
     subject_max: ClassVar[int] = 200
 
     def __init__(self, config: EmailChannel) -> None:
@@ -55,18 +56,18 @@ class EmailNotifier:
         """The MIME message (text/plain + text/html alternatives) for ``message``."""
         cfg = self.config
         if isinstance(message, Alert):
-            subject = email_subject(message, cfg.subject_prefix)
+            subject = email_subject(message, cfg.subject_prefix, self.subject_max)
             text, html = email_text(message), email_html(message)
         elif isinstance(message, Notice):
-            subject = email_notice_subject(message, cfg.subject_prefix)
+            subject = email_notice_subject(message, cfg.subject_prefix, self.subject_max)
             text, html = notice_text(message) + "\n", email_notice_html(message)
         else:
-            subject = email_digest_subject(message, cfg.subject_prefix)
+            subject = email_digest_subject(message, cfg.subject_prefix, self.subject_max)
             text, html = email_digest_text(message), email_digest_html(message)
         msg = EmailMessage(policy=SMTP)
         msg["Subject"] = subject
-        msg["From"] = email_header(cfg.sender)
-        msg["To"] = ", ".join(email_header(addr) for addr in cfg.to)
+        msg["From"] = email_header(cfg.sender, self.subject_max)
+        msg["To"] = ", ".join(email_header(addr, self.subject_max) for addr in cfg.to)
         msg["Date"] = formatdate(localtime=False, usegmt=True)
         msg["Message-ID"] = make_msgid(domain=cfg.sender.rpartition("@")[2] or None)
         msg["Auto-Submitted"] = "auto-generated"

@@ -1,34 +1,25 @@
-"""Rendering of alerts and digests for each medium: Slack Block Kit (plus the plain-text
-fallback Slack shows in notifications), email (subject, text, HTML) and JSON.
+"""What every medium's rendering shares: the digest type, text helpers, JSON, and notices.
 
-Everything that came from the web (titles, sources, evidence, entity names) is escaped for the
-medium it goes to: Slack text escapes only ``&``, ``<`` and ``>`` and every mrkdwn object sets
-``verbatim: true`` so ``<!channel>`` or ``<@U123>`` in a headline stays literal; email headers lose
-CR/LF and control characters; HTML is escaped. Slack's limits (header 150 chars, section text
-3000, 50 blocks) are met by truncating, never by failing.
+Everything that came from the web (titles, sources, evidence, entity names) is escaped by the
+medium's own renderer (:mod:`alerts.render_slack`, :mod:`alerts.render_email`); the helpers here
+give it one line, a bounded length and a safe URL first. A channel's limits are class attributes
+of its notifier, which hands them to its renderer.
 """
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from alerts.model import Alert, Notice
 from crawler.matching.types import Amount, Evidence, Match
 
-SLACK_HEADER_MAX = 150
-SLACK_SECTION_MAX = 3000
-SLACK_BLOCKS_MAX = 50
-SLACK_BUTTON_URL_MAX = 3000
-SLACK_FALLBACK_MAX = 3000
-SLACK_LINK_LABEL_MAX = 300
-SLACK_LINK_URL_MAX = 2000
-EMAIL_SUBJECT_MAX = 200
+# A notice quotes an error or a config line; bounded so it fits any channel's message.
+NOTICE_MAX = 2900
 
 _KIND_LABEL = {"deal": "Deal", "hiring": "Hiring", "both": "Deal + hiring"}
 # (giver roles, taker roles) per event kind: "Meta → Scale AI", "Meta ← Alexandr Wang" reads as
@@ -138,7 +129,7 @@ def evidence_of(alert: Alert, limit: int = 2) -> list[Evidence]:
     return ordered[:limit]
 
 
-def _segments(ev: Evidence) -> list[tuple[str, bool]]:
+def evidence_segments(ev: Evidence) -> list[tuple[str, bool]]:
     """Split evidence into (text, emphasised) pieces along its (clamped, sorted) spans."""
     out: list[tuple[str, bool]] = []
     pos = 0
@@ -155,6 +146,12 @@ def _segments(ev: Evidence) -> list[tuple[str, bool]]:
     return out
 
 
+def meta_line(alert: Alert) -> str:
+    """Source, time and watchlists of an alert on one line."""
+    source = one_line(alert.source) or "?"
+    return " · ".join((source, format_time(alert.published), f"watchlist {watchlists(alert)}"))
+
+
 def safe_http_url(url: str) -> str | None:
     """``url`` when it is http(s) (links to anything else are not rendered as links)."""
     try:
@@ -164,89 +161,6 @@ def safe_http_url(url: str) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return None
     return url.strip()
-
-
-# -- Slack -----------------------------------------------------------------------------------
-
-
-def slack_escape(text: str) -> str:
-    """Escape text for Slack mrkdwn: only ``&``, ``<`` and ``>`` (Slack's documented rule)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _slack_url(url: str) -> str:
-    # Inside <url|label> a '|' or '>' in the URL would end it; percent-encode them.
-    return quote(url, safe=":/?#[]@!$&'()*+,;=%~-._").replace("&", "&amp;")
-
-
-def slack_link(url: str, label: str) -> str:
-    """A mrkdwn link to an http(s) URL, or just the escaped label when the URL is unsafe."""
-    safe = safe_http_url(url)
-    # Truncate before escaping so an entity or the link markup is never cut in half.
-    text = slack_escape(truncate(one_line(label), SLACK_LINK_LABEL_MAX)) or "(untitled)"
-    if safe is None or len(safe) > SLACK_LINK_URL_MAX:
-        return text
-    return f"<{_slack_url(safe)}|{text}>"
-
-
-def _mrkdwn(text: str) -> dict[str, Any]:
-    return {"type": "mrkdwn", "text": truncate(text, SLACK_SECTION_MAX), "verbatim": True}
-
-
-def _slack_evidence(ev: Evidence) -> str:
-    pieces = []
-    for text, bold in _segments(ev):
-        chunk = slack_escape(one_line(text) if bold else text.replace("\n", " "))
-        # Bold only works on words without surrounding spaces inside the asterisks.
-        pieces.append(f"*{chunk.strip()}*" if bold and chunk.strip() else chunk)
-    return "> " + "".join(pieces)
-
-
-def _meta_line(alert: Alert) -> str:
-    source = one_line(alert.source) or "?"
-    return " · ".join((source, format_time(alert.published), f"watchlist {watchlists(alert)}"))
-
-
-def slack_fallback(alert: Alert) -> str:
-    """The notification text shown where blocks cannot be (escaped: Slack parses it too)."""
-    text = f"{lead_line(alert)} — {one_line(alert.title)}"
-    url = safe_http_url(alert.url)
-    escaped = slack_escape(truncate(text, SLACK_FALLBACK_MAX - 200))
-    return f"{escaped} {slack_escape(url)}" if url else escaped
-
-
-def slack_blocks(alert: Alert) -> list[dict[str, Any]]:
-    """Block Kit for one alert: header lead line, linked headline, evidence, context, button."""
-    blocks: list[dict[str, Any]] = [
-        {
-            "type": "header",
-            "text": {
-                "type": "plain_text",
-                "text": truncate(lead_line(alert), SLACK_HEADER_MAX),
-                "emoji": False,
-            },
-        },
-        {"type": "section", "text": _mrkdwn("*" + slack_link(alert.url, alert.title) + "*")},
-    ]
-    for ev in evidence_of(alert):
-        blocks.append({"type": "section", "text": _mrkdwn(_slack_evidence(ev))})
-    blocks.append({"type": "context", "elements": [_mrkdwn(slack_escape(_meta_line(alert)))]})
-    url = safe_http_url(alert.url)
-    if url and len(url) <= SLACK_BUTTON_URL_MAX:
-        blocks.append(
-            {
-                "type": "actions",
-                "elements": [
-                    {
-                        "type": "button",
-                        "text": {"type": "plain_text", "text": "Open article", "emoji": False},
-                        "url": url,
-                        "action_id": "open_article",
-                    }
-                ],
-            }
-        )
-    return blocks[:SLACK_BLOCKS_MAX]
 
 
 def digest_title(digest: Digest) -> str:
@@ -264,132 +178,6 @@ def group_by_watchlist(alerts: Sequence[Alert]) -> dict[str, list[Alert]]:
         match = best_match(alert)
         groups.setdefault(match.watchlist if match else "-", []).append(alert)
     return groups
-
-
-def slack_digest_blocks(digest: Digest) -> list[dict[str, Any]]:
-    """Block Kit for a digest: one section per watchlist (split at 3000 chars), 50 blocks max."""
-    blocks: list[dict[str, Any]] = [
-        {
-            "type": "header",
-            "text": {
-                "type": "plain_text",
-                "text": truncate(digest_title(digest), SLACK_HEADER_MAX),
-                "emoji": False,
-            },
-        }
-    ]
-    if digest.since is not None and digest.until is not None:
-        span = f"{format_time(digest.since)} – {format_time(digest.until)}"
-        blocks.append({"type": "context", "elements": [_mrkdwn(span)]})
-    room = SLACK_BLOCKS_MAX - len(blocks) - 1  # keep one block for "and N more"
-    shown = 0
-    for name, alerts in group_by_watchlist(digest.alerts).items():
-        if room <= 1:
-            break
-        lines = [f"*{slack_escape(one_line(name))}* ({len(alerts)})"]
-        for alert in alerts:
-            line = f"• {slack_escape(lead_line(alert))} — {slack_link(alert.url, alert.title)}"
-            if sum(len(x) + 1 for x in lines) + len(line) > SLACK_SECTION_MAX:
-                blocks.append({"type": "section", "text": _mrkdwn("\n".join(lines))})
-                room -= 1
-                lines = []
-                if room <= 1:
-                    break
-            lines.append(line)
-            shown += 1
-        if lines and room > 1:
-            blocks.append({"type": "section", "text": _mrkdwn("\n".join(lines))})
-            room -= 1
-    if shown < len(digest.alerts):
-        more = f"…and {len(digest.alerts) - shown} more (see `newswatch matches`)"
-        blocks.append({"type": "context", "elements": [_mrkdwn(more)]})
-    return blocks[:SLACK_BLOCKS_MAX]
-
-
-def slack_digest_fallback(digest: Digest) -> str:
-    return slack_escape(digest_title(digest))
-
-
-# -- email -----------------------------------------------------------------------------------
-
-
-def email_header(text: str, limit: int = EMAIL_SUBJECT_MAX) -> str:
-    """A header value with CR, LF and other control characters removed (no header injection)."""
-    return truncate(one_line(text), limit)
-
-
-def email_subject(alert: Alert, prefix: str = "") -> str:
-    base = f"{lead_line(alert)} — {one_line(alert.title)}"
-    return email_header(f"{prefix} {base}" if prefix else base)
-
-
-def email_text(alert: Alert) -> str:
-    """The plain-text body of one alert."""
-    lines = [lead_line(alert), "", one_line(alert.title), alert.url, ""]
-    for ev in evidence_of(alert):
-        lines.append("> " + ev.text.replace("\n", " "))
-    lines += ["", _meta_line(alert), ""]
-    return "\n".join(lines)
-
-
-def _html_evidence(ev: Evidence) -> str:
-    pieces = _segments(ev)
-    return "".join(f"<strong>{html.escape(t)}</strong>" if b else html.escape(t) for t, b in pieces)
-
-
-def _html_link(url: str, label: str) -> str:
-    safe = safe_http_url(url)
-    text = html.escape(one_line(label)) or "(untitled)"
-    return f'<a href="{html.escape(safe, quote=True)}">{text}</a>' if safe else text
-
-
-def email_html(alert: Alert) -> str:
-    """The HTML body of one alert (every web string escaped)."""
-    quotes = "".join(
-        f'<blockquote style="margin:8px 0;padding-left:8px;border-left:3px solid #ccc">'
-        f"{_html_evidence(ev)}</blockquote>"
-        for ev in evidence_of(alert)
-    )
-    return (
-        '<!DOCTYPE html><html><body style="font-family:sans-serif">'
-        f'<p style="font-weight:bold;font-size:16px">{html.escape(lead_line(alert))}</p>'
-        f'<p style="font-size:15px">{_html_link(alert.url, alert.title)}</p>'
-        f"{quotes}"
-        f'<p style="color:#666;font-size:12px">{html.escape(_meta_line(alert))}</p>'
-        "</body></html>"
-    )
-
-
-def email_digest_subject(digest: Digest, prefix: str = "") -> str:
-    title = digest_title(digest)
-    return email_header(f"{prefix} {title}" if prefix else title)
-
-
-def email_digest_text(digest: Digest) -> str:
-    lines = [digest_title(digest), ""]
-    for name, alerts in group_by_watchlist(digest.alerts).items():
-        lines.append(f"{one_line(name)} ({len(alerts)})")
-        for alert in alerts:
-            lines.append(f"  - {lead_line(alert)} — {one_line(alert.title)}")
-            lines.append(f"    {alert.url}")
-        lines.append("")
-    return "\n".join(lines)
-
-
-def email_digest_html(digest: Digest) -> str:
-    parts = [
-        '<!DOCTYPE html><html><body style="font-family:sans-serif">',
-        f'<p style="font-weight:bold;font-size:16px">{html.escape(digest_title(digest))}</p>',
-    ]
-    for name, alerts in group_by_watchlist(digest.alerts).items():
-        parts.append(f"<h3>{html.escape(one_line(name))} ({len(alerts)})</h3><ul>")
-        for alert in alerts:
-            parts.append(
-                f"<li>{html.escape(lead_line(alert))} — {_html_link(alert.url, alert.title)}</li>"
-            )
-        parts.append("</ul>")
-    parts.append("</body></html>")
-    return "".join(parts)
 
 
 # -- JSON ------------------------------------------------------------------------------------
@@ -443,25 +231,7 @@ def message_json(message: Alert | Digest | Notice) -> dict[str, Any]:
 
 def notice_text(notice: Notice) -> str:
     """The plain text of a notice (bounded: it may quote an error or a config line)."""
-    return truncate(notice.text.strip(), SLACK_SECTION_MAX - 100)
-
-
-def slack_notice_blocks(notice: Notice) -> list[dict[str, Any]]:
-    """Block Kit for an operational notice: one context line and the escaped text."""
-    return [
-        {"type": "context", "elements": [_mrkdwn("newswatch notice")]},
-        {"type": "section", "text": _mrkdwn(slack_escape(notice_text(notice)))},
-    ]
-
-
-def email_notice_subject(notice: Notice, prefix: str = "") -> str:
-    first = notice.text.strip().splitlines()[0] if notice.text.strip() else "notice"
-    return email_header(f"{prefix} notice: {first}" if prefix else f"notice: {first}")
-
-
-def email_notice_html(notice: Notice) -> str:
-    body = html.escape(notice_text(notice)).replace("\n", "<br>")
-    return f'<!DOCTYPE html><html><body style="font-family:sans-serif"><p>{body}</p></body></html>'
+    return truncate(notice.text.strip(), NOTICE_MAX)
 
 
 def sample_alert() -> Alert:

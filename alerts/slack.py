@@ -16,19 +16,12 @@ from typing import Any, ClassVar
 
 import aiohttp
 
-from alerts.base import DeliveryError, PermanentDeliveryError, TemporaryDeliveryError
 from alerts.channels import SlackChannel
+from alerts.errors import DeliveryError, PermanentDeliveryError, TemporaryDeliveryError
 from alerts.model import Alert, Notice
-from alerts.render import (
-    Digest,
-    notice_text,
-    slack_blocks,
-    slack_digest_blocks,
-    slack_digest_fallback,
-    slack_escape,
-    slack_fallback,
-    slack_notice_blocks,
-)
+from alerts.render import Digest, notice_text
+from alerts.render_slack import SlackRender, slack_escape
+from crawler.retry_after import retry_after_of
 
 log = logging.getLogger(__name__)
 
@@ -58,28 +51,11 @@ def _quiet_sdk_logger() -> logging.Logger:
     return sdk_log
 
 
-def parse_retry_after(headers: Mapping[str, str] | None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds form), or None."""
-    if not headers:
-        return None
-    value = None
-    for key, val in headers.items():
-        if key.lower() == "retry-after":
-            value = val
-            break
-    if value is None:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        return None
-
-
 def classify(
     status: int | None, error: str | None, headers: Mapping[str, str] | None, channel: str
 ) -> DeliveryError:
     """Turn a failed Slack answer into a temporary or permanent delivery error."""
-    retry_after = parse_retry_after(headers)
+    retry_after = retry_after_of(headers)
     if error and status and status != 200:
         what = f"slack: {error} (HTTP {status})"
     elif error:
@@ -99,10 +75,14 @@ class SlackNotifier:
     """Posts alerts to one Slack channel."""
 
     kind: ClassVar[str] = "slack"
+    # Slack's limits, in characters (blocks_max: blocks per message); rendering truncates to them.
     header_max: ClassVar[int] = 150
     section_max: ClassVar[int] = 3000
     blocks_max: ClassVar[int] = 50
-    request_rate_per_sec: ClassVar[float] = 1.0
+    button_url_max: ClassVar[int] = 3000
+    fallback_max: ClassVar[int] = 3000
+    link_label_max: ClassVar[int] = 300
+    link_url_max: ClassVar[int] = 2000
 
     def __init__(self, config: SlackChannel) -> None:
         self.config = config
@@ -152,12 +132,13 @@ class SlackNotifier:
 
     def payload(self, message: Alert | Digest | Notice) -> dict[str, Any]:
         """The message arguments (text fallback + blocks) for ``message``."""
+        render = SlackRender(self)
         if isinstance(message, Alert):
-            text, blocks = slack_fallback(message), slack_blocks(message)
+            text, blocks = render.fallback(message), render.blocks(message)
         elif isinstance(message, Notice):
-            text, blocks = slack_escape(notice_text(message)), slack_notice_blocks(message)
+            text, blocks = slack_escape(notice_text(message)), render.notice_blocks(message)
         else:
-            text, blocks = slack_digest_fallback(message), slack_digest_blocks(message)
+            text, blocks = render.digest_fallback(message), render.digest_blocks(message)
         payload: dict[str, Any] = {
             "text": text,
             "blocks": blocks,

@@ -15,11 +15,11 @@ from typing import ClassVar
 
 import httpx
 
-from alerts.base import PermanentDeliveryError, TemporaryDeliveryError
 from alerts.channels import WebhookChannel
+from alerts.errors import PermanentDeliveryError, TemporaryDeliveryError
 from alerts.model import Alert, Notice
 from alerts.render import Digest, message_json
-from alerts.slack import parse_retry_after
+from crawler.retry_after import retry_after_of
 
 SIGNATURE_HEADER = "X-Newswatch-Signature"
 _TEMPORARY_STATUS = frozenset({408, 425, 429})
@@ -39,7 +39,6 @@ class WebhookNotifier:
     """POSTs JSON alerts to one URL."""
 
     kind: ClassVar[str] = "webhook"
-    body_maxlen: ClassVar[int] = 1024 * 1024
 
     def __init__(self, config: WebhookChannel) -> None:
         self.config = config
@@ -85,7 +84,7 @@ class WebhookNotifier:
             return
         what = f"webhook: HTTP {status} {response.reason_phrase}".rstrip()
         if status >= 500 or status in _TEMPORARY_STATUS:
-            retry_after = parse_retry_after(response.headers)
+            retry_after = retry_after_of(response.headers)
             raise TemporaryDeliveryError(what, retry_after=retry_after, channel=cfg.name)
         raise PermanentDeliveryError(what, channel=cfg.name)
 

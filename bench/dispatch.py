@@ -40,7 +40,10 @@ def main() -> None:
 
     from alerts.channels import parse_channel
     from alerts.dispatcher import Dispatcher, run_until_empty
-    from alerts.render import slack_blocks, slack_fallback
+    from alerts.render_slack import SlackRender
+    from alerts.slack import SlackNotifier
+
+    render = SlackRender(SlackNotifier)
     from scheduler.store import open_store
     from tests.alerts.conftest import make_alert
     from tests.alerts.helpers import fill
@@ -84,8 +87,8 @@ def main() -> None:
     reps = 2000
     t0 = time.process_time()
     for _ in range(reps):
-        slack_blocks(alert)
-        slack_fallback(alert)
+        render.blocks(alert)
+        render.fallback(alert)
     render_ms = (time.process_time() - t0) * 1000 / reps
 
     print(

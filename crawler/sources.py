@@ -34,6 +34,19 @@ def parse_duration(value: Any) -> timedelta:
     return timedelta(seconds=seconds)
 
 
+def format_duration(value: timedelta | float, *, exact: bool = True) -> str:
+    """``300`` -> ``5m``: the largest unit that divides the duration evenly, else seconds.
+
+    With ``exact=False`` the largest unit that fits is used and the rest dropped (``3h`` for
+    3h 12m), for durations measured rather than configured.
+    """
+    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and (not exact or seconds % size == 0):
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s" if exact else f"{int(seconds)}s"
+
+
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 
 SourceKind = Literal["feed", "sitemap", "listing"]

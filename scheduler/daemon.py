@@ -8,7 +8,8 @@ source-health evaluation. It watches the config files and swaps in a valid edit 
 one is logged with its file and line and the last good config stays), answers ``/healthz`` and
 ``/metrics``, and on SIGTERM/SIGINT lets in-flight crawls finish within a grace period, flushes the
 dispatcher, closes the store and returns 0. A failing job logs one line and is counted; nothing a
-source or a channel does can stop the service.
+source or a channel does can stop the service. The decisions live in pure modules
+(:mod:`scheduler.source_health`, :mod:`scheduler.config_watch`); this class wires them.
 """
 
 from __future__ import annotations
@@ -19,24 +20,25 @@ import random
 import signal
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from alerts.base import build_notifier
 from alerts.dispatcher import Dispatcher
 from alerts.model import Notice
+from alerts.registry import build_notifier
 from crawler.crawl_runner import CrawlSummary
-from crawler.sources import Source
+from crawler.sources import Source, format_duration
 from scheduler.config import Config, load_config
+from scheduler.config_watch import config_signature, diff_configs
 from scheduler.errors import ConfigError
 from scheduler.health import HealthServer, Metrics
 from scheduler.jobs import crawl_once
 from scheduler.runtime import Runtime, open_runtime
-from scheduler.store import SourceState
+from scheduler.source_health import SourceHealth
+from scheduler.store import SourceState, redact_url
 
 logger = logging.getLogger("newswatch")
 
@@ -76,9 +78,8 @@ class Service:
         self._in_flight: set[asyncio.Task[Any]] = set()
         self._dispatch_lock = asyncio.Lock()
         self._dispatch_again = False
-        self._failing: set[str] = set()  # sources that count as failing (persisted as status)
-        self._failures: dict[str, int] = {}  # consecutive failures, for the backoff
-        self._config_signature = self._signature(config)
+        self.health = SourceHealth(config.service)
+        self._config_signature = config_signature(config)
         self._last_bad_config: str | None = None
         self.heartbeat = datetime.now(UTC)
         self._background: set[asyncio.Task[Any]] = set()
@@ -101,8 +102,8 @@ class Service:
             if source.enabled:
                 self._schedule_source(source, states.get(source.name))
             state = states.get(source.name)
-            if state is not None and state.status == "failing":
-                self._failing.add(source.name)
+            if state is not None:
+                self.health.load(state)
         every = self.config.service.dispatch_every.total_seconds()
         self._add_interval("dispatch", self._dispatch_job, every)
         self._add_interval("retention", self._retention_job, RETENTION_EVERY.total_seconds())
@@ -161,7 +162,7 @@ class Service:
             enabled,
             ", ".join(w.name for w in c.watchlists) or "none",
             ", ".join(f"{ch.name} ({ch.kind})" for ch in c.channels),
-            _redact(c.database_url),
+            redact_url(c.database_url),
         )
 
     async def _shutdown(self) -> None:
@@ -210,19 +211,13 @@ class Service:
         )
 
     def _interval(self, source: Source) -> float:
-        """The source's poll interval, backed off progressively while it is failing."""
-        every = source.every.total_seconds()
-        failures = self._failures.get(source.name, 0)
-        if source.name in self._failing and failures:
-            over = max(failures - self.config.service.failing_after + 1, 1)
-            every = min(every * 2**over, self.config.service.max_backoff.total_seconds())
-        return every
+        return self.health.interval(source).total_seconds()
 
     def _schedule_source(self, source: Source, state: SourceState | None) -> None:
         """(Re)schedule a source's crawl; after a restart, not before its next due time."""
         assert self.scheduler is not None
         if state is not None:
-            self._failures[source.name] = state.consecutive_failures
+            self.health.failures[source.name] = state.consecutive_failures
         every = self._interval(source)
         now = datetime.now(UTC)
         jitter = every * self.config.service.jitter
@@ -352,40 +347,23 @@ class Service:
         state = await asyncio.to_thread(self.runtime.store.get_source_state, source.name)
         if state is None:
             return
-        self._failures[source.name] = state.consecutive_failures
         self.metrics.source_last_success(state)
         await self._apply_health(source, state)
 
-    def failing_reason(self, source: Source, state: SourceState) -> str | None:
-        """Why ``source`` counts as failing now, or None when it is healthy."""
-        opts = self.config.service
-        if state.consecutive_failures >= opts.failing_after:
-            return f"{state.consecutive_failures} consecutive errors (last: {state.last_error})"
-        if state.last_items_at is not None and state.items_seen == 0:
-            quiet = datetime.now(UTC) - state.last_items_at
-            if quiet > source.every * opts.stale_factor:
-                return f"no items for {_human(quiet)} (usually some every {_human(source.every)})"
-        return None
-
     async def _apply_health(self, source: Source, state: SourceState) -> None:
-        failing = source.name in self._failing
-        reason = self.failing_reason(source, state)
-        if reason is not None and not failing:
-            self._failing.add(source.name)
+        change, reason = self.health.observe(source, state, datetime.now(UTC))
+        if change == "failing":
             logger.warning("source %s is failing: %s", source.name, reason)
             await self._persist_status(state, "failing")
             await self.notify_ops(f"newswatch: source {source.name} is failing: {reason}")
-            self._reschedule(source)
-        elif reason is None and failing:
-            self._failing.discard(source.name)
+        elif change == "recovered":
             logger.info("source %s recovered", source.name)
             await self._persist_status(state, "ok")
             await self.notify_ops(f"newswatch: source {source.name} recovered")
-            self._reschedule(source)
-        elif failing:
+        if change is not None or source.name in self.health.failing:
             self._reschedule(source)  # keep backing off as failures add up
         self.metrics.source_failing.labels(source=source.name).set(
-            1 if source.name in self._failing else 0
+            1 if source.name in self.health.failing else 0
         )
 
     async def _persist_status(self, state: SourceState, status: str) -> None:
@@ -402,7 +380,9 @@ class Service:
             return
         jitter = every * self.config.service.jitter
         job.reschedule(IntervalTrigger(seconds=every, jitter=jitter or None, timezone=UTC))
-        logger.info("source %s now polled every %s", source.name, _human(timedelta(seconds=every)))
+        logger.info(
+            "source %s now polled every %s", source.name, format_duration(every, exact=False)
+        )
 
     async def notify_ops(self, text: str) -> None:
         """Send one notice to the ops channel (if one is configured); never raises."""
@@ -423,28 +403,13 @@ class Service:
 
     # -- live config -------------------------------------------------------------------------------
 
-    @staticmethod
-    def _signature(config: Config) -> tuple[tuple[str, int, int], ...]:
-        """Stats of the config files and of every file in the watchlist folders."""
-        paths: set[Path] = set(config.files)
-        for f in config.files[1:]:
-            paths.update(f.parent.glob("*.toml"))
-        sig = []
-        for p in sorted(paths):
-            try:
-                st = p.stat()
-                sig.append((str(p), st.st_mtime_ns, st.st_size))
-            except OSError:
-                sig.append((str(p), 0, -1))
-        return tuple(sig)
-
     async def _watch_config(self) -> None:
         if self.config.path is None or self.config.bundled:
             return
         while True:
             await asyncio.sleep(self.config_poll)
             try:
-                sig = await asyncio.to_thread(self._signature, self.config)
+                sig = await asyncio.to_thread(config_signature, self.config)
             except Exception:
                 continue
             if sig != self._config_signature:
@@ -465,62 +430,35 @@ class Service:
                 await self.notify_ops(f"newswatch: config edit rejected: {message}")
             return False
         self._last_bad_config = None
-        self._config_signature = self._signature(new)
+        self._config_signature = config_signature(new)
         self._apply(new)
         self.metrics.config_reloads.labels(result="applied").inc()
         return True
 
     def _apply(self, new: Config) -> None:
-        old = self.config
-        changes: list[str] = []
-        if new.database_url != old.database_url:
+        diff = diff_configs(self.config, new)
+        if diff.database_changed:
             logger.warning("database_url changed: takes effect after a restart")
-        if new.watchlists != old.watchlists:
-            changes.append("watchlists: " + ", ".join(w.name for w in new.watchlists))
-        if new.channels != old.channels:
-            changes.append("channels: " + ", ".join(c.name for c in new.channels))
-        assert self.runtime is not None
+        assert self.runtime is not None and self.scheduler is not None
         # A new runtime for new crawls; crawls running under the old one finish (or are
         # cancelled at shutdown: the runtimes share the list of batchers they started).
         self.runtime = self.runtime.reconfigured(new)
         self.config = new
-        if new.channels != old.channels and self.dispatcher is not None:
+        self.health.options = new.service
+        if diff.channels is not None and self.dispatcher is not None:
             old_dispatcher = self.dispatcher
             self.dispatcher = self._build_dispatcher(new)
             self._spawn(old_dispatcher.aclose())
-        old_sources = {s.name: s for s in old.sources if s.enabled}
-        new_sources = {s.name: s for s in new.sources if s.enabled}
-        assert self.scheduler is not None
-        for name in old_sources.keys() - new_sources.keys():
+        for name in diff.removed:
             if self.scheduler.get_job(source_job_id(name)):
                 self.scheduler.remove_job(source_job_id(name))
-            changes.append(f"source {name} removed")
-        for name, source in new_sources.items():
-            if name not in old_sources:
-                self._schedule_source(source, None)
-                changes.append(f"source {name} added")
-            elif source != old_sources[name]:
-                self._schedule_source(source, None)
-                changes.append(f"source {name} changed")
-        logger.info("config reloaded: %s", "; ".join(changes) or "no effective change")
+        for name in (*diff.added, *diff.changed):
+            self._schedule_source(new.source(name), None)
+        logger.info("config reloaded: %s", diff.describe())
 
     def _build_dispatcher(self, config: Config) -> Dispatcher:
         assert self.runtime is not None
         return Dispatcher(self.runtime.store, config.channels)
-
-
-def _human(delta: timedelta) -> str:
-    seconds = int(delta.total_seconds())
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
-
-
-def _redact(url: str) -> str:
-    from scheduler.commands.check_config import redact
-
-    return redact(url)
 
 
 def run_service(config: Config, **kwargs: Any) -> int:

@@ -11,14 +11,13 @@ use Scrapy's ``retry/*`` stats.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.response import response_status_message
 
+from crawler.retry_after import parse_retry_after
 from crawler.setting_names import NEWSWATCH_MAX_RETRY_AFTER
 
 if TYPE_CHECKING:
@@ -28,25 +27,6 @@ if TYPE_CHECKING:
     from scrapy.http import Request, Response
 
 logger = logging.getLogger(__name__)
-
-
-def parse_retry_after(value: str | bytes | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait according to a ``Retry-After`` header value, or None if absent/invalid."""
-    if value is None:
-        return None
-    text = value.decode("latin-1") if isinstance(value, bytes) else value
-    text = text.strip()
-    if not text:
-        return None
-    if text.isdigit():
-        return float(text)
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 class RetryAfterMiddleware(RetryMiddleware):

@@ -34,7 +34,8 @@ def register(subparsers: Any) -> None:
 
 def run_test(args: argparse.Namespace) -> int:
     """Send :func:`alerts.render.sample_alert` through the channel's notifier (no outbox)."""
-    from alerts.base import DeliveryError, PermanentDeliveryError, build_notifier
+    from alerts.errors import DeliveryError, PermanentDeliveryError
+    from alerts.registry import build_notifier
     from alerts.render import sample_alert
     from scheduler.config import load_config
 

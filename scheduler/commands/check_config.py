@@ -25,12 +25,15 @@ def run(args: argparse.Namespace) -> int:
 
 def describe(config: Any) -> str:
     """A short human summary of a loaded config (also used by ``newswatch status``)."""
+    from crawler.sources import format_duration
+    from scheduler.store import redact_url
+
     where = "bundled example" if config.bundled else str(config.path)
-    lines = [f"config OK: {where}", f"database: {redact(config.database_url)}"]
+    lines = [f"config OK: {where}", f"database: {redact_url(config.database_url)}"]
     enabled = [s for s in config.sources if s.enabled]
     lines.append(f"sources: {len(config.sources)} ({len(enabled)} enabled)")
     for s in config.sources:
-        every = _fmt(s.every.total_seconds())
+        every = format_duration(s.every)
         state = "" if s.enabled else "  (disabled)"
         lines.append(f"  {s.name:<24} {s.kind:<8} every {every:<5} {s.url}{state}")
     lines.append(f"watchlists: {len(config.watchlists)}")
@@ -41,20 +44,3 @@ def describe(config: Any) -> str:
     for c in config.channels:
         lines.append(f"  {c.name:<24} {c.kind}")
     return "\n".join(lines)
-
-
-def redact(url: str) -> str:
-    """Hide a password in a database URL."""
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return url
-
-
-def _fmt(seconds: float) -> str:
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size and seconds % size == 0:
-            return f"{int(seconds // size)}{unit}"
-    return f"{seconds:g}s"

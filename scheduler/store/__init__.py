@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from scheduler.errors import StoreError
 from scheduler.store.articles import ArticleTables
 from scheduler.store.crawl_state import CrawlStateTables, SourceState
-from scheduler.store.engine import normalise_url, sqlite_engine
+from scheduler.store.engine import normalise_url, redact_url, sqlite_engine
 from scheduler.store.outbox import OutboxTables
 from scheduler.store.queries import QueryTables, StoredMatch
 from scheduler.store.retention import RetentionTables
@@ -38,6 +38,7 @@ __all__ = [
     "metadata",
     "normalise_url",
     "open_store",
+    "redact_url",
 ]
 
 

@@ -44,6 +44,14 @@ def normalise_url(url: str) -> URL:
     return parsed
 
 
+def redact_url(url: str) -> str:
+    """``url`` with its password hidden, for logs and summaries (unparsable URLs as they are)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url
+
+
 def sqlite_engine(url: URL) -> Engine:
     database = url.database or ""
     memory = database in ("", ":memory:") or database.startswith("file::memory:")

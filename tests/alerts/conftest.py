@@ -204,6 +204,7 @@ class WebhookReceiver:
     def __init__(self) -> None:
         self.requests: list[tuple[dict[str, str], bytes]] = []
         self.statuses: list[int] = []  # scripted; 204 afterwards
+        self.retry_after: dict[int, str] = {429: "7"}  # Retry-After value sent with a status
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -218,8 +219,8 @@ class WebhookReceiver:
                 status = receiver.statuses.pop(0) if receiver.statuses else 204
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
-                if status == 429:
-                    self.send_header("Retry-After", "7")
+                if status in receiver.retry_after:
+                    self.send_header("Retry-After", receiver.retry_after[status])
                 self.end_headers()
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -5,20 +5,18 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
 
-from alerts.base import (
-    PermanentDeliveryError,
-    TemporaryDeliveryError,
-    build_notifier,
-    registry,
-)
 from alerts.channels import parse_channel
 from alerts.console import ConsoleNotifier
 from alerts.email import EmailNotifier
+from alerts.errors import PermanentDeliveryError, TemporaryDeliveryError
 from alerts.model import Notice
+from alerts.registry import NOTIFIERS, build_notifier
 from alerts.render import Digest
 from alerts.slack import SlackNotifier
 from alerts.webhook import SIGNATURE_HEADER, WebhookNotifier, verify
@@ -38,7 +36,7 @@ def slack_notifier(fake: FakeSlack, **extra: object) -> SlackNotifier:
 
 
 def test_registry_is_explicit() -> None:
-    assert set(registry()) == {"slack", "email", "webhook", "console"}
+    assert set(NOTIFIERS) == {"slack", "email", "webhook", "console"}
 
 
 async def test_slack_posts_block_kit_with_token(fake_slack: FakeSlack) -> None:
@@ -241,6 +239,22 @@ async def test_webhook_signed_json(webhook_receiver: WebhookReceiver) -> None:
     assert not verify(body + b" ", "s3cret", headers[SIGNATURE_HEADER])
     assert webhook_receiver.json(0)["article"]["id"] == 1
     assert info.value.retry_after == 7
+
+
+async def test_webhook_retry_after_as_an_http_date(webhook_receiver: WebhookReceiver) -> None:
+    # RFC 9110 allows a date; the shared parser turns it into seconds from now.
+    when = datetime.now(UTC) + timedelta(seconds=120)
+    webhook_receiver.retry_after[503] = format_datetime(when, usegmt=True)
+    webhook_receiver.statuses = [503]
+    cfg = parse_channel({"name": "h", "kind": "webhook", "url": webhook_receiver.url})
+    notifier = build_notifier(cfg)
+    try:
+        with pytest.raises(TemporaryDeliveryError) as info:
+            await notifier.send(make_alert())
+    finally:
+        await notifier.aclose()
+    assert info.value.retry_after is not None
+    assert 100 < info.value.retry_after <= 120
 
 
 async def test_webhook_unreachable_is_temporary(webhook_receiver: WebhookReceiver) -> None:

@@ -5,22 +5,18 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from alerts.render import (
-    SLACK_BLOCKS_MAX,
-    SLACK_HEADER_MAX,
-    SLACK_SECTION_MAX,
-    Digest,
-    alert_json,
-    email_html,
-    email_subject,
-    lead_line,
-    slack_blocks,
-    slack_digest_blocks,
-    slack_escape,
-    slack_fallback,
-)
+from alerts.email import EmailNotifier
+from alerts.render import Digest, alert_json, lead_line
+from alerts.render_email import email_html, email_subject
+from alerts.render_slack import SlackRender, slack_escape
+from alerts.slack import SlackNotifier
 from crawler.matching.types import EntityRef
 from tests.alerts.conftest import make_alert
+
+SLACK = SlackRender(SlackNotifier)  # the limits the notifier renders with
+SLACK_BLOCKS_MAX = SlackNotifier.blocks_max
+SLACK_HEADER_MAX = SlackNotifier.header_max
+SLACK_SECTION_MAX = SlackNotifier.section_max
 
 INJECTION = "<!channel> <@U123> <https://evil|click>"
 
@@ -79,7 +75,7 @@ def test_lead_line_puts_kind_parties_and_amount_first() -> None:
 
 def test_block_kit_shape_and_fallback() -> None:
     alert = make_alert()
-    blocks = slack_blocks(alert)
+    blocks = SLACK.blocks(alert)
     assert [b["type"] for b in blocks] == ["header", "section", "section", "context", "actions"]
     assert blocks[0]["text"] == {
         "type": "plain_text",
@@ -96,17 +92,17 @@ def test_block_kit_shape_and_fallback() -> None:
     assert "watchlist ai-deals" in blocks[3]["elements"][0]["text"]
     assert blocks[4]["elements"][0]["url"] == "https://news.example.com/story/1"
     assert all(obj["verbatim"] is True for obj in _mrkdwn_objects(blocks))
-    fallback = slack_fallback(alert)
+    fallback = SLACK.fallback(alert)
     assert fallback.startswith("Deal · Meta → Scale AI")
     assert "https://news.example.com/story/1" in fallback
 
 
 def test_injection_title_renders_literally_in_slack() -> None:
     alert = make_alert(title=INJECTION)
-    blocks = slack_blocks(alert)
+    blocks = SLACK.blocks(alert)
     escaped = "&lt;!channel&gt; &lt;@U123&gt; &lt;https://evil|click&gt;"
     assert escaped in blocks[1]["text"]["text"]
-    for text in [*_all_text(blocks), slack_fallback(alert)]:
+    for text in [*_all_text(blocks), SLACK.fallback(alert)]:
         assert "<!channel>" not in text
         assert "<@U123>" not in text
         assert "<https://evil" not in text
@@ -114,19 +110,19 @@ def test_injection_title_renders_literally_in_slack() -> None:
 
 
 def test_non_http_url_is_not_linked() -> None:
-    blocks = slack_blocks(make_alert(url="javascript:alert(1)"))
+    blocks = SLACK.blocks(make_alert(url="javascript:alert(1)"))
     assert "javascript" not in json.dumps(blocks)
     assert blocks[-1]["type"] == "context"  # no button either
 
 
 def test_slack_limits_truncate_never_fail() -> None:
     alert = make_alert(title="T" * 10_000, watchlist="w" * 5000)
-    blocks = slack_blocks(alert)
+    blocks = SLACK.blocks(alert)
     assert len(blocks[0]["text"]["text"]) <= SLACK_HEADER_MAX
     for obj in _mrkdwn_objects(blocks):
         assert len(obj["text"]) <= SLACK_SECTION_MAX
     many = Digest("c", tuple(make_alert(i, "x" * 400, watchlist=f"w{i}") for i in range(300)))
-    dblocks = slack_digest_blocks(many)
+    dblocks = SLACK.digest_blocks(many)
     assert len(dblocks) <= SLACK_BLOCKS_MAX
     for obj in _mrkdwn_objects(dblocks):
         assert len(obj["text"]) <= SLACK_SECTION_MAX
@@ -135,7 +131,7 @@ def test_slack_limits_truncate_never_fail() -> None:
 
 def test_digest_groups_by_watchlist() -> None:
     alerts = tuple(make_alert(i, watchlist=w) for i, w in ((1, "a"), (2, "b"), (3, "a")))
-    blocks = slack_digest_blocks(Digest("c", alerts))
+    blocks = SLACK.digest_blocks(Digest("c", alerts))
     assert blocks[0]["text"]["text"] == "Digest · 3 alerts"
     sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]
     assert sections[0].startswith("*a* (2)") and sections[0].count("•") == 2
@@ -144,7 +140,7 @@ def test_digest_groups_by_watchlist() -> None:
 
 def test_email_subject_strips_crlf_and_html_is_escaped() -> None:
     alert = make_alert(title="Big news\r\nBcc: victim@example.com <script>x</script>")
-    subject = email_subject(alert, "[nw]")
+    subject = email_subject(alert, "[nw]", EmailNotifier.subject_max)
     assert "\r" not in subject and "\n" not in subject
     assert subject.startswith("[nw] Deal · Meta")
     html = email_html(alert)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.middlewares.retry import parse_retry_after
+from crawler.retry_after import parse_retry_after
 from crawler.setting_names import (
     STAT_ERRORS,
     STAT_REFUSED_PRIVATE,
