@@ -39,7 +39,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from alerts.channels import parse_channel
-    from alerts.dispatcher import Dispatcher, run_until_empty
+    from alerts.dispatcher import Dispatcher, dispatch_loop
     from alerts.render_slack import SlackRender
     from alerts.slack import SlackNotifier
 
@@ -72,7 +72,7 @@ def main() -> None:
         async def run() -> tuple[int, float, float]:
             async with Dispatcher(store, [cfg], batch_size=args.batch) as d:
                 wall0, cpu0 = time.perf_counter(), time.process_time()
-                stats = await run_until_empty(d, interval=0.05)
+                stats = await dispatch_loop(d, interval=0.05)
                 return stats.sent, time.perf_counter() - wall0, time.process_time() - cpu0
 
         sent, wall, cpu = asyncio.run(run())

@@ -80,7 +80,7 @@ def load_pages(data: Path) -> list[Page]:
 
 
 def newswatch_extractor(html: str, url: str) -> str:
-    from crawler.extract import extract_article
+    from crawler.extractor import extract_article
 
     return extract_article(html, url).text
 

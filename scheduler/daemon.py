@@ -8,15 +8,15 @@ source-health evaluation. It watches the config files and swaps in a valid edit 
 one is logged with its file and line and the last good config stays), answers ``/healthz`` and
 ``/metrics``, and on SIGTERM/SIGINT lets in-flight crawls finish within a grace period, flushes the
 dispatcher, closes the store and returns 0. A failing job logs one line and is counted; nothing a
-source or a channel does can stop the service. The decisions live in pure modules
-(:mod:`scheduler.source_health`, :mod:`scheduler.config_watch`); this class wires them.
+source or a channel does can stop the service. The decisions live elsewhere -- job set-up in
+:mod:`scheduler.cadence`, and the pure :mod:`scheduler.source_health` and
+:mod:`scheduler.config_watch` -- and this class wires them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import signal
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -24,18 +24,19 @@ from typing import Any
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.interval import IntervalTrigger
 
 from alerts.dispatcher import Dispatcher
 from alerts.model import Notice
 from alerts.registry import build_notifier
 from crawler.crawl_runner import CrawlSummary
-from crawler.sources import Source, format_duration
+from crawler.sources import Source
+from scheduler.cadence import SourceCadence, add_interval_job
 from scheduler.config import Config, load_config
 from scheduler.config_watch import config_signature, diff_configs
 from scheduler.errors import ConfigError
-from scheduler.health import HealthServer, Metrics
+from scheduler.health_server import HealthServer
 from scheduler.jobs import crawl_once
+from scheduler.metrics import Metrics
 from scheduler.runtime import Runtime, open_runtime
 from scheduler.source_health import SourceHealth
 from scheduler.store import SourceState, redact_url
@@ -46,11 +47,6 @@ CONFIG_POLL_SECONDS = 1.0
 HEARTBEAT_SECONDS = 5.0
 HEALTH_EVERY = timedelta(seconds=30)
 RETENTION_EVERY = timedelta(hours=1)
-SOURCE_JOB = "source:"
-
-
-def source_job_id(name: str) -> str:
-    return SOURCE_JOB + name
 
 
 class Service:
@@ -71,6 +67,7 @@ class Service:
         self.metrics = Metrics()
         self.runtime: Runtime | None = None
         self.scheduler: AsyncIOScheduler | None = None
+        self.cadence: SourceCadence | None = None
         self.dispatcher: Dispatcher | None = None
         self.health_server: HealthServer | None = None
         self._stop = asyncio.Event()
@@ -97,18 +94,23 @@ class Service:
         self.dispatcher = self._build_dispatcher(self.config)
         self.scheduler = AsyncIOScheduler(event_loop=loop, timezone=UTC)
         self.scheduler.add_listener(self._on_job_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+        self.cadence = SourceCadence(
+            self.scheduler, self.health, self.crawl_job, jitter=self.config.service.jitter
+        )
         states = {s.name: s for s in await asyncio.to_thread(self.runtime.store.list_source_states)}
         for source in self.config.sources:
             if source.enabled:
-                self._schedule_source(source, states.get(source.name))
+                self.cadence.schedule(source, states.get(source.name))
             state = states.get(source.name)
             if state is not None:
                 self.health.load(state)
         every = self.config.service.dispatch_every.total_seconds()
-        self._add_interval("dispatch", self._dispatch_job, every)
-        self._add_interval("retention", self._retention_job, RETENTION_EVERY.total_seconds())
-        self._add_interval("health", self._health_job, HEALTH_EVERY.total_seconds())
-        self._add_interval("heartbeat", self._heartbeat_job, HEARTBEAT_SECONDS)
+        add_interval_job(self.scheduler, "dispatch", self._dispatch_job, every)
+        add_interval_job(
+            self.scheduler, "retention", self._retention_job, RETENTION_EVERY.total_seconds()
+        )
+        add_interval_job(self.scheduler, "health", self._health_job, HEALTH_EVERY.total_seconds())
+        add_interval_job(self.scheduler, "heartbeat", self._heartbeat_job, HEARTBEAT_SECONDS)
         self.scheduler.start()
         listen = self.config.service.health_listen
         if listen:
@@ -197,47 +199,6 @@ class Service:
         logger.info("newswatch stopped")
 
     # -- scheduling ------------------------------------------------------------------------------
-
-    def _add_interval(self, job_id: str, func: Any, seconds: float) -> None:
-        assert self.scheduler is not None
-        self.scheduler.add_job(
-            func,
-            IntervalTrigger(seconds=seconds, timezone=UTC),
-            id=job_id,
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=max(int(seconds), 1),
-            replace_existing=True,
-        )
-
-    def _interval(self, source: Source) -> float:
-        return self.health.interval(source).total_seconds()
-
-    def _schedule_source(self, source: Source, state: SourceState | None) -> None:
-        """(Re)schedule a source's crawl; after a restart, not before its next due time."""
-        assert self.scheduler is not None
-        if state is not None:
-            self.health.failures[source.name] = state.consecutive_failures
-        every = self._interval(source)
-        now = datetime.now(UTC)
-        jitter = every * self.config.service.jitter
-        first = now + timedelta(seconds=random.uniform(0, min(jitter, 5.0)))
-        if state is not None and state.last_run is not None:
-            due = state.last_run + timedelta(seconds=every)
-            if due > first:
-                first = due
-        self.scheduler.add_job(
-            self.crawl_job,
-            IntervalTrigger(seconds=every, jitter=jitter or None, timezone=UTC),
-            args=[source.name],
-            id=source_job_id(source.name),
-            name=f"crawl {source.name}",
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=max(int(every), 1),
-            next_run_time=first,
-            replace_existing=True,
-        )
 
     def _on_job_event(self, event: JobExecutionEvent) -> None:
         if event.code == EVENT_JOB_MISSED:
@@ -360,8 +321,8 @@ class Service:
             logger.info("source %s recovered", source.name)
             await self._persist_status(state, "ok")
             await self.notify_ops(f"newswatch: source {source.name} recovered")
-        if change is not None or source.name in self.health.failing:
-            self._reschedule(source)  # keep backing off as failures add up
+        if self.cadence is not None and (change is not None or source.name in self.health.failing):
+            self.cadence.reschedule(source)  # keep backing off as failures add up
         self.metrics.source_failing.labels(source=source.name).set(
             1 if source.name in self.health.failing else 0
         )
@@ -370,19 +331,6 @@ class Service:
         assert self.runtime is not None
         state.status = status
         await asyncio.to_thread(self.runtime.store.save_source_state, state)
-
-    def _reschedule(self, source: Source) -> None:
-        if self.scheduler is None or not source.enabled:
-            return
-        job = self.scheduler.get_job(source_job_id(source.name))
-        every = self._interval(source)
-        if job is None or job.trigger.interval.total_seconds() == every:
-            return
-        jitter = every * self.config.service.jitter
-        job.reschedule(IntervalTrigger(seconds=every, jitter=jitter or None, timezone=UTC))
-        logger.info(
-            "source %s now polled every %s", source.name, format_duration(every, exact=False)
-        )
 
     async def notify_ops(self, text: str) -> None:
         """Send one notice to the ops channel (if one is configured); never raises."""
@@ -439,7 +387,7 @@ class Service:
         diff = diff_configs(self.config, new)
         if diff.database_changed:
             logger.warning("database_url changed: takes effect after a restart")
-        assert self.runtime is not None and self.scheduler is not None
+        assert self.runtime is not None and self.cadence is not None
         # A new runtime for new crawls; crawls running under the old one finish (or are
         # cancelled at shutdown: the runtimes share the list of batchers they started).
         self.runtime = self.runtime.reconfigured(new)
@@ -449,11 +397,11 @@ class Service:
             old_dispatcher = self.dispatcher
             self.dispatcher = self._build_dispatcher(new)
             self._spawn(old_dispatcher.aclose())
+        self.cadence.jitter = new.service.jitter
         for name in diff.removed:
-            if self.scheduler.get_job(source_job_id(name)):
-                self.scheduler.remove_job(source_job_id(name))
+            self.cadence.remove(name)
         for name in (*diff.added, *diff.changed):
-            self._schedule_source(new.source(name), None)
+            self.cadence.schedule(new.source(name), None)
         logger.info("config reloaded: %s", diff.describe())
 
     def _build_dispatcher(self, config: Config) -> Dispatcher:

@@ -19,7 +19,7 @@ from typing import Any, Self
 from scrapy.crawler import Crawler
 
 from crawler.article_store import ArticleStore
-from crawler.extract import ArticleFields, extract_article, fields_with_fallback, html_to_text
+from crawler.extractor import ArticleFields, extract_article, fields_with_fallback, html_to_text
 from crawler.fingerprint import content_hash, simhash
 from crawler.items import ArticleDraft, EntryHints, PageItem
 from crawler.pipelines.drops import drop

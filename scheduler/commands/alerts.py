@@ -86,16 +86,11 @@ def _row(d: Delivery) -> dict[str, Any]:
 
 def run_list(args: argparse.Namespace) -> int:
     """Print pending or failed outbox rows."""
-    from scheduler.config import load_config
-    from scheduler.store import open_store
+    from scheduler.commands._common import config_and_store
 
-    config = load_config(args.config)
-    store = open_store(config.database_url)
-    try:
+    with config_and_store(args) as (_config, store):
         rows = store.list_deliveries(args.status, limit=max(args.limit, 1))
         counts = store.outbox_counts()
-    finally:
-        store.close()
     if args.json:
         print(json.dumps({"counts": counts, "deliveries": [_row(d) for d in rows]}, indent=2))
         return 0
@@ -120,18 +115,13 @@ def _counts(counts: dict[str, int]) -> str:
 
 def run_retry(args: argparse.Namespace) -> int:
     """Queue failed deliveries (by id, or all) for another round of attempts."""
-    from scheduler.config import load_config
-    from scheduler.store import open_store
+    from scheduler.commands._common import config_and_store
 
     if bool(args.ids) == bool(args.all_failed):
         print("newswatch: give delivery ids or --all-failed (not both)")
         return 2
-    config = load_config(args.config)
-    store = open_store(config.database_url)
-    try:
+    with config_and_store(args) as (_config, store):
         n = store.retry_failed(None if args.all_failed else args.ids)
-    finally:
-        store.close()
     print(f"{n} deliver{'y' if n == 1 else 'ies'} queued again")
     if args.ids and n < len(args.ids):
         print(f"({len(args.ids) - n} of the given ids were not failed deliveries)")

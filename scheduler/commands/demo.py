@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from scheduler.demo import demo_config_text, serve_snapshot
+from scheduler.demo_server import demo_config_text, serve_snapshot
 
 
 def register(subparsers: Any) -> None:

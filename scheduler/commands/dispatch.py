@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import logging
 import signal
@@ -43,53 +42,41 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from alerts.dispatcher import Dispatcher, DispatchStats
-    from scheduler.config import load_config
-    from scheduler.store import open_store
+    from alerts.dispatcher import Dispatcher, DispatchStats, dispatch_loop
+    from scheduler.commands._common import config_and_store
 
-    config = load_config(args.config)
-    interval: timedelta = args.interval or config.service.dispatch_every
-    store = open_store(config.database_url)
+    def log_pass(stats: DispatchStats) -> None:
+        if stats.messages or stats.failed:
+            log.info(
+                "dispatch: sent %d in %d messages, retried %d, failed %d",
+                stats.sent,
+                stats.messages,
+                stats.retried,
+                stats.failed,
+            )
 
-    async def main() -> DispatchStats:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        total = DispatchStats()
-        # No run budget: a cron "--once" drains what is due, however slow the rate limit.
-        dispatcher = Dispatcher(store, config.channels, lease=args.lease, run_budget=None)
-        async with dispatcher:
-            while True:
-                stats = await dispatcher.run_once()
-                total.add(stats)
-                if stats.messages or stats.failed:
-                    log.info(
-                        "dispatch: sent %d in %d messages, retried %d, failed %d",
-                        stats.sent,
-                        stats.messages,
-                        stats.retried,
-                        stats.failed,
-                    )
-                if not (args.loop or args.until_empty) or stop.is_set():
-                    break
-                if args.until_empty:
-                    counts = await asyncio.to_thread(store.outbox_counts)
-                    if counts.get("pending", 0) == 0:
-                        break
-                if stats.messages == 0 and stats.failed == 0:
-                    # Idle or waiting on retries: sleep, but wake at once on a stop signal.
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), interval.total_seconds())
-                    if stop.is_set():
-                        break
-        return total
+    with config_and_store(args) as (config, store):
+        interval: timedelta = args.interval or config.service.dispatch_every
 
-    try:
+        async def main() -> DispatchStats:
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            # No run budget: a cron "--once" drains what is due, however slow the rate limit.
+            dispatcher = Dispatcher(store, config.channels, lease=args.lease, run_budget=None)
+            async with dispatcher:
+                return await dispatch_loop(
+                    dispatcher,
+                    until_empty=args.until_empty,
+                    interval=interval.total_seconds(),
+                    max_runs=None if (args.loop or args.until_empty) else 1,
+                    stop=stop,
+                    on_pass=log_pass,
+                )
+
         total = asyncio.run(main())
         counts = store.outbox_counts()
-    finally:
-        store.close()
     if args.json:
         print(
             json.dumps(

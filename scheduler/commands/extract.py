@@ -15,8 +15,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-FETCH_TIMEOUT = 30.0  # seconds, the crawler's own default download timeout
-
 
 def register(subparsers: Any) -> None:
     """Add the ``extract`` subcommand to the ``newswatch`` parser."""
@@ -40,7 +38,8 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Extract every input; exit code 1 when any of them failed."""
-    from crawler.extract import extract_article
+    from crawler.extractor import extract_article
+    from scheduler.commands._common import FetchError, fetch_page, page_client
 
     failed = False
     client = None
@@ -49,12 +48,12 @@ def run(args: argparse.Namespace) -> int:
             try:
                 if source.startswith(("http://", "https://")):
                     if client is None:
-                        client = _client()
-                    data, url = _fetch(client, source)
+                        client = page_client()
+                    data, url = fetch_page(client, source)
                 else:
                     data, url = _read_file(Path(source)), args.base_url
                     url = url or Path(source).resolve().as_uri()
-            except (OSError, EOFError, gzip.BadGzipFile, _FetchError) as exc:
+            except (OSError, EOFError, gzip.BadGzipFile, FetchError) as exc:
                 print(f"newswatch extract: {source}: {exc}", file=sys.stderr)
                 failed = True
                 continue
@@ -64,41 +63,6 @@ def run(args: argparse.Namespace) -> int:
         if client is not None:
             client.close()
     return 1 if failed else 0
-
-
-class _FetchError(Exception):
-    """A URL that could not be fetched, with a one-line reason."""
-
-
-def _client() -> Any:
-    import httpx
-
-    from crawler.sources import CrawlOptions
-
-    return httpx.Client(
-        headers={"User-Agent": CrawlOptions().user_agent},
-        timeout=FETCH_TIMEOUT,
-        follow_redirects=True,
-    )
-
-
-def _fetch(client: Any, url: str) -> tuple[str | bytes, str]:
-    import httpx
-
-    try:
-        response = client.get(url)
-    except httpx.HTTPError as exc:
-        raise _FetchError(f"fetch failed: {type(exc).__name__}: {exc}") from exc
-    if response.status_code >= 400:
-        raise _FetchError(f"HTTP {response.status_code}")
-    # A charset in Content-Type outranks the page's own <meta>; without one the extractor sniffs.
-    charset = response.charset_encoding
-    if charset:
-        try:
-            return response.content.decode(charset, errors="replace"), str(response.url)
-        except LookupError:
-            pass
-    return response.content, str(response.url)
 
 
 def _read_file(path: Path) -> bytes:

@@ -20,8 +20,6 @@ from scheduler.errors import NewswatchError
 if TYPE_CHECKING:
     from crawler.matching import Explanation, Watchlist
 
-FETCH_TIMEOUT = 30.0  # seconds, as the crawler's default download timeout
-
 
 def register(subparsers: Any) -> None:
     """Add the ``match`` subcommand to the ``newswatch`` parser."""
@@ -91,7 +89,7 @@ def _json(ex: Explanation, *, explain: bool) -> dict[str, Any]:
 def _article(args: argparse.Namespace) -> tuple[str, str]:
     if args.text is not None:
         return args.title or "", args.text
-    from crawler.extract import extract_article
+    from crawler.extractor import extract_article
 
     if args.file is not None:
         path = Path(args.file)
@@ -107,25 +105,16 @@ def _article(args: argparse.Namespace) -> tuple[str, str]:
     return args.title or fields.title or "", fields.text
 
 
-def _fetch(url: str) -> bytes:
-    import httpx
-
-    from crawler.sources import CrawlOptions
+def _fetch(url: str) -> str | bytes:
+    from scheduler.commands._common import FetchError, fetch_page, page_client
 
     if not url.startswith(("http://", "https://")):
         raise NewswatchError(f"not an http(s) URL: {url!r} (use --file for files)")
     try:
-        with httpx.Client(
-            headers={"User-Agent": CrawlOptions().user_agent},
-            timeout=FETCH_TIMEOUT,
-            follow_redirects=True,
-        ) as client:
-            response = client.get(url)
-    except httpx.HTTPError as exc:
+        with page_client() as client:
+            return fetch_page(client, url)[0]
+    except FetchError as exc:
         raise NewswatchError(f"cannot fetch {url}: {exc}") from None
-    if response.status_code != 200:
-        raise NewswatchError(f"cannot fetch {url}: HTTP {response.status_code}")
-    return response.content
 
 
 def _mark(text: str, spans: tuple[tuple[int, int], ...]) -> str:

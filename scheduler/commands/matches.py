@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from scheduler.commands import parse_since
+from scheduler.commands._common import config_and_store, parse_since
 
 
 def register(subparsers: Any) -> None:
@@ -19,16 +19,9 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from scheduler.config import load_config
-    from scheduler.store import open_store
-
     since = parse_since(args.since)
-    config = load_config(args.config)
-    store = open_store(config.database_url)
-    try:
+    with config_and_store(args) as (_config, store):
         rows = store.list_matches(since, watchlist=args.watchlist, limit=args.limit)
-    finally:
-        store.close()
     for row in rows:
         m = row.match
         if args.json:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from scheduler.commands import parse_since
+from scheduler.commands._common import config_and_store, parse_since
 
 
 def register(subparsers: Any) -> None:
@@ -24,16 +24,12 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from crawler.matching import Matcher
-    from scheduler.config import load_config
-    from scheduler.store import open_store
 
     since = parse_since(args.since)
-    config = load_config(args.config)
-    matcher = Matcher(config.watchlists)
-    routes = config.routes() if args.alert else {}
-    store = open_store(config.database_url)
     articles = matched = new = 0
-    try:
+    with config_and_store(args) as (config, store):
+        matcher = Matcher(config.watchlists)
+        routes = config.routes() if args.alert else {}
         for article_id, title, text, source, published in store.articles_since(since):
             articles += 1
             found = matcher.match(title, text, source=source, published=published)
@@ -44,8 +40,6 @@ def run(args: argparse.Namespace) -> int:
                 continue
             result = store.add_matches(article_id, found, routes)
             new += len(result.match_ids)
-    finally:
-        store.close()
     print(
         f"rematched {articles} articles: {matched} match, {new} new matches stored"
         + ("" if args.alert else " (no alerts queued; use --alert)")

@@ -17,13 +17,10 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from scheduler.commands._common import config_and_store
     from scheduler.commands.check_config import describe
-    from scheduler.config import load_config
-    from scheduler.store import open_store
 
-    config = load_config(args.config)
-    store = open_store(config.database_url)
-    try:
+    with config_and_store(args) as (config, store):
         states = {s.name: s for s in store.list_source_states()}
         outbox = store.outbox_counts()
         failed = store.list_deliveries("failed", limit=20)
@@ -48,8 +45,6 @@ def run(args: argparse.Namespace) -> int:
                     "next_run": _iso(next_run),
                 }
             )
-    finally:
-        store.close()
     if args.json:
         print(
             json.dumps(

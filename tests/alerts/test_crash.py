@@ -19,6 +19,9 @@ import pytest
 from tests.alerts.helpers import fill, slack_channel_toml, write_config
 from tests.servers.fake_slack import Answer, FakeSlack
 
+# Each test runs newswatch (or a crawl) in a child process: part of the e2e suite.
+pytestmark = pytest.mark.e2e
+
 store_module = pytest.importorskip("scheduler.store")
 
 N_ALERTS = 200

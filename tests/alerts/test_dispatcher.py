@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from alerts.channels import parse_channel
-from alerts.dispatcher import Dispatcher, run_until_empty
+from alerts.dispatcher import Dispatcher, dispatch_loop
 from alerts.model import Alert
 from alerts.render import Digest
 from tests.alerts.conftest import Clock, MemoryOutbox, WebhookReceiver, make_alert
@@ -254,7 +254,7 @@ async def test_a_stuck_channel_does_not_hold_the_others(
     assert (await run).sent == 2
 
 
-async def test_run_until_empty_and_unknown_channel_rows_wait(
+async def test_dispatch_loop_and_unknown_channel_rows_wait(
     outbox: MemoryOutbox, clock: Clock, tmp_path: Path
 ) -> None:
     log = tmp_path / "out.jsonl"
@@ -267,7 +267,7 @@ async def test_run_until_empty_and_unknown_channel_rows_wait(
         batch_size=7,
     )
     async with d:
-        total = await run_until_empty(d, max_runs=5)
+        total = await dispatch_loop(d, max_runs=5)
     assert total.sent == 120
     assert len(log.read_text().splitlines()) == 120
 
@@ -297,7 +297,7 @@ async def test_run_budget_stops_a_slow_channel_and_keeps_the_rest_pending(
         assert 1 <= first.sent < 10
         assert first.held == 10 - first.sent
         assert outbox.outbox_counts()["pending"] == 10 - first.sent
-        total = await run_until_empty(d, interval=0, max_runs=50)
+        total = await dispatch_loop(d, interval=0, max_runs=50)
     assert first.sent + total.sent == 10
     assert len(fake_slack.posted()) == 10
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from alerts.channels import parse_channel
-from alerts.dispatcher import Dispatcher, run_until_empty
+from alerts.dispatcher import Dispatcher, dispatch_loop
 from scheduler.cli import main
 from tests.alerts.helpers import fill, slack_channel_toml, write_config
 from tests.servers.fake_slack import FakeSlack, error, rate_limited
@@ -62,7 +62,7 @@ async def test_dispatcher_delivers_the_real_outbox(store, fake_slack: FakeSlack)
     cfg = parse_channel(base | {"api_url": fake_slack.api_url, "rate_limit": 0, "storm_max": 0})
     fake_slack.script(rate_limited(0.2))
     async with Dispatcher(store, [cfg], batch_size=8) as d:
-        total = await run_until_empty(d, interval=0.1, max_runs=50)
+        total = await dispatch_loop(d, interval=0.1, max_runs=50)
     assert (total.sent, total.retried) == (30, 1)
     assert store.outbox_counts() == {"pending": 0, "sent": 30, "failed": 0}
     assert store.sent_count_since("slack", datetime.now(UTC) - timedelta(minutes=1)) == 30

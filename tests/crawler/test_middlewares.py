@@ -43,6 +43,7 @@ def _race_crawl(site: FixtureSite, tmp_path: Path, settings: dict[str, object] |
     )
 
 
+@pytest.mark.e2e
 def test_robots_disallowed_urls_are_never_fetched_even_in_a_burst(
     site: FixtureSite,  # noqa: F811
     tmp_path: Path,
@@ -58,6 +59,7 @@ def test_robots_disallowed_urls_are_never_fetched_even_in_a_burst(
     assert result.stat(STAT_ERRORS) == 0
 
 
+@pytest.mark.e2e
 def test_stock_scrapy_robots_middleware_lets_queued_requests_through(
     site: FixtureSite,  # noqa: F811
     tmp_path: Path,
@@ -73,6 +75,7 @@ def test_stock_scrapy_robots_middleware_lets_queued_requests_through(
     assert len(leaked) >= 1, "stock RobotsTxtMiddleware no longer leaks: see the docstring"
 
 
+@pytest.mark.e2e
 def test_private_source_is_refused_without_allow_private(
     site: FixtureSite,  # noqa: F811
     tmp_path: Path,
@@ -92,6 +95,7 @@ def test_private_source_is_refused_without_allow_private(
     assert result.items == []
 
 
+@pytest.mark.e2e
 def test_metadata_links_are_refused_even_with_allow_private(
     site: FixtureSite,  # noqa: F811
     tmp_path: Path,
@@ -106,6 +110,7 @@ def test_metadata_links_are_refused_even_with_allow_private(
     assert "169.254.169.254" in result.log
 
 
+@pytest.mark.e2e
 def test_retry_after_is_honoured(site: FixtureSite, tmp_path: Path) -> None:  # noqa: F811
     site.reset()
     result = run_crawl(tmp_path, "feed", {"name": "flaky", "feed": site.url("feeds/retry.rss.xml")})
@@ -116,6 +121,7 @@ def test_retry_after_is_honoured(site: FixtureSite, tmp_path: Path) -> None:  # 
     assert result.stat(STAT_ERRORS) == 0
 
 
+@pytest.mark.e2e
 def test_too_long_retry_after_gives_up_with_one_error(
     site: FixtureSite,  # noqa: F811
     tmp_path: Path,
@@ -133,6 +139,7 @@ def test_too_long_retry_after_gives_up_with_one_error(
     assert result.log.count("exceeds the 5s limit") == 1
 
 
+@pytest.mark.e2e
 def test_failing_article_pages_are_counted_and_the_crawl_completes(
     site: FixtureSite,  # noqa: F811
     tmp_path: Path,
@@ -155,6 +162,7 @@ def test_failing_article_pages_are_counted_and_the_crawl_completes(
         assert any(route in line and " failed: " in line for line in result.log.splitlines())
 
 
+@pytest.mark.e2e
 def test_server_errors_are_retried_with_backoff_then_counted(
     site: FixtureSite,  # noqa: F811
     tmp_path: Path,
@@ -171,6 +179,7 @@ def test_server_errors_are_retried_with_backoff_then_counted(
     assert result.stat(STAT_ERRORS) == 1
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("path", ["status/404", "not-xml", "drop", "feeds/ai.json?x=1"])
 def test_a_broken_source_is_one_counted_error(
     site: FixtureSite,  # noqa: F811

@@ -36,6 +36,7 @@ def _canon(site: FixtureSite, *paths: str) -> set[str]:  # noqa: F811
     return {canonicalize_url(site.url(p)) for p in paths}
 
 
+@pytest.mark.e2e
 def test_rss_feed_downloads_each_recent_story_once(site: FixtureSite, tmp_path: Path) -> None:  # noqa: F811
     site.reset()
     result = run_crawl(
@@ -65,6 +66,7 @@ def test_rss_feed_downloads_each_recent_story_once(site: FixtureSite, tmp_path: 
     assert item["hints"]["published"] is not None and item["fetched_at"] is not None
 
 
+@pytest.mark.e2e
 def test_atom_feed_resolves_relative_links(site: FixtureSite, tmp_path: Path) -> None:  # noqa: F811
     site.reset()
     result = run_crawl(tmp_path, "feed", {"name": "deals", "feed": site.url("feeds/tech.atom.xml")})
@@ -80,6 +82,7 @@ def test_atom_feed_resolves_relative_links(site: FixtureSite, tmp_path: Path) ->
     assert "Alexandr Wang" in hints["meta-scale-wang.html"]["text"]
 
 
+@pytest.mark.e2e
 def test_json_feed(site: FixtureSite, tmp_path: Path) -> None:  # noqa: F811
     site.reset()
     result = run_crawl(tmp_path, "feed", {"name": "json", "feed": site.url("feeds/ai.json")})
@@ -96,6 +99,7 @@ def test_json_feed(site: FixtureSite, tmp_path: Path) -> None:  # noqa: F811
     assert windsurf["hints"]["authors"] == ["Elena Sousa"]
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     ("feed", "story"),
     [("feeds/rss091.xml", "chip-export-rules"), ("feeds/rdf.xml", "apple-ai-startup-talks")],
@@ -106,6 +110,7 @@ def test_rss_091_and_10(site: FixtureSite, tmp_path: Path, feed: str, story: str
     assert result.urls == [canonicalize_url(site.url(f"news/{story}.html"))]
 
 
+@pytest.mark.e2e
 def test_news_sitemap_reads_news_fields(site: FixtureSite, tmp_path: Path) -> None:  # noqa: F811
     site.reset()
     result = run_crawl(
@@ -124,6 +129,7 @@ def test_news_sitemap_reads_news_fields(site: FixtureSite, tmp_path: Path) -> No
     assert apple["hints"]["published"] is not None
 
 
+@pytest.mark.e2e
 def test_sitemap_index_follows_recent_children(site: FixtureSite, tmp_path: Path) -> None:  # noqa: F811
     site.reset()
     result = run_crawl(
@@ -143,6 +149,7 @@ def test_sitemap_index_follows_recent_children(site: FixtureSite, tmp_path: Path
     assert result.stat(STAT_ERRORS) == 0
 
 
+@pytest.mark.e2e
 def test_sitemap_index_loops_are_followed_once(site: FixtureSite, tmp_path: Path) -> None:  # noqa: F811
     site.reset()
     result = run_crawl(
@@ -156,6 +163,7 @@ def test_sitemap_index_loops_are_followed_once(site: FixtureSite, tmp_path: Path
     )
 
 
+@pytest.mark.e2e
 def test_listing_page_follows_selected_links(site: FixtureSite, tmp_path: Path) -> None:  # noqa: F811
     site.reset()
     result = run_crawl(
@@ -175,6 +183,7 @@ def test_listing_page_follows_selected_links(site: FixtureSite, tmp_path: Path) 
     assert "Storms expected across the region this weekend" in titles
 
 
+@pytest.mark.e2e
 def test_second_crawl_is_a_304_with_no_article_downloads(
     site: FixtureSite,  # noqa: F811
     tmp_path: Path,
@@ -200,6 +209,7 @@ def test_second_crawl_is_a_304_with_no_article_downloads(
     assert _article_paths(site) == []
 
 
+@pytest.mark.e2e
 def test_recrawled_sitemap_index_revalidates_its_children(
     site: FixtureSite,  # noqa: F811
     tmp_path: Path,
@@ -220,6 +230,7 @@ def test_recrawled_sitemap_index_revalidates_its_children(
     assert _article_paths(site) == []
 
 
+@pytest.mark.e2e
 def test_seen_urls_are_skipped_before_the_request(site: FixtureSite, tmp_path: Path) -> None:  # noqa: F811
     site.reset()
     store_path = tmp_path / "store.json"
@@ -239,6 +250,7 @@ def test_seen_urls_are_skipped_before_the_request(site: FixtureSite, tmp_path: P
     assert [c for c in result.store.calls if c.startswith("seen_urls")] == ["seen_urls:3"]
 
 
+@pytest.mark.e2e
 def test_recrawled_listing_downloads_no_article_twice(site: FixtureSite, tmp_path: Path) -> None:  # noqa: F811
     site.reset()
     store = tmp_path / "store.json"
@@ -254,6 +266,7 @@ def test_recrawled_listing_downloads_no_article_twice(site: FixtureSite, tmp_pat
     assert "if-none-match" not in site.requests[-1].headers
 
 
+@pytest.mark.e2e
 def test_max_articles_per_run_caps_downloads(site: FixtureSite, tmp_path: Path) -> None:  # noqa: F811
     site.reset()
     result = run_crawl(
@@ -267,6 +280,7 @@ def test_max_articles_per_run_caps_downloads(site: FixtureSite, tmp_path: Path) 
     assert result.stat(STAT_CAPPED) == 2
 
 
+@pytest.mark.e2e
 def test_source_headers_and_max_age_are_applied(site: FixtureSite, tmp_path: Path) -> None:  # noqa: F811
     site.reset()
     result = run_crawl(
@@ -287,6 +301,7 @@ def test_source_headers_and_max_age_are_applied(site: FixtureSite, tmp_path: Pat
     assert fetched and all(r.headers.get("x-newswatch-test") == "yes" for r in fetched)
 
 
+@pytest.mark.e2e
 def test_scrapy_crawl_command_builds_a_source_from_arguments(
     site: FixtureSite,  # noqa: F811
     tmp_path: Path,

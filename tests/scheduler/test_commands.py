@@ -36,6 +36,7 @@ HIRE = (
 )
 
 
+@pytest.mark.e2e
 def test_demo_runs_offline_and_prints_alerts(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "scheduler", "demo"],

@@ -19,6 +19,9 @@ from crawler.fingerprint import hamming, simhash
 from scheduler.store import open_store
 from tests.servers.site import FixtureSite
 
+# Each test runs newswatch (or a crawl) in a child process: part of the e2e suite.
+pytestmark = pytest.mark.e2e
+
 CRAWL_TIMEOUT = 180
 
 

@@ -25,6 +25,9 @@ import pytest
 from tests.servers.fake_slack import FakeSlack
 from tests.servers.site import FixtureSite
 
+# Each test runs newswatch (or a crawl) in a child process: part of the e2e suite.
+pytestmark = pytest.mark.e2e
+
 REPO = Path(__file__).resolve().parents[2]
 EVENT_TIMEOUT = 60.0
 

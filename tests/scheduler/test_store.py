@@ -487,6 +487,7 @@ def test_concurrent_claims_from_threads(db_url: str, clock: FakeClock) -> None:
         assert sorted(every) == sorted(ids)  # each row claimed exactly once
 
 
+@pytest.mark.e2e
 def test_concurrent_claims_from_two_processes(
     db_url: str, clock: FakeClock, tmp_path: Path
 ) -> None:

@@ -1,24 +1,17 @@
-"""Health and metrics: ``/healthz`` and ``/metrics`` on a loopback address.
+"""The service's Prometheus metrics, in a registry the service owns.
 
-A deliberately small HTTP/1.1 responder on asyncio streams (two GET routes need no framework):
-``/healthz`` answers 200 while the loop and the scheduler are alive and 503 otherwise; ``/metrics``
-is the Prometheus text format from a registry owned by the service (no global registry, so tests
-and several services in one process never collide).
+No global registry, so tests and several services in one process never collide; the health server
+(:mod:`scheduler.health_server`) exposes it as ``/metrics``.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from typing import Any, Protocol
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from crawler.crawl_runner import CrawlSummary
 from scheduler.store import SourceState
-
-logger = logging.getLogger(__name__)
 
 
 class Metrics:
@@ -98,64 +91,5 @@ class Metrics:
             self.last_success.labels(source=state.name).set(state.last_success.timestamp())
 
     def render(self) -> bytes:
-        return generate_latest(self.registry)
-
-
-class _Alive(Protocol):
-    metrics: Metrics
-
-    def alive(self) -> bool: ...
-
-
-class HealthServer:
-    """Serves ``/healthz`` and ``/metrics`` for one service."""
-
-    def __init__(self, listen: str, service: _Alive) -> None:
-        host, _, port = listen.rpartition(":")
-        self.host = host.strip("[]") or "127.0.0.1"
-        self.port = int(port)
-        self.service = service
-        self._server: asyncio.Server | None = None
-
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._handle, self.host, self.port)
-        sock = self._server.sockets[0].getsockname()
-        self.port = sock[1]
-        logger.info("health endpoint on http://%s:%d/healthz", self.host, self.port)
-
-    async def close(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            request = await asyncio.wait_for(reader.readline(), timeout=5)
-            while (await asyncio.wait_for(reader.readline(), timeout=5)) not in (
-                b"\r\n",
-                b"\n",
-                b"",
-            ):
-                pass  # headers are not needed
-            parts = request.decode("latin-1").split()
-            path = parts[1].split("?", 1)[0] if len(parts) >= 2 else ""
-            if len(parts) < 2 or parts[0] not in ("GET", "HEAD"):
-                status, ctype, body = "405 Method Not Allowed", "text/plain", b"GET only\n"
-            elif path == "/healthz":
-                ok = self.service.alive()
-                status = "200 OK" if ok else "503 Service Unavailable"
-                ctype, body = "text/plain", b"ok\n" if ok else b"unhealthy\n"
-            elif path == "/metrics":
-                status, ctype, body = "200 OK", CONTENT_TYPE_LATEST, self.service.metrics.render()
-            else:
-                status, ctype, body = "404 Not Found", "text/plain", b"not found\n"
-            head = (
-                f"HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}\r\n"
-                "Connection: close\r\n\r\n"
-            )
-            writer.write(head.encode() + (b"" if parts and parts[0] == "HEAD" else body))
-            await writer.drain()
-        except (TimeoutError, ConnectionError, asyncio.IncompleteReadError):
-            pass
-        finally:
-            writer.close()
+        text: bytes = generate_latest(self.registry)
+        return text
