@@ -26,6 +26,12 @@ NEWSWATCH_EXTRACT_EXECUTOR = None  # a concurrent.futures.Executor, or None to e
 NEWSWATCH_NEAR_DUPLICATE_BITS = 3  # SimHash Hamming distance that counts as the same story
 NEWSWATCH_SOURCE_HEADERS: dict[str, str] = {}  # sent on every request; a source adds its own
 NEWSWATCH_IN_FLIGHT = None  # articles on their way to the store, shared by concurrent crawls
+# Sitemap indexes: how many levels of indexes below the source, how many children one index may
+# add, and how many index documents one source may fetch in one run (an index of ever-new indexes
+# must not keep a crawl busy forever).
+NEWSWATCH_SITEMAP_MAX_DEPTH = 2
+NEWSWATCH_SITEMAP_MAX_CHILDREN = 50
+NEWSWATCH_SITEMAP_MAX_DOCUMENTS = 100
 
 # --- politeness -----------------------------------------------------------------------------------
 USER_AGENT = "newswatch/0.1 (+https://github.com/newswatch/newswatch; news alerting bot)"

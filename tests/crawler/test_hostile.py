@@ -1,0 +1,94 @@
+"""Crawls against the hostile site (``tests/servers/hostile.py``): a source may be malicious.
+
+Each crawl runs in a child process (see ``crawl_helpers``), so a bomb that got through would cost
+that child, and its peak RSS (``test/maxrss_kb``) is what the memory bounds are checked against.
+"""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from crawler.setting_names import STAT_ERRORS, STAT_SOURCE_ERROR
+from crawler.spiders.sitemap import (
+    NotASitemapError,
+    SitemapTooLargeError,
+    gunzip_bounded,
+    parse_sitemap_document,
+)
+from crawler.stats import source_key
+from tests.crawler.crawl_helpers import run_crawl
+from tests.servers.hostile import BILLION_LAUGHS, HostileSite
+
+MB = 1024 * 1024
+# Peak RSS a crawl child may reach during a bomb: Python + Scrapy + the crawl are about 100 MB.
+MEMORY_BOUND_KB = 300 * 1024
+
+
+def test_gzip_bomb_in_a_sitemap_is_an_error_within_the_size_limit(
+    hostile: HostileSite, tmp_path: Path
+) -> None:
+    hostile.reset()
+    result = run_crawl(
+        tmp_path, "sitemap", {"name": "bomb", "sitemap": hostile.url("bomb.xml.gz?mb=1024")}
+    )
+    assert result.returncode == 0, result.log
+    assert result.stat(source_key(STAT_ERRORS, "bomb")) == 1
+    reason = result.stats[source_key(STAT_SOURCE_ERROR, "bomb")]
+    assert "unpacks to more than 10485760 bytes" in reason
+    # 1 GiB unpacked; the crawl never held more than the 10 MB download limit of it.
+    assert result.stat("test/maxrss_kb") < MEMORY_BOUND_KB, result.stat("test/maxrss_kb")
+
+
+def test_gunzip_bounded_stops_at_the_bound() -> None:
+    bomb = gzip.compress(b" " * (64 * MB), compresslevel=1)
+    with pytest.raises(SitemapTooLargeError):
+        gunzip_bounded(bomb, 1 * MB)
+    assert gunzip_bounded(gzip.compress(b"<urlset/>"), 1 * MB) == b"<urlset/>"
+    with pytest.raises(NotASitemapError):
+        gunzip_bounded(b"\x1f\x8b\x08garbage", 1 * MB)
+
+
+def test_billion_laughs_sitemap_is_a_counted_error(hostile: HostileSite, tmp_path: Path) -> None:
+    with pytest.raises(NotASitemapError, match="entities"):
+        parse_sitemap_document(BILLION_LAUGHS)
+    hostile.reset()
+    result = run_crawl(tmp_path, "sitemap", {"name": "lol", "sitemap": hostile.url("laughs.xml")})
+    assert result.returncode == 0, result.log
+    assert result.stat(source_key(STAT_ERRORS, "lol")) == 1
+    assert "entities" in result.stats[source_key(STAT_SOURCE_ERROR, "lol")]
+
+
+def test_endless_sitemap_indexes_stop_at_the_depth_limit(
+    hostile: HostileSite, tmp_path: Path
+) -> None:
+    hostile.reset()
+    result = run_crawl(
+        tmp_path, "sitemap", {"name": "deep", "sitemap": hostile.url("index/root.xml?fan=2")}
+    )
+    assert result.returncode == 0, result.log
+    indexes = [p for p in hostile.paths() if p.startswith("/index/")]
+    # The source, its 2 children, their 4 children (depth 2); the 8 below are not fetched.
+    assert len(indexes) == 1 + 2 + 4
+    assert result.stat(source_key(STAT_ERRORS, "deep")) == 4  # one per index at the limit
+    assert "nested deeper than 2 levels" in result.log
+
+
+def test_wide_sitemap_indexes_stop_at_the_fan_out_and_document_limits(
+    hostile: HostileSite, tmp_path: Path
+) -> None:
+    hostile.reset()
+    result = run_crawl(
+        tmp_path,
+        "sitemap",
+        {"name": "wide", "sitemap": hostile.url("index/root.xml?fan=500")},
+        settings={"NEWSWATCH_SITEMAP_MAX_DOCUMENTS": 20},
+    )
+    assert result.returncode == 0, result.log
+    indexes = [p for p in hostile.paths() if p.startswith("/index/")]
+    assert len(indexes) == 1 + 20  # the source, then 20 index documents in all
+    assert "the index lists 500 sitemaps; following the first 50" in result.log
+    assert "not followed" in result.log
+    assert result.stat(source_key(STAT_ERRORS, "wide")) >= 2
