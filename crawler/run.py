@@ -25,7 +25,7 @@ from crawler.handover import Shared
 from crawler.matching import Matcher
 from crawler.pipelines.dedupe import InFlightArticles
 from crawler.records import ArticleStore, CrawlRunRecord
-from crawler.sources import CrawlOptions, Source
+from crawler.sources import CRAWL_DEADLINE_GRACE, CrawlOptions, Source
 from crawler.spiders.batch import BatchSpider
 from crawler.stats import source_key
 
@@ -176,6 +176,8 @@ def build_settings(
             "DOWNLOAD_TIMEOUT": options.timeout.total_seconds(),
             "DOWNLOAD_MAXSIZE": options.max_size,
             "RETRY_TIMES": options.retries,
+            names.NEWSWATCH_SOURCE_DEADLINE: options.deadline.total_seconds(),
+            "CLOSESPIDER_TIMEOUT": options.deadline.total_seconds() + CRAWL_DEADLINE_GRACE,
             names.NEWSWATCH_MAX_RETRY_AFTER: options.max_retry_after.total_seconds(),
             names.NEWSWATCH_ALLOW_PRIVATE: options.allow_private,
             names.NEWSWATCH_MAX_ARTICLES_PER_RUN: options.max_articles_per_run,

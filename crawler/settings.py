@@ -32,6 +32,10 @@ NEWSWATCH_IN_FLIGHT = None  # articles on their way to the store, shared by conc
 NEWSWATCH_SITEMAP_MAX_DEPTH = 2
 NEWSWATCH_SITEMAP_MAX_CHILDREN = 50
 NEWSWATCH_SITEMAP_MAX_DOCUMENTS = 100
+# Seconds a source may take in one crawl (0: no deadline); the crawl itself is closed by
+# CLOSESPIDER_TIMEOUT a little later, as a last resort. The service sets both from [crawl].
+NEWSWATCH_SOURCE_DEADLINE = 300
+CLOSESPIDER_TIMEOUT = 330
 
 # --- politeness -----------------------------------------------------------------------------------
 USER_AGENT = "newswatch/0.1 (+https://github.com/newswatch/newswatch; news alerting bot)"
@@ -66,6 +70,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Retries that honour Retry-After.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.retry.RetryAfterMiddleware": 550,
+    # After DownloadTimeoutMiddleware (350): lowers its download_timeout to the time left.
+    "crawler.middlewares.deadline.DeadlineMiddleware": 360,
 }
 
 # Components a news crawl does not use: each costs CPU on every crawl, and every source is crawled

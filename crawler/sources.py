@@ -11,7 +11,15 @@ import re
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, HttpUrl, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    field_validator,
+    model_validator,
+)
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -37,6 +45,12 @@ def parse_duration(value: Any) -> timedelta:
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 
 SourceKind = Literal["feed", "sitemap", "listing"]
+
+MIN_DEADLINE = timedelta(seconds=1)
+MAX_DEADLINE = timedelta(hours=6)
+# Seconds between a source's deadline and the crawl's own (CLOSESPIDER_TIMEOUT): time for the
+# last downloads to be cut and the items in the pipelines to be stored.
+CRAWL_DEADLINE_GRACE = 30.0
 
 
 class Source(BaseModel):
@@ -111,3 +125,15 @@ class CrawlOptions(BaseModel):
     allow_private: bool = False  # allow links to loopback/private addresses (tests, demo)
     max_articles_per_run: int = Field(default=200, ge=1)
     default_max_age: Duration | None = timedelta(days=3)
+    # How long one source may take in one crawl; a slower one is cut and resumes next run.
+    deadline: Duration = timedelta(minutes=5)
+
+    @field_validator("deadline")
+    @classmethod
+    def _sane_deadline(cls, value: timedelta) -> timedelta:
+        if not MIN_DEADLINE <= value <= MAX_DEADLINE:
+            raise ValueError(
+                f"the crawl deadline must be between {MIN_DEADLINE.total_seconds():g}s and "
+                f"{MAX_DEADLINE.total_seconds() / 3600:g}h"
+            )
+        return value

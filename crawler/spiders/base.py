@@ -32,6 +32,7 @@ from scrapy.utils.misc import load_object
 
 from crawler.handover import unwrap
 from crawler.items import EntryHints, PageItem
+from crawler.middlewares.deadline import DeadlineExceeded
 from crawler.setting_names import (
     NEWSWATCH_DATABASE_URL,
     NEWSWATCH_DEFAULT_MAX_AGE,
@@ -506,9 +507,10 @@ class NewsSpider(scrapy.Spider):
 def _may_pass(exc: BaseException) -> bool:
     """Whether a failed story download may succeed later (5xx, 429, timeouts, lost connections).
 
-    A 4xx other than 408/429, or a refusal (robots.txt, a private address), will not.
+    A 4xx other than 408/429, or a refusal (robots.txt, a private address), will not; a story
+    left out at its source's deadline will.
     """
     if isinstance(exc, HttpError):
         status = exc.response.status
         return status >= 500 or status in (408, 429)
-    return not isinstance(exc, IgnoreRequest)
+    return not isinstance(exc, IgnoreRequest) or isinstance(exc, DeadlineExceeded)

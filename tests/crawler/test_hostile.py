@@ -21,6 +21,7 @@ from crawler.spiders.sitemap import (
 from crawler.stats import source_key
 from tests.crawler.crawl_helpers import run_crawl
 from tests.servers.hostile import BILLION_LAUGHS, HostileSite
+from tests.servers.site import FixtureSite, site  # noqa: F401  (the fixture)
 
 MB = 1024 * 1024
 # Peak RSS a crawl child may reach during a bomb: Python + Scrapy + the crawl are about 100 MB.
@@ -92,3 +93,34 @@ def test_wide_sitemap_indexes_stop_at_the_fan_out_and_document_limits(
     assert "the index lists 500 sitemaps; following the first 50" in result.log
     assert "not followed" in result.log
     assert result.stat(source_key(STAT_ERRORS, "wide")) >= 2
+
+
+def test_a_trickling_source_is_cut_at_its_deadline_while_its_batch_completes(
+    hostile: HostileSite,
+    site: FixtureSite,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    hostile.reset()
+    site.reset()
+    result = run_crawl(
+        tmp_path,
+        "batch",
+        {},
+        sources=[
+            {"name": "trickle", "feed": hostile.url("trickle-feed.xml?n=4")},
+            {"name": "healthy", "feed": site.url("feeds/latest.rss.xml")},
+            {"name": "deals", "feed": site.url("feeds/tech.atom.xml")},
+        ],
+        # Downloads alone would wait a minute each (and be retried): only the deadline cuts here.
+        settings={"NEWSWATCH_SOURCE_DEADLINE": 3, "DOWNLOAD_TIMEOUT": 60},
+    )
+    assert result.returncode == 0, result.log
+    healthy = {item["url"] for item in result.items if item["source"] == "healthy"}
+    deals = {item["url"] for item in result.items if item["source"] == "deals"}
+    assert len(healthy) == 3 and len(deals) == 3
+    assert result.stat(source_key(STAT_ERRORS, "healthy")) == 0
+    assert result.stat(source_key(STAT_ERRORS, "deals")) == 0
+    assert not [item for item in result.items if item["source"] == "trickle"]
+    assert result.stat(source_key(STAT_ERRORS, "trickle")) >= 1
+    assert "deadline" in result.stats[source_key(STAT_SOURCE_ERROR, "trickle")]
+    assert result.stats["finish_reason"] == "finished"
