@@ -25,6 +25,7 @@ from crawler.handover import Shared
 from crawler.matching import Matcher
 from crawler.pipelines.dedupe import InFlightArticles
 from crawler.records import ArticleStore, CrawlRunRecord
+from crawler.resolver import install_address_guard
 from crawler.sources import CRAWL_DEADLINE_GRACE, CrawlOptions, Source
 from crawler.spiders.batch import BatchSpider
 from crawler.stats import source_key
@@ -202,7 +203,12 @@ def build_settings(
 
 
 def make_runner(settings: Settings) -> AsyncCrawlerRunner:
-    """One runner per settings: building one loads the spider modules, so it is reused."""
+    """One runner per settings: building one loads the spider modules, so it is reused.
+
+    ``AsyncCrawlerRunner`` installs no DNS resolver, so the connect-time address guard is
+    installed here, with this config's ``allow_private``.
+    """
+    install_address_guard(allow_private=settings.getbool(names.NEWSWATCH_ALLOW_PRIVATE))
     return AsyncCrawlerRunner(settings)
 
 

@@ -101,4 +101,6 @@ LOG_LEVEL = "INFO"
 # Drops and errors in one line each, without the item (a page's whole HTML).
 LOG_FORMATTER = "crawler.logformatter.NewsLogFormatter"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+# Checks the addresses each download connects to (DNS rebinding); see crawler/resolver.py.
+TWISTED_DNS_RESOLVER = "crawler.resolver.GuardedNameResolver"
 FEED_EXPORT_ENCODING = "utf-8"

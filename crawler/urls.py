@@ -4,9 +4,11 @@
 port, no fragment, no tracking parameters, sorted query) so that "seen before?" is a plain string
 lookup. :func:`check_public_url` and :class:`AddressChecker` keep a feed from making the service
 probe its own network: loopback, private, link-local, CGNAT, multicast, unspecified and cloud
-metadata addresses are refused, including host names that *resolve* to them. Name resolution runs
+metadata addresses are refused, including host names that *resolve* to them, and IPv6 addresses
+that carry one inside (IPv4-mapped and -compatible, 6to4, Teredo, NAT64). Name resolution runs
 on the event loop's ``getaddrinfo`` (a worker thread), never blocking the loop, and is cached
-briefly.
+briefly. This is the early check, with a clear reason per request; the address a download
+actually connects to is checked again by :mod:`crawler.resolver`, so DNS rebinding gains nothing.
 """
 
 from __future__ import annotations
@@ -81,6 +83,11 @@ _METADATA_IPS = frozenset(
 )
 _METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata", "instance-data"})
 _CGNAT = ipaddress.ip_network("100.64.0.0/10")
+# IPv6 prefixes that carry an IPv4 address in their low 32 bits: the well-known NAT64 prefix
+# (RFC 6052) and the deprecated IPv4-compatible form (::a.b.c.d).
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215: local use, any embedding
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
 
 
 def _is_tracking(name: str) -> bool:
@@ -118,9 +125,35 @@ def canonicalize_url(url: str) -> str:
     return urlunsplit((scheme, netloc, path, query, ""))
 
 
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[tuple[str, ipaddress.IPv4Address]]:
+    """The IPv4 addresses an IPv6 address carries, with the name of the form."""
+    found: list[tuple[str, ipaddress.IPv4Address]] = []
+    if ip.ipv4_mapped is not None:
+        found.append(("IPv4-mapped", ip.ipv4_mapped))
+    if ip.sixtofour is not None:
+        found.append(("6to4", ip.sixtofour))
+    if ip.teredo is not None:
+        server, client = ip.teredo
+        found += [("Teredo", server), ("Teredo", client)]
+    if ip in _NAT64:
+        found.append(("NAT64", ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)))
+    if ip in _IPV4_COMPATIBLE and int(ip) > 1:  # not :: or ::1, judged on their own
+        found.append(("IPv4-compatible", ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)))
+    return found
+
+
 def _refusal_for_ip(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        return _refusal_for_ip(ip.ipv4_mapped)
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in _NAT64_LOCAL:
+            return "private address (local-use NAT64)"
+        for form, inner in _embedded_ipv4(ip):
+            why = _refusal_for_ip(inner)
+            if why is not None:
+                return f"{why} ({form} form of {inner})"
+        if ip in _NAT64:
+            # DNS64 gives every IPv4-only site such an address on an IPv6-only network; with a
+            # public address inside it is as public as that address.
+            return None
     if ip in _METADATA_IPS:
         return "cloud metadata address"
     if ip.is_loopback:

@@ -206,6 +206,10 @@ def run_crawl(
 
 def _child(spec_path: str) -> int:
     """The child process: run one crawl with the asyncio reactor and dump its stats."""
+    spec = json.loads(Path(spec_path).read_text())
+    if spec.get("fake_dns"):
+        # Before Twisted is imported: its resolver binds socket.getaddrinfo at import time.
+        _install_fake_dns(spec["fake_dns"])
     import resource
 
     from scrapy.crawler import CrawlerProcess
@@ -217,9 +221,6 @@ def _child(spec_path: str) -> int:
     from crawler.spiders.listing import ListingSpider
     from crawler.spiders.sitemap import SitemapSpider
 
-    spec = json.loads(Path(spec_path).read_text())
-    if spec.get("fake_dns"):
-        _install_fake_dns(spec["fake_dns"])
     settings = get_project_settings()
     settings.setdict(spec["settings"], priority="cmdline")
     spider_cls = {

@@ -124,3 +124,51 @@ def test_a_trickling_source_is_cut_at_its_deadline_while_its_batch_completes(
     assert result.stat(source_key(STAT_ERRORS, "trickle")) >= 1
     assert "deadline" in result.stats[source_key(STAT_SOURCE_ERROR, "trickle")]
     assert result.stats["finish_reason"] == "finished"
+
+
+@pytest.mark.parametrize("allow_private", [False, True])
+def test_dns_rebinding_cannot_reach_loopback(
+    site: FixtureSite,  # noqa: F811
+    tmp_path: Path,
+    allow_private: bool,
+) -> None:
+    """A name that answers a public address to the check, then 127.0.0.1 to the download."""
+    site.reset()
+    port = site.base.rsplit(":", 1)[-1]
+    result = run_crawl(
+        tmp_path,
+        "feed",
+        {"name": "rebind", "feed": f"http://rebind.test:{port}/feeds/latest.rss.xml"},
+        settings={"NEWSWATCH_ALLOW_PRIVATE": allow_private},
+        fake_dns={"rebind.test": ["93.184.216.34", "127.0.0.1"]},
+    )
+    assert result.returncode == 0, result.log
+    if allow_private:
+        # The control: the fake DNS does lead to the loopback site when private is allowed.
+        assert "/feeds/latest.rss.xml" in site.paths()
+    else:
+        assert site.paths() == []
+        assert "Refused to connect to rebind.test: it resolves to 127.0.0.1" in result.log
+        assert result.stat(source_key(STAT_ERRORS, "rebind")) == 1
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "2002:7f00:1::",  # 6to4 of 127.0.0.1
+        "2002:a00:1::",  # 6to4 of 10.0.0.1
+        "2001:0:4136:e378:8000:63bf:80ff:fffe",  # Teredo of 127.0.0.1
+        "::ffff:127.0.0.1",
+        "::127.0.0.1",  # IPv4-compatible
+        "64:ff9b::a9fe:a9fe",  # NAT64 of the metadata address
+        "64:ff9b:1::1",
+    ],
+)
+def test_embedded_private_ipv4_forms_are_refused(address: str) -> None:
+    from crawler.resolver import refusal_for_address
+    from crawler.urls import check_public_url
+
+    assert check_public_url(f"http://[{address}]/") is not None
+    assert refusal_for_address(address, allow_private=False) is not None
+    assert refusal_for_address("64:ff9b::808:808", allow_private=False) is None
+    assert refusal_for_address("2002:808:808::", allow_private=False) is None
