@@ -18,6 +18,8 @@ import ipaddress
 import socket
 import time
 from collections.abc import Awaitable, Callable
+from functools import cache
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 # Query parameters that only track the click, never select the content.
@@ -169,6 +171,40 @@ def _refusal_for_ip(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | 
     if ip.is_private or ip.is_reserved or not ip.is_global:
         return "private address"
     return None
+
+
+@cache
+def _suffix_list() -> Any:
+    import tldextract
+
+    # The snapshot bundled with tldextract: never fetched at run time (no network, no cache dir).
+    # Private suffixes count (github.io, blogspot.com): two blogs there are two sites.
+    return tldextract.TLDExtract(
+        suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True
+    )
+
+
+def registrable_domain(host: str) -> str:
+    """The site ``host`` belongs to: ``news.bbc.co.uk`` -> ``bbc.co.uk``.
+
+    IP literals and names under no known public suffix are their own site.
+    """
+    name = host.strip().strip("[]").rstrip(".").lower()
+    try:
+        ipaddress.ip_address(name.split("%", 1)[0])
+        return name
+    except ValueError:
+        pass
+    parts = _suffix_list()(name)
+    if parts.suffix and parts.domain:
+        return f"{parts.domain}.{parts.suffix}"
+    return name
+
+
+def same_site(url: str, other: str) -> bool:
+    """Whether two URLs are on the same registrable domain."""
+    a, b = urlsplit(url).hostname, urlsplit(other).hostname
+    return bool(a and b) and registrable_domain(a or "") == registrable_domain(b or "")
 
 
 def _refusal_for_host(host: str) -> str | None:

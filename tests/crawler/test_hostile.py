@@ -172,3 +172,41 @@ def test_embedded_private_ipv4_forms_are_refused(address: str) -> None:
     assert refusal_for_address(address, allow_private=False) is not None
     assert refusal_for_address("64:ff9b::808:808", allow_private=False) is None
     assert refusal_for_address("2002:808:808::", allow_private=False) is None
+
+
+def _fetch(url: str) -> bytes:
+    import urllib.request
+
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(url, timeout=10) as response:
+        body: bytes = response.read()
+    return body
+
+
+def test_a_canonical_url_on_another_site_is_ignored(hostile: HostileSite) -> None:
+    from crawler.extract import extract_article
+
+    url = hostile.url("page/canonical-elsewhere.html")
+    fields = extract_article(_fetch(url), url)
+    assert fields.text and fields.canonical_url is None
+    same = hostile.url("page/canonical-same-site.html")
+    fields = extract_article(_fetch(same), same)
+    assert fields.canonical_url == hostile.url("page/the-canonical-one.html")
+
+
+@pytest.mark.parametrize(
+    ("page", "canonical", "kept"),
+    [
+        ("https://news.example.co.uk/a", "https://www.example.co.uk/b", True),
+        ("https://example.com/a", "https://www.example.com/b", True),
+        ("https://example.com/a", "https://example.org/b", False),
+        ("https://alice.github.io/a", "https://bob.github.io/b", False),  # private suffix
+        ("https://example.com/a", "https://example.com.evil.net/b", False),
+        ("http://127.0.0.1:8000/a", "http://127.0.0.2/b", False),
+    ],
+)
+def test_canonical_same_site_rule(page: str, canonical: str, kept: bool) -> None:
+    from crawler.extract import extract_article
+
+    html = f"<html><head><link rel='canonical' href='{canonical}'></head><body></body></html>"
+    assert (extract_article(html, page).canonical_url == canonical) is kept
