@@ -40,6 +40,9 @@ _ROLES = {
 }
 _CURRENCY_SYMBOL = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "CNY": "¥"}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+# Bidi embedding, override and isolate characters: scraped text must not reorder what a reader
+# sees (a title that displays as another site's name, a reversed amount).
+_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +173,11 @@ def safe_http_url(url: str) -> str | None:
 
 
 def slack_escape(text: str) -> str:
-    """Escape text for Slack mrkdwn: only ``&``, ``<`` and ``>`` (Slack's documented rule)."""
+    """Escape text for Slack mrkdwn: only ``&``, ``<`` and ``>`` (Slack's documented rule).
+
+    Bidi override characters are dropped too.
+    """
+    text = _BIDI.sub("", text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -314,8 +321,9 @@ def slack_digest_fallback(digest: Digest) -> str:
 
 
 def email_header(text: str, limit: int = EMAIL_SUBJECT_MAX) -> str:
-    """A header value with CR, LF and other control characters removed (no header injection)."""
-    return truncate(one_line(text), limit)
+    """A header value with CR, LF and other control characters removed (no header injection),
+    and no bidi override characters."""
+    return truncate(one_line(_BIDI.sub("", text)), limit)
 
 
 def email_subject(alert: Alert, prefix: str = "") -> str:
