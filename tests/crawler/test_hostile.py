@@ -210,3 +210,24 @@ def test_canonical_same_site_rule(page: str, canonical: str, kept: bool) -> None
 
     html = f"<html><head><link rel='canonical' href='{canonical}'></head><body></body></html>"
     assert (extract_article(html, page).canonical_url == canonical) is kept
+
+
+def test_titles_and_bodies_are_bounded_at_extraction() -> None:
+    from crawler.extract import (
+        MAX_TEXT_CHARS,
+        MAX_TITLE_CHARS,
+        extract_article,
+        fields_with_fallback,
+    )
+
+    html = (
+        f"<html><head><title>{'T' * 1_000_000}</title></head><body><article>"
+        + "<p>Meta hires a researcher for its AI lab, the company said today.</p>" * 20_000
+        + "</article></body></html>"
+    )
+    fields = extract_article(html, "https://example.com/a")
+    assert fields.title is not None and len(fields.title) <= MAX_TITLE_CHARS
+    assert 0 < len(fields.text) <= MAX_TEXT_CHARS
+    empty = extract_article("", "https://example.com/b")
+    filled = fields_with_fallback(empty, title="x" * 10**6, text="word " * 10**6)
+    assert len(filled.title or "") <= MAX_TITLE_CHARS and len(filled.text) <= MAX_TEXT_CHARS
