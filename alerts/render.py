@@ -31,6 +31,9 @@ _ROLES = {
 }
 _CURRENCY_SYMBOL = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "CNY": "¥"}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+# Bidi embedding, override and isolate characters: scraped text must not reorder what a reader
+# sees (a title that displays as another site's name, a reversed amount).
+_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +64,11 @@ def truncate(text: str, limit: int) -> str:
 def one_line(text: str) -> str:
     """Collapse control characters and line breaks (header and title safety)."""
     return _CONTROL.sub(" ", text).strip()
+
+
+def strip_bidi(text: str) -> str:
+    """Drop bidi embedding, override and isolate characters."""
+    return _BIDI.sub("", text)
 
 
 def format_amount(amount: Amount) -> str:

@@ -20,14 +20,16 @@ from alerts.render import (
     notice_text,
     one_line,
     safe_http_url,
+    strip_bidi,
     truncate,
 )
 from crawler.matching.types import Evidence
 
 
 def email_header(text: str, limit: int) -> str:
-    """A header value with CR, LF and other control characters removed (no header injection)."""
-    return truncate(one_line(text), limit)
+    """A header value with CR, LF and other control characters removed (no header injection),
+    and no bidi override characters."""
+    return truncate(one_line(strip_bidi(text)), limit)
 
 
 def email_subject(alert: Alert, prefix: str, limit: int) -> str:

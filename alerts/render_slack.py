@@ -24,6 +24,7 @@ from alerts.render import (
     notice_text,
     one_line,
     safe_http_url,
+    strip_bidi,
     truncate,
 )
 from crawler.matching.types import Evidence
@@ -55,7 +56,11 @@ class SlackLimits(Protocol):
 
 
 def slack_escape(text: str) -> str:
-    """Escape text for Slack mrkdwn: only ``&``, ``<`` and ``>`` (Slack's documented rule)."""
+    """Escape text for Slack mrkdwn: only ``&``, ``<`` and ``>`` (Slack's documented rule).
+
+    Bidi override characters are dropped too.
+    """
+    text = strip_bidi(text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 

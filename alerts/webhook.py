@@ -1,6 +1,8 @@
-"""Webhook notifier: POSTs the alert (or digest) as JSON to any URL with httpx, signed with
-``X-Newswatch-Signature: sha256=<hex HMAC-SHA256 of the exact body>`` when the channel has a
-secret, so the receiver can check that the body came from us and was not altered.
+"""Webhook notifier: POSTs the alert (or digest) as JSON to any URL with httpx, signed when the
+channel has a secret: ``X-Newswatch-Timestamp: <unix seconds>`` and ``X-Newswatch-Signature:
+sha256=<hex HMAC-SHA256 of "{timestamp}.{body}">``, so the receiver can check that the body came
+from us, was not altered, and is fresh (a captured request replayed later has an old timestamp;
+:func:`verify` refuses one older than five minutes), as Slack and Stripe sign theirs.
 
 2xx is delivered; 408, 425, 429 (with ``Retry-After``) and 5xx are temporary; other 4xx are
 permanent (the receiver refused this body and will refuse it again).
@@ -11,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 from typing import ClassVar
 
 import httpx
@@ -22,17 +25,34 @@ from alerts.render import Digest, message_json
 from crawler.retry_after import retry_after_of
 
 SIGNATURE_HEADER = "X-Newswatch-Signature"
+TIMESTAMP_HEADER = "X-Newswatch-Timestamp"
+MAX_SIGNATURE_AGE = 300.0  # seconds a receiver should accept a timestamp away from its clock
 _TEMPORARY_STATUS = frozenset({408, 425, 429})
 
 
-def sign(body: bytes, secret: str) -> str:
-    """The signature header value for ``body``: ``sha256=<hex digest>``."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def sign(body: bytes, secret: str, timestamp: str) -> str:
+    """The signature header value: ``sha256=<hex HMAC of "{timestamp}.{body}">``."""
+    message = timestamp.encode("ascii") + b"." + body
+    return "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def verify(body: bytes, secret: str, header: str) -> bool:
-    """Whether ``header`` is the right signature of ``body`` (constant-time compare)."""
-    return hmac.compare_digest(sign(body, secret), header)
+def verify(
+    body: bytes,
+    secret: str,
+    header: str,
+    timestamp: str,
+    *,
+    max_age: float = MAX_SIGNATURE_AGE,
+    now: float | None = None,
+) -> bool:
+    """Whether ``header`` signs ``timestamp`` + ``body`` and the timestamp is fresh."""
+    try:
+        sent = int(timestamp)
+    except ValueError:
+        return False
+    if abs((time.time() if now is None else now) - sent) > max_age:
+        return False
+    return hmac.compare_digest(sign(body, secret, timestamp), header)
 
 
 class WebhookNotifier:
@@ -68,7 +88,9 @@ class WebhookNotifier:
             "User-Agent": "newswatch-webhook/0.1",
         }
         if cfg.secret is not None:
-            headers[SIGNATURE_HEADER] = sign(body, cfg.secret.get_secret_value())
+            timestamp = str(int(time.time()))
+            headers[TIMESTAMP_HEADER] = timestamp
+            headers[SIGNATURE_HEADER] = sign(body, cfg.secret.get_secret_value(), timestamp)
         try:
             response = await self._http().post(str(cfg.url), content=body, headers=headers)
         except httpx.TimeoutException as exc:

@@ -21,8 +21,9 @@ from scrapy.crawler import AsyncCrawlerRunner
 from scrapy.settings import BaseSettings, Settings, SettingsAttribute
 
 from crawler import setting_names as names
+from crawler.resolver import install_address_guard
 from crawler.services import CrawlServices
-from crawler.sources import CrawlOptions, Source
+from crawler.sources import CRAWL_DEADLINE_GRACE, CrawlOptions, Source
 from crawler.spiders.batch import BatchSpider
 from crawler.stats import source_key
 
@@ -158,6 +159,8 @@ def build_settings(
             "DOWNLOAD_TIMEOUT": options.timeout.total_seconds(),
             "DOWNLOAD_MAXSIZE": options.max_size,
             "RETRY_TIMES": options.retries,
+            names.NEWSWATCH_SOURCE_DEADLINE: options.deadline.total_seconds(),
+            "CLOSESPIDER_TIMEOUT": options.deadline.total_seconds() + CRAWL_DEADLINE_GRACE,
             names.NEWSWATCH_MAX_RETRY_AFTER: options.max_retry_after.total_seconds(),
             names.NEWSWATCH_ALLOW_PRIVATE: options.allow_private,
             names.NEWSWATCH_MAX_ARTICLES_PER_RUN: options.max_articles_per_run,
@@ -179,7 +182,12 @@ def build_settings(
 
 
 def make_runner(settings: Settings) -> AsyncCrawlerRunner:
-    """One runner per settings: building one loads the spider modules, so it is reused."""
+    """One runner per settings: building one loads the spider modules, so it is reused.
+
+    ``AsyncCrawlerRunner`` installs no DNS resolver, so the connect-time address guard is
+    installed here, with this config's ``allow_private``.
+    """
+    install_address_guard(allow_private=settings.getbool(names.NEWSWATCH_ALLOW_PRIVATE))
     return AsyncCrawlerRunner(settings)
 
 

@@ -15,6 +15,10 @@ NEWSWATCH_DEFAULT_MAX_AGE = "NEWSWATCH_DEFAULT_MAX_AGE"
 NEWSWATCH_DRY_RUN = "NEWSWATCH_DRY_RUN"
 NEWSWATCH_NEAR_DUPLICATE_BITS = "NEWSWATCH_NEAR_DUPLICATE_BITS"
 NEWSWATCH_SOURCE_HEADERS = "NEWSWATCH_SOURCE_HEADERS"
+NEWSWATCH_SITEMAP_MAX_DEPTH = "NEWSWATCH_SITEMAP_MAX_DEPTH"
+NEWSWATCH_SITEMAP_MAX_CHILDREN = "NEWSWATCH_SITEMAP_MAX_CHILDREN"
+NEWSWATCH_SITEMAP_MAX_DOCUMENTS = "NEWSWATCH_SITEMAP_MAX_DOCUMENTS"
+NEWSWATCH_SOURCE_DEADLINE = "NEWSWATCH_SOURCE_DEADLINE"
 
 # Stats keys every component uses for the per-source crawl summary.
 STAT_REQUESTS = "newswatch/requests"  # requests a source made (its index, then its stories)
@@ -28,4 +32,5 @@ STAT_ERRORS = "newswatch/errors"
 STAT_MATCHES = "newswatch/matches"
 STAT_REFUSED_PRIVATE = "newswatch/refused_private"
 STAT_ROBOTS_FORBIDDEN = "newswatch/robots_forbidden"
+STAT_DEADLINE_DROPPED = "newswatch/deadline_dropped"  # requests left out at the source's deadline
 STAT_SOURCE_ERROR = "newswatch/source_error"  # why the source's own URL failed (a string)

@@ -23,6 +23,16 @@ NEWSWATCH_DEFAULT_MAX_AGE = 3 * 86400  # seconds, or None
 NEWSWATCH_DRY_RUN = False
 NEWSWATCH_NEAR_DUPLICATE_BITS = 3  # SimHash Hamming distance that counts as the same story
 NEWSWATCH_SOURCE_HEADERS: dict[str, str] = {}  # sent on every request; a source adds its own
+# Sitemap indexes: how many levels of indexes below the source, how many children one index may
+# add, and how many index documents one source may fetch in one run (an index of ever-new indexes
+# must not keep a crawl busy forever).
+NEWSWATCH_SITEMAP_MAX_DEPTH = 2
+NEWSWATCH_SITEMAP_MAX_CHILDREN = 50
+NEWSWATCH_SITEMAP_MAX_DOCUMENTS = 100
+# Seconds a source may take in one crawl (0: no deadline); the crawl itself is closed by
+# CLOSESPIDER_TIMEOUT a little later, as a last resort. The service sets both from [crawl].
+NEWSWATCH_SOURCE_DEADLINE = 300
+CLOSESPIDER_TIMEOUT = 330
 
 # --- politeness -----------------------------------------------------------------------------------
 USER_AGENT = "newswatch/0.1 (+https://github.com/newswatch/newswatch; news alerting bot)"
@@ -57,6 +67,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Retries that honour Retry-After.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.retry.RetryAfterMiddleware": 550,
+    # After DownloadTimeoutMiddleware (350): lowers its download_timeout to the time left.
+    "crawler.middlewares.deadline.DeadlineMiddleware": 360,
 }
 
 # Components a news crawl does not use: each costs CPU on every crawl, and every source is crawled
@@ -86,4 +98,6 @@ LOG_LEVEL = "INFO"
 # Drops and errors in one line each, without the item (a page's whole HTML).
 LOG_FORMATTER = "crawler.logformatter.NewsLogFormatter"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+# Checks the addresses each download connects to (DNS rebinding); see crawler/resolver.py.
+TWISTED_DNS_RESOLVER = "crawler.resolver.GuardedNameResolver"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -7,14 +7,27 @@ unknown keys refused) and hands the frozen objects down to the spiders.
 
 from __future__ import annotations
 
+import ipaddress
+import math
 import re
 from datetime import timedelta
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, HttpUrl, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    field_validator,
+    model_validator,
+)
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+# Longer than anything a news service schedules, and far below timedelta's own overflow.
+MAX_DURATION = timedelta(days=3650)
 
 
 def parse_duration(value: Any) -> timedelta:
@@ -29,8 +42,12 @@ def parse_duration(value: Any) -> timedelta:
         seconds = float(m.group(1)) * _UNIT_SECONDS[m.group(2)]
     else:
         raise ValueError(f"expected a duration like '90s', '5m' or '1h', got {value!r}")
+    if not math.isfinite(seconds):
+        raise ValueError(f"a duration must be a finite number, got {value!r}")
     if seconds <= 0:
         raise ValueError(f"a duration must be positive, got {value!r}")
+    if seconds > MAX_DURATION.total_seconds():
+        raise ValueError(f"a duration must be at most 3650d, got {value!r}")
     return timedelta(seconds=seconds)
 
 
@@ -50,6 +67,17 @@ def format_duration(value: timedelta | float, *, exact: bool = True) -> str:
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 
 SourceKind = Literal["feed", "sitemap", "listing"]
+
+# The cadence floor. Polling a public site more often than once a minute is impolite and finds
+# nothing a minute would miss; local sites (loopback: tests, the demo) may go down to a second.
+MIN_EVERY = timedelta(minutes=1)
+MIN_EVERY_LOOPBACK = timedelta(seconds=1)
+
+MIN_DEADLINE = timedelta(seconds=1)
+MAX_DEADLINE = timedelta(hours=6)
+# Seconds between a source's deadline and the crawl's own (CLOSESPIDER_TIMEOUT): time for the
+# last downloads to be cut and the items in the pipelines to be stored.
+CRAWL_DEADLINE_GRACE = 30.0
 
 
 class Source(BaseModel):
@@ -81,6 +109,12 @@ class Source(BaseModel):
             raise ValueError("'links' only applies to a 'listing' source")
         if self.links is not None:
             _check_css(self.links)
+        floor = MIN_EVERY_LOOPBACK if _is_loopback(self.url) else MIN_EVERY
+        if self.every < floor:
+            raise ValueError(
+                f"'every' must be at least {_short(floor)} (1s for a loopback source), "
+                f"got {_short(self.every)}"
+            )
         return self
 
     @property
@@ -95,6 +129,21 @@ class Source(BaseModel):
     def url(self) -> str:
         """The URL the crawl of this source starts from."""
         return str(self.feed or self.sitemap or self.listing)
+
+
+def _is_loopback(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _short(value: timedelta) -> str:
+    seconds = value.total_seconds()
+    return f"{seconds / 60:g}m" if seconds >= 60 and seconds % 60 == 0 else f"{seconds:g}s"
 
 
 def _check_css(selector: str) -> None:
@@ -124,3 +173,15 @@ class CrawlOptions(BaseModel):
     allow_private: bool = False  # allow links to loopback/private addresses (tests, demo)
     max_articles_per_run: int = Field(default=200, ge=1)
     default_max_age: Duration | None = timedelta(days=3)
+    # How long one source may take in one crawl; a slower one is cut and resumes next run.
+    deadline: Duration = timedelta(minutes=5)
+
+    @field_validator("deadline")
+    @classmethod
+    def _sane_deadline(cls, value: timedelta) -> timedelta:
+        if not MIN_DEADLINE <= value <= MAX_DEADLINE:
+            raise ValueError(
+                f"the crawl deadline must be between {MIN_DEADLINE.total_seconds():g}s and "
+                f"{MAX_DEADLINE.total_seconds() / 3600:g}h"
+            )
+        return value

@@ -4,9 +4,11 @@
 port, no fragment, no tracking parameters, sorted query) so that "seen before?" is a plain string
 lookup. :func:`check_public_url` and :class:`AddressChecker` keep a feed from making the service
 probe its own network: loopback, private, link-local, CGNAT, multicast, unspecified and cloud
-metadata addresses are refused, including host names that *resolve* to them. Name resolution runs
+metadata addresses are refused, including host names that *resolve* to them, and IPv6 addresses
+that carry one inside (IPv4-mapped and -compatible, 6to4, Teredo, NAT64). Name resolution runs
 on the event loop's ``getaddrinfo`` (a worker thread), never blocking the loop, and is cached
-briefly.
+briefly. This is the early check, with a clear reason per request; the address a download
+actually connects to is checked again by :mod:`crawler.resolver`, so DNS rebinding gains nothing.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import ipaddress
 import socket
 import time
 from collections.abc import Awaitable, Callable
+from functools import cache
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 # Query parameters that only track the click, never select the content.
@@ -81,6 +85,11 @@ _METADATA_IPS = frozenset(
 )
 _METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata", "instance-data"})
 _CGNAT = ipaddress.ip_network("100.64.0.0/10")
+# IPv6 prefixes that carry an IPv4 address in their low 32 bits: the well-known NAT64 prefix
+# (RFC 6052) and the deprecated IPv4-compatible form (::a.b.c.d).
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215: local use, any embedding
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
 
 
 def _is_tracking(name: str) -> bool:
@@ -118,9 +127,35 @@ def canonicalize_url(url: str) -> str:
     return urlunsplit((scheme, netloc, path, query, ""))
 
 
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[tuple[str, ipaddress.IPv4Address]]:
+    """The IPv4 addresses an IPv6 address carries, with the name of the form."""
+    found: list[tuple[str, ipaddress.IPv4Address]] = []
+    if ip.ipv4_mapped is not None:
+        found.append(("IPv4-mapped", ip.ipv4_mapped))
+    if ip.sixtofour is not None:
+        found.append(("6to4", ip.sixtofour))
+    if ip.teredo is not None:
+        server, client = ip.teredo
+        found += [("Teredo", server), ("Teredo", client)]
+    if ip in _NAT64:
+        found.append(("NAT64", ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)))
+    if ip in _IPV4_COMPATIBLE and int(ip) > 1:  # not :: or ::1, judged on their own
+        found.append(("IPv4-compatible", ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)))
+    return found
+
+
 def _refusal_for_ip(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        return _refusal_for_ip(ip.ipv4_mapped)
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in _NAT64_LOCAL:
+            return "private address (local-use NAT64)"
+        for form, inner in _embedded_ipv4(ip):
+            why = _refusal_for_ip(inner)
+            if why is not None:
+                return f"{why} ({form} form of {inner})"
+        if ip in _NAT64:
+            # DNS64 gives every IPv4-only site such an address on an IPv6-only network; with a
+            # public address inside it is as public as that address.
+            return None
     if ip in _METADATA_IPS:
         return "cloud metadata address"
     if ip.is_loopback:
@@ -136,6 +171,40 @@ def _refusal_for_ip(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | 
     if ip.is_private or ip.is_reserved or not ip.is_global:
         return "private address"
     return None
+
+
+@cache
+def _suffix_list() -> Any:
+    import tldextract
+
+    # The snapshot bundled with tldextract: never fetched at run time (no network, no cache dir).
+    # Private suffixes count (github.io, blogspot.com): two blogs there are two sites.
+    return tldextract.TLDExtract(
+        suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True
+    )
+
+
+def registrable_domain(host: str) -> str:
+    """The site ``host`` belongs to: ``news.bbc.co.uk`` -> ``bbc.co.uk``.
+
+    IP literals and names under no known public suffix are their own site.
+    """
+    name = host.strip().strip("[]").rstrip(".").lower()
+    try:
+        ipaddress.ip_address(name.split("%", 1)[0])
+        return name
+    except ValueError:
+        pass
+    parts = _suffix_list()(name)
+    if parts.suffix and parts.domain:
+        return f"{parts.domain}.{parts.suffix}"
+    return name
+
+
+def same_site(url: str, other: str) -> bool:
+    """Whether two URLs are on the same registrable domain."""
+    a, b = urlsplit(url).hostname, urlsplit(other).hostname
+    return bool(a and b) and registrable_domain(a or "") == registrable_domain(b or "")
 
 
 def _refusal_for_host(host: str) -> str | None:

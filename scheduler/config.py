@@ -4,13 +4,16 @@
 ``./newswatch.toml``; with none of them, the bundled example), resolves ``"env:NAME"`` secret
 references, validates everything with pydantic into one frozen :class:`Config`, and turns every
 problem into a
-:class:`~scheduler.errors.ConfigError` naming the file, the line and the reason. Only this module
-reads ``os.environ`` for config; everything below gets the objects it needs handed down.
+:class:`~scheduler.errors.ConfigError` naming the file, the line and the reason -- whatever fails:
+a value that overflows, nesting deeper than the parser's recursion, a rule too deep to compile.
+Only this module reads ``os.environ`` for config; everything below gets the objects it needs
+handed down.
 """
 
 from __future__ import annotations
 
 import glob
+import ipaddress
 import os
 import re
 import tomllib
@@ -19,7 +22,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from alerts.channels import ChannelConfig, default_channels
 from crawler.matching import Watchlist, load_default_watchlist
@@ -31,6 +41,10 @@ CONFIG_ENV = "NEWSWATCH_CONFIG"
 DEFAULT_CONFIG_NAME = "newswatch.toml"
 EXAMPLE_DIR = Path(__file__).parent / "example"
 ENV_PREFIX = "env:"
+MIN_DISPATCH_EVERY = timedelta(seconds=1)
+_HOST_NAME = re.compile(
+    r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*\.?$"
+)
 
 
 class ServiceOptions(BaseModel):
@@ -52,11 +66,46 @@ class ServiceOptions(BaseModel):
     max_backoff: Duration = timedelta(hours=6)  # longest poll interval of a failing source
     log_json: bool = False
 
+    @field_validator("health_listen")
+    @classmethod
+    def _listen_address(cls, value: str | None) -> str | None:
+        if value:
+            parse_listen(value)
+        return value
+
+    @field_validator("dispatch_every")
+    @classmethod
+    def _dispatch_floor(cls, value: timedelta) -> timedelta:
+        if value < MIN_DISPATCH_EVERY:
+            raise ValueError("must be at least 1s")
+        return value
+
     def resolved_database_url(self, base: Path) -> str:
         if self.database_url:
             return self.database_url
         data_dir = self.data_dir if self.data_dir.is_absolute() else base / self.data_dir
         return f"sqlite:///{data_dir / 'newswatch.db'}"
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    """``host:port`` (``[v6]:port`` for IPv6) as (host, port); ValueError says what is wrong."""
+    host, sep, port_text = value.strip().rpartition(":")
+    if not sep or not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
+        raise ValueError(f"expected host:port with a port from 0 to 65535, got {value!r}")
+    if host.startswith("[") and host.endswith("]"):
+        try:
+            ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            raise ValueError(f"{host!r} is not an IPv6 address") from None
+        return host[1:-1], int(port_text)
+    if not host:
+        raise ValueError(f"expected host:port, got {value!r} (no host)")
+    try:
+        ipaddress.IPv4Address(host)
+    except ValueError:
+        if ":" in host or not _HOST_NAME.match(host) or host.replace(".", "").isdigit():
+            raise ValueError(f"{host!r} is not an IP address or host name") from None
+    return host, int(port_text)
 
 
 class WatchlistsOptions(BaseModel):
@@ -137,6 +186,19 @@ def load_config(
         file, bundled = EXAMPLE_DIR / DEFAULT_CONFIG_NAME, True
     if not file.is_file():
         raise ConfigError("config file not found" if explicit else "no config file", path=file)
+    try:
+        return _load(file, bundled, env)
+    except ConfigError:
+        raise
+    except RecursionError:
+        raise ConfigError("nested too deeply to read", path=file) from None
+    except Exception as exc:
+        # Whatever a validator or parser below raises, an edit is rejected with a clear line
+        # (the live reload depends on it), never a traceback.
+        raise ConfigError(f"cannot load: {type(exc).__name__}: {exc}", path=file) from None
+
+
+def _load(file: Path, bundled: bool, env: Mapping[str, str]) -> Config:
     text, data = _read_toml(file)
     data = _resolve_env(data, file, text, env, ())
 
@@ -193,6 +255,12 @@ def _read_toml(file: Path) -> tuple[str, dict[str, Any]]:
         raise ConfigError(f"cannot read: {exc}", path=file) from None
     try:
         return text, tomllib.loads(text)
+    except RecursionError:
+        raise ConfigError(
+            "not valid TOML: arrays or tables nested too deeply",
+            path=file,
+            line=_deepest_line(text),
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         # Python < 3.14 has no lineno attribute; the message ends "(at line L, column C)".
         where = re.search(r"\(at line (\d+), column (\d+)\)$", str(exc))
@@ -202,6 +270,20 @@ def _read_toml(file: Path) -> tuple[str, dict[str, Any]]:
             line = int(where.group(1))
             reason = reason[: where.start()].strip() + f" (column {where.group(2)})"
         raise ConfigError(f"not valid TOML: {reason}", path=file, line=line) from None
+
+
+def _deepest_line(text: str) -> int | None:
+    """The line where bracket nesting is deepest (a rough guide: strings are not skipped)."""
+    depth, deepest, where = 0, 0, None
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        for char in line:
+            if char in "[{":
+                depth += 1
+                if depth > deepest:
+                    deepest, where = depth, lineno
+            elif char in "]}":
+                depth -= 1
+    return where
 
 
 def _resolve_env(
@@ -255,6 +337,15 @@ def _load_watchlists(
             watchlists.append(Watchlist.model_validate(data))
         except ValidationError as exc:
             raise _config_error(exc, wl_file, text) from None
+        except RecursionError:
+            # The rule parser recurses per nesting level and per NOT.
+            key = "rule" if "rule" in data else None
+            raise ConfigError(
+                "nested too deeply to compile",
+                path=wl_file,
+                line=find_line(text, ("rule",)) if key else None,
+                key=key,
+            ) from None
     if not watchlists and options.use_default:
         watchlists.append(load_default_watchlist())
     return watchlists, [f.resolve() for f in files]

@@ -29,6 +29,7 @@ from alerts.dispatcher import Dispatcher
 from alerts.model import Notice
 from alerts.registry import build_notifier
 from crawler.crawl_runner import CrawlSummary
+from crawler.matching import Matcher
 from crawler.sources import Source
 from scheduler.cadence import SourceCadence, add_interval_job
 from scheduler.config import Config, load_config
@@ -115,7 +116,16 @@ class Service:
         listen = self.config.service.health_listen
         if listen:
             self.health_server = HealthServer(listen, self)
-            await self.health_server.start()
+            try:
+                await self.health_server.start()
+            except OSError as exc:  # in use, or an address this machine does not have
+                self.health_server = None
+                await self._shutdown()
+                raise ConfigError(
+                    f"cannot listen on {listen}: {exc.strerror or exc}",
+                    path=self.config.path,
+                    key="service.health_listen",
+                ) from None
         watcher = asyncio.ensure_future(self._watch_config())
         self._kick_dispatch()
         try:
@@ -362,15 +372,20 @@ class Service:
                 continue
             if sig != self._config_signature:
                 self._config_signature = sig
-                await self.reload()
+                try:
+                    await self.reload()
+                except Exception:  # the watcher must outlive any edit, whatever it breaks
+                    logger.exception("config reload failed; still watching the config files")
 
     async def reload(self) -> bool:
         """Load and validate the config; swap it in if valid. Returns whether it was swapped."""
         path = self.config.path
         try:
             new = await asyncio.to_thread(load_config, None if self.config.bundled else path)
-        except ConfigError as exc:
-            message = str(exc)
+            # Build the matcher now: a watchlist it cannot compile is a rejected edit too.
+            matcher = Matcher(new.watchlists) if new.watchlists != self.config.watchlists else None
+        except Exception as exc:
+            message = str(exc) if isinstance(exc, ConfigError) else f"{path}: {exc!r}"
             logger.error("config edit rejected, keeping the last good config: %s", message)
             self.metrics.config_reloads.labels(result="rejected").inc()
             if message != self._last_bad_config:
@@ -379,18 +394,18 @@ class Service:
             return False
         self._last_bad_config = None
         self._config_signature = config_signature(new)
-        self._apply(new)
+        self._apply(new, matcher)
         self.metrics.config_reloads.labels(result="applied").inc()
         return True
 
-    def _apply(self, new: Config) -> None:
+    def _apply(self, new: Config, matcher: Matcher | None = None) -> None:
         diff = diff_configs(self.config, new)
         if diff.database_changed:
             logger.warning("database_url changed: takes effect after a restart")
         assert self.runtime is not None and self.cadence is not None
         # A new runtime for new crawls; crawls running under the old one finish (or are
         # cancelled at shutdown: the runtimes share the list of batchers they started).
-        self.runtime = self.runtime.reconfigured(new)
+        self.runtime = self.runtime.reconfigured(new, matcher)
         self.config = new
         self.health.options = new.service
         if diff.channels is not None and self.dispatcher is not None:

@@ -68,13 +68,18 @@ class Runtime:
             self._started.append(batcher)
         return self._batches[dry_run]
 
-    def reconfigured(self, config: Config) -> Runtime:
-        """This runtime under ``config``: same store and pool, new batchers (see module doc)."""
-        matcher = (
-            self.matcher
-            if config.watchlists == self.config.watchlists
-            else Matcher(config.watchlists)
-        )
+    def reconfigured(self, config: Config, matcher: Matcher | None = None) -> Runtime:
+        """This runtime under ``config``: same store and pool, new batchers (see module doc).
+
+        ``matcher`` is one already compiled from ``config.watchlists`` (a reload builds it first,
+        to reject a config it cannot compile); without it one is compiled when they changed.
+        """
+        if matcher is None:
+            matcher = (
+                self.matcher
+                if config.watchlists == self.config.watchlists
+                else Matcher(config.watchlists)
+            )
         return Runtime(
             config=config,
             store=self.store,

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 # Local servers shared by every test package (fixtures: ``site``).
-pytest_plugins = ["tests.servers.site"]
+pytest_plugins = ["tests.servers.site", "tests.servers.hostile"]
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = (REPO / ".." / "shared" / "data").resolve()

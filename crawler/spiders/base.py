@@ -29,10 +29,14 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.asyncio import run_in_thread
 
 from crawler.items import EntryHints, PageItem
+from crawler.middlewares.deadline import DeadlineExceeded
 from crawler.services import find_services
 from crawler.setting_names import (
     NEWSWATCH_DEFAULT_MAX_AGE,
     NEWSWATCH_MAX_ARTICLES_PER_RUN,
+    NEWSWATCH_SITEMAP_MAX_CHILDREN,
+    NEWSWATCH_SITEMAP_MAX_DEPTH,
+    NEWSWATCH_SITEMAP_MAX_DOCUMENTS,
     NEWSWATCH_SOURCE_HEADERS,
     STAT_ENTRIES,
     STAT_ERRORS,
@@ -84,7 +88,15 @@ def _max_age_seconds(value: Any) -> float | None:
     return parse_duration(value).total_seconds()
 
 
-EntryParser = Callable[[Response, Source, float | None], tuple[list[Entry], list[str]]]
+@dataclass(frozen=True, slots=True)
+class ParseLimits:
+    """What an entry parser may accept: story age, and the unpacked size of a document."""
+
+    max_age: float | None  # seconds; older stories are left out (None: no limit)
+    max_size: int  # bytes a (gzipped) index document may unpack to; 0: the parser's default
+
+
+EntryParser = Callable[[Response, Source, ParseLimits], tuple[list[Entry], list[str]]]
 
 
 @dataclass(slots=True)
@@ -196,6 +208,11 @@ class NewsSpider(scrapy.Spider):
         """The function that reads an index document of ``kind``."""
         raise NotImplementedError
 
+    def parse_limits(self, source: Source) -> ParseLimits:
+        return ParseLimits(
+            max_age=self.max_age(source), max_size=self.settings.getint("DOWNLOAD_MAXSIZE")
+        )
+
     def conditional_get(self, source: Source) -> bool:
         """Feeds and sitemaps are fetched conditionally; listing pages change on every visit."""
         return source.kind != "listing"
@@ -207,7 +224,9 @@ class NewsSpider(scrapy.Spider):
         for source in self.sources.values():
             yield await self.index_request(source, source.url, role="source")
 
-    async def index_request(self, source: Source, url: str, *, role: str) -> Request:
+    async def index_request(
+        self, source: Source, url: str, *, role: str, depth: int = 0
+    ) -> Request:
         """A conditional GET for a feed or sitemap document, parsed by :meth:`parse_index`."""
         headers = self.request_headers(source)
         store = self.store if self.conditional_get(source) else None
@@ -224,7 +243,7 @@ class NewsSpider(scrapy.Spider):
             errback=self.on_error,
             headers=headers,
             dont_filter=True,
-            meta={_META: {"role": role, "index_url": url, "source": source.name}},
+            meta={_META: {"role": role, "index_url": url, "source": source.name, "depth": depth}},
         )
 
     async def parse_index(self, response: Response) -> AsyncIterator[Any]:
@@ -235,7 +254,9 @@ class NewsSpider(scrapy.Spider):
             logger.info("%s: %s not modified", source.name, response.url)
             return
         try:
-            entries, follow = self.entry_parser(source.kind)(response, source, self.max_age(source))
+            entries, follow = self.entry_parser(source.kind)(
+                response, source, self.parse_limits(source)
+            )
         except Exception as exc:
             role = response.meta[_META]["role"]
             self.count_error(
@@ -245,18 +266,57 @@ class NewsSpider(scrapy.Spider):
                 source_failed=role == "source",
             )
             return
-        run = self._runs[source.name]
-        for index_url in follow:
-            if index_url in run.indexes or index_url == source.url:
-                continue
-            run.indexes.add(index_url)
-            yield await self.index_request(source, index_url, role="index")
+        depth = int(response.meta[_META].get("depth", 0))
+        for index_url in self.children_to_follow(source, response.url, follow, depth):
+            yield await self.index_request(source, index_url, role="index", depth=depth + 1)
         async for request in self.article_requests(source, entries, response):
             yield request
         if not follow:
             # An index (sitemap index) is always fetched in full: it often stays unchanged while
             # its children change, and a 304 on it would hide them. Its children are conditional.
             self.keep_validators(source, response)
+
+    def children_to_follow(
+        self, source: Source, index_url: str, children: Sequence[str], depth: int
+    ) -> list[str]:
+        """The child sitemaps of an index to request, within the depth and fan-out limits.
+
+        An index may list indexes that list ever-new indexes; without limits one source could
+        keep a crawl (and the sources batched with it) busy forever. What is left out is one
+        counted error, so the source's owner hears about it.
+        """
+        run = self._runs[source.name]
+        fresh = list(dict.fromkeys(u for u in children if u not in run.indexes and u != source.url))
+        if not fresh:
+            return []
+        max_depth = self.settings.getint(NEWSWATCH_SITEMAP_MAX_DEPTH)
+        if depth + 1 > max_depth:
+            self.count_error(
+                source,
+                index_url,
+                f"sitemap indexes nested deeper than {max_depth} levels: "
+                f"{len(fresh)} child sitemap(s) not followed",
+            )
+            return []
+        max_children = self.settings.getint(NEWSWATCH_SITEMAP_MAX_CHILDREN)
+        if len(fresh) > max_children:
+            self.count_error(
+                source,
+                index_url,
+                f"the index lists {len(fresh)} sitemaps; following the first {max_children}",
+            )
+            fresh = fresh[:max_children]
+        budget = self.settings.getint(NEWSWATCH_SITEMAP_MAX_DOCUMENTS) - len(run.indexes)
+        if len(fresh) > budget:
+            self.count_error(
+                source,
+                index_url,
+                f"more than {len(run.indexes) + len(fresh)} sitemaps in one run: "
+                f"{len(fresh) - max(budget, 0)} not followed",
+            )
+            fresh = fresh[: max(budget, 0)]
+        run.indexes.update(fresh)
+        return fresh
 
     def keep_validators(self, source: Source, response: Response) -> None:
         """Note ETag / Last-Modified of a parsed index document, to save when the crawl ends."""
@@ -412,9 +472,10 @@ class NewsSpider(scrapy.Spider):
 def _may_pass(exc: BaseException) -> bool:
     """Whether a failed story download may succeed later (5xx, 429, timeouts, lost connections).
 
-    A 4xx other than 408/429, or a refusal (robots.txt, a private address), will not.
+    A 4xx other than 408/429, or a refusal (robots.txt, a private address), will not; a story
+    left out at its source's deadline will.
     """
     if isinstance(exc, HttpError):
         status = exc.response.status
         return status >= 500 or status in (408, 429)
-    return not isinstance(exc, IgnoreRequest)
+    return not isinstance(exc, IgnoreRequest) or isinstance(exc, DeadlineExceeded)

@@ -19,7 +19,7 @@ from scrapy.http import Response
 
 from crawler.items import EntryHints
 from crawler.sources import Source, SourceKind
-from crawler.spiders.base import Entry, EntryParser, NewsSpider
+from crawler.spiders.base import Entry, EntryParser, NewsSpider, ParseLimits
 
 
 class NotAFeedError(ValueError):
@@ -151,7 +151,7 @@ def parse_feed_document(body: bytes, url: str, content_type: str | None = None) 
 
 
 def feed_entries(
-    response: Response, source: Source, max_age: float | None
+    response: Response, source: Source, limits: ParseLimits
 ) -> tuple[list[Entry], list[str]]:
     """The stories of a feed response (a feed links no further index documents)."""
     content_type = response.headers.get(b"Content-Type")

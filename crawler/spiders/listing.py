@@ -13,7 +13,7 @@ from scrapy.http import Response, TextResponse
 
 from crawler.items import EntryHints
 from crawler.sources import Source, SourceKind
-from crawler.spiders.base import Entry, EntryParser, NewsSpider
+from crawler.spiders.base import Entry, EntryParser, NewsSpider, ParseLimits
 
 
 class ListingSpider(NewsSpider):
@@ -27,7 +27,7 @@ class ListingSpider(NewsSpider):
 
 
 def listing_entries(
-    response: Response, source: Source, max_age: float | None
+    response: Response, source: Source, limits: ParseLimits
 ) -> tuple[list[Entry], list[str]]:
     """The story links a listing page's selector finds (with their text as the title)."""
     if not isinstance(response, TextResponse):

@@ -1,4 +1,9 @@
-"""``newswatch check-config``: validate the config and print a summary; exit 1 on error."""
+"""``newswatch check-config``: validate the config and print a summary; exit 1 on error.
+
+It checks what ``run`` would do with the file: loading and validating it, and compiling the
+watchlists into the matcher. Every failure is one ``file:line: key: reason`` line, never a
+traceback, whatever the file holds.
+"""
 
 from __future__ import annotations
 
@@ -16,9 +21,17 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from crawler.matching import Matcher
     from scheduler.config import load_config
+    from scheduler.errors import ConfigError
 
     config = load_config(args.config)
+    try:
+        Matcher(config.watchlists)
+    except Exception as exc:  # RecursionError, a rule the matcher cannot compile, ...
+        raise ConfigError(
+            f"the watchlists cannot be compiled: {type(exc).__name__}: {exc}", path=config.path
+        ) from None
     print(describe(config))
     return 0
 

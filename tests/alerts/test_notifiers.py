@@ -19,7 +19,7 @@ from alerts.model import Notice
 from alerts.registry import NOTIFIERS, build_notifier
 from alerts.render import Digest
 from alerts.slack import SlackNotifier
-from alerts.webhook import SIGNATURE_HEADER, WebhookNotifier, verify
+from alerts.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, WebhookNotifier, verify
 from tests.alerts.conftest import WebhookReceiver, make_alert
 from tests.servers.fake_slack import Answer, FakeSlack, error, rate_limited, server_error, slow
 from tests.servers.smtp import SMTPServer, self_signed
@@ -235,8 +235,12 @@ async def test_webhook_signed_json(webhook_receiver: WebhookReceiver) -> None:
     finally:
         await notifier.aclose()
     headers, body = webhook_receiver.requests[0]
-    assert verify(body, "s3cret", headers[SIGNATURE_HEADER])
-    assert not verify(body + b" ", "s3cret", headers[SIGNATURE_HEADER])
+    signature, timestamp = headers[SIGNATURE_HEADER], headers[TIMESTAMP_HEADER]
+    assert verify(body, "s3cret", signature, timestamp)
+    assert not verify(body + b" ", "s3cret", signature, timestamp)
+    # A replay: the same body and signature with another timestamp, or the old one later.
+    assert not verify(body, "s3cret", signature, str(int(timestamp) + 1))
+    assert not verify(body, "s3cret", signature, timestamp, now=int(timestamp) + 3600)
     assert webhook_receiver.json(0)["article"]["id"] == 1
     assert info.value.retry_after == 7
 

@@ -153,3 +153,18 @@ def test_alert_json_round_trips_matches() -> None:
     assert data["article"]["url"] == "https://news.example.com/story/1"
     assert data["matches"][0]["amounts"][0]["value"] == 14.3e9
     json.dumps(data)
+
+
+def test_bidi_override_characters_never_reach_slack_or_email_subjects() -> None:
+    import random
+
+    bidi = [chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))]
+    rng = random.Random(9)
+    for _ in range(200):  # fuzzed titles: bidi characters anywhere among ordinary text
+        chars = [rng.choice([*bidi, "a", "Z", " ", "<", "&", "é", "\u05d0"]) for _ in range(40)]
+        alert = make_alert(title="".join(chars))
+        subject = email_subject(alert, "", EmailNotifier.subject_max)
+        rendered = subject + SLACK.fallback(alert) + json.dumps(SLACK.blocks(alert))
+        decoded = json.loads(json.dumps(rendered))
+        assert not any(ch in decoded for ch in bidi)
+        assert not any(f"\\u{ord(ch):04x}" in json.dumps(SLACK.blocks(alert)) for ch in bidi)

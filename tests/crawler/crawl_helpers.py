@@ -126,8 +126,16 @@ def run_crawl(
     store: Path | None = None,
     timeout: float = 120,
     label: str = "crawl",
+    sources: Sequence[Mapping[str, Any]] = (),
+    fake_dns: Mapping[str, Sequence[str]] | None = None,
 ) -> CrawlResult:
-    """Crawl ``source`` (Source fields as a dict) with spider ``kind`` in a child process."""
+    """Crawl ``source`` (Source fields as a dict) with spider ``kind`` in a child process.
+
+    ``kind="batch"`` crawls ``sources`` (and ``source``, if not empty) in one BatchSpider crawl.
+    ``fake_dns`` maps host names to the addresses the child's resolver answers, one per lookup
+    in turn (the last one repeats): a name that answers a public address, then a private one,
+    is a DNS rebinding attack. The stats gain ``test/maxrss_kb``, the child's peak RSS.
+    """
     work = tmp_path / label
     work.mkdir(parents=True, exist_ok=True)
     items_path = work / "items.jsonl"
@@ -135,6 +143,8 @@ def run_crawl(
     spec = {
         "kind": kind,
         "source": dict(source),
+        "sources": [dict(s) for s in sources],
+        "fake_dns": {k: list(v) for k, v in (fake_dns or {}).items()},
         "settings": {
             # Fast and quiet for tests; politeness is exercised by the middlewares themselves.
             "DOWNLOAD_DELAY": 0,
@@ -180,32 +190,81 @@ def run_crawl(
 
 def _child(spec_path: str) -> int:
     """The child process: run one crawl with the asyncio reactor and dump its stats."""
+    spec = json.loads(Path(spec_path).read_text())
+    if spec.get("fake_dns"):
+        # Before Twisted is imported: its resolver binds socket.getaddrinfo at import time.
+        _install_fake_dns(spec["fake_dns"])
+    import resource
+
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
 
     from crawler.services import CrawlServices
     from crawler.sources import Source
+    from crawler.spiders.batch import BatchSpider
     from crawler.spiders.feed import FeedSpider
     from crawler.spiders.listing import ListingSpider
     from crawler.spiders.sitemap import SitemapSpider
 
-    spec = json.loads(Path(spec_path).read_text())
     settings = get_project_settings()
     settings.setdict(spec["settings"], priority="cmdline")
     if spec["store_path"]:
         store = JsonFileStore(spec["store_path"])
         settings.set("NEWSWATCH_SERVICES", CrawlServices(store=store), priority="cmdline")
-    spider_cls = {"feed": FeedSpider, "sitemap": SitemapSpider, "listing": ListingSpider}[
-        spec["kind"]
-    ]
-    source = Source.model_validate(spec["source"])
+    spider_cls = {
+        "feed": FeedSpider,
+        "sitemap": SitemapSpider,
+        "listing": ListingSpider,
+        "batch": BatchSpider,
+    }[spec["kind"]]
+    sources = [Source.model_validate(s) for s in spec.get("sources", [])]
+    if spec["source"]:
+        sources.insert(0, Source.model_validate(spec["source"]))
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(spider_cls)
-    process.crawl(crawler, source=source)
+    if spec["kind"] == "batch":
+        process.crawl(crawler, sources=sources)
+    else:
+        process.crawl(crawler, source=sources[0])
     process.start()
     assert crawler.stats is not None
-    Path(spec["stats_path"]).write_text(json.dumps(crawler.stats.get_stats(), default=str))
+    stats = crawler.stats.get_stats()
+    stats["test/maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    Path(spec["stats_path"]).write_text(json.dumps(stats, default=str))
     return 0
+
+
+def _install_fake_dns(answers: Mapping[str, list[str]]) -> None:
+    """Answer lookups of the given names from ``answers``, one address per lookup in turn."""
+    import socket
+
+    real_getaddrinfo = socket.getaddrinfo
+    served: dict[str, int] = {}
+    lock = threading.Lock()
+
+    def next_answer(host: str) -> str:
+        with lock:
+            n = served.get(host, 0)
+            served[host] = n + 1
+        options = answers[host]
+        return options[min(n, len(options) - 1)]
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode() if isinstance(host, bytes) else host
+        if name in answers:
+            address = next_answer(name)
+            family = socket.AF_INET6 if ":" in address else socket.AF_INET
+            sockaddr = (address, port or 0, 0, 0) if ":" in address else (address, port or 0)
+            return [(family, socket.SOCK_STREAM, 6, "", sockaddr)]
+        return real_getaddrinfo(host, port, *args, **kwargs)
+
+    real_gethostbyname = socket.gethostbyname
+
+    def gethostbyname(host: str) -> str:
+        return next_answer(host) if host in answers else real_gethostbyname(host)
+
+    socket.getaddrinfo = getaddrinfo  # type: ignore[assignment]
+    socket.gethostbyname = gethostbyname
 
 
 if __name__ == "__main__":

@@ -168,3 +168,15 @@ def test_init_writes_a_config_that_checks(
     (tmp_path / "nw" / "newswatch.toml").write_text("# mine\n")
     assert main(["init", str(tmp_path / "nw")]) == 0
     assert (tmp_path / "nw" / "newswatch.toml").read_text() == "# mine\n"
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"), [('"5m"', True), ('"1s"', True), ('"500ms"', False), ('"7h"', False)]
+)
+def test_crawl_deadline_is_validated(tmp_path: Path, value: str, ok: bool) -> None:
+    path = write(tmp_path, GOOD.replace("[crawl]\n", f"[crawl]\ndeadline = {value}\n"))
+    if ok:
+        assert load_config(path).crawl.deadline.total_seconds() > 0
+    else:
+        with pytest.raises(ConfigError, match=r"crawl\.deadline: the crawl deadline must be"):
+            load_config(path)
