@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from scheduler.cli import main
-from tests.conftest import shared_data
 from tests.servers.site import FIXTURES, FixtureSite
 
 HIRE_TITLE = "Meta hires key OpenAI researcher to work on AI reasoning models"
@@ -236,16 +235,3 @@ def test_eval_bad_lines(
     path.write_text(json.dumps(CASES[0]) + "\n" + line + "\n", encoding="utf-8")
     code, _, err = run(capsys, "eval", str(path))
     assert code == 1 and message in err
-
-
-def test_eval_dev_headlines_meets_the_targets(
-    capsys: pytest.CaptureFixture[str], isolated_cwd: Path
-) -> None:
-    """The quality target of the issue: precision >= 0.90 and recall >= 0.85 on dev-headlines."""
-    path = shared_data("eval", "dev-headlines.jsonl")
-    code, out, _ = run(capsys, "eval", str(path), "--json")
-    assert code == 0
-    data = json.loads(out)
-    assert data["n"] == sum(1 for line in path.read_text().splitlines() if line.strip())
-    assert data["precision"] >= 0.90, data
-    assert data["recall"] >= 0.85, data
