@@ -214,6 +214,9 @@ def assign_roles(frame: Frame, parties: list[Party], f: Field) -> None:
         frame.form = "merge"
         frame.actor = subject
         frame.target = _object(parties, f, cue_end, subject)
+        if frame.target is None and subject is not None:
+            # "A and B merge": the other party stands before the cue too.
+            frame.target = next((p for p in parties if p.end <= cue_start and p is not subject), None)
         return
     possessor = next(
         (p for p in reversed(parties) if p.end <= cue_start and p.possessive and cue_start - p.end < 40),
@@ -229,11 +232,15 @@ def assign_roles(frame: Frame, parties: list[Party], f: Field) -> None:
         if frame.actor is not None and frame.actor is frame.target:
             frame.actor = None
         return
-    if possessor is not None and (frame.invest or " " not in word.strip() and word.endswith(("tion", "over", "out", "chase"))):
+    if possessor is not None and (
+        frame.invest or (" " not in word.strip() and word.endswith(("tion", "over", "out", "chase")))
+    ):
         frame.form = "noun"
         frame.actor = possessor
-        frame.target = _object(parties, f, cue_end, possessor)
-        return
+        subject = possessor
+        if not frame.invest:
+            frame.target = _object(parties, f, cue_end, possessor)
+            return
     frame.actor = subject
     tail = f.text[cue_end : frame.end]
     if _OBJECT_PREPS.match(tail):
@@ -307,6 +314,8 @@ def _round_leads(f: Field, shared: list[Hit]) -> dict[int, tuple[int, int, Hit]]
     leads = [h for h in shared if h.category == LEAD_CUE]
     out: dict[int, tuple[int, int, Hit]] = {}
     for inv in investors:
+        if _PEOPLE_AFTER.match(f.text[inv.end : inv.end + 20]):
+            continue  # "backing from Google execs": people, not the company
         if f.name == "title":
             index, s, e = 0, 0, len(f.text)
         else:
@@ -327,6 +336,12 @@ def _round_leads(f: Field, shared: list[Hit]) -> dict[int, tuple[int, int, Hit]]
         if lead is not None:
             out[index] = (s, e, lead)
     return out
+
+
+_PEOPLE_AFTER = re.compile(
+    r"^['’]?s?\s+(?:execs?|executives?|employees?|engineers?|alumni|veterans?|founders?|"
+    r"researchers?|staff|insiders?|leaders?)\b"
+)
 
 
 def _adjacent(between: str) -> bool:
@@ -459,8 +474,12 @@ def _sentence_frames(
         frame.ai = _frame_ai(frame, focus_hits, cw, sentence_ai, f.text)
         if h.category != CUE and h.category != BOTH and not _weak_ok(frame, cats, topic):
             continue
-        if frame.kind == "deal" and frame.target is not None and not is_company(frame.target.name):
-            continue
+        if frame.kind == "deal" and not all(
+            is_company(p.name) for p in (frame.actor, frame.target) if p is not None
+        ):
+            continue  # a merger of foundations, an investment in a country
+        if frame.form == "merge" and frame.target is None:
+            continue  # "humans could merge with machines"
         if not cw.open_world and not frame.watched:
             continue
         frames.append(frame)

@@ -38,7 +38,8 @@ from crawler.matching.explain import (
     explain_hits,
 )
 from crawler.matching.frames import Frame, build_frames
-from crawler.matching.parties import is_title_case, title_names
+from crawler.matching.parties import find_parties, is_title_case, title_names
+from crawler.matching.parties import Party
 from crawler.matching.scan import Field, scan
 from crawler.matching.scoring import Model, load_model
 from crawler.matching.story import KindAnalysis, analyse, prominence, story_context
@@ -155,6 +156,12 @@ class Matcher:
                 title.text[h.start : h.end] for h in title.of(cw.index) if h.category == ENTITY
             ]
         title_frames = build_frames(title, title.of(cw.index), title.shared, cw, known)
+        rounds = [fr for fr in body_frames if fr.form == "round" and fr.target is None]
+        if rounds and title.text:
+            # A round's company is the headline's subject ("HiddenLayer raises $50M").
+            subject = next(iter(title_parties(title.text, known)), None)
+            for fr in rounds:
+                fr.target = subject
         return title_frames + body_frames
 
     def _analyse(self, fields: dict[str, Field], cw: CompiledWatchlist) -> StoryAnalysis:
@@ -240,6 +247,11 @@ class Matcher:
                 f"{', ' + parts if parts else ''})"
             )
         return components, frame_lines
+
+
+def title_parties(title: str, known: list[str]) -> list[Party]:
+    """The headline's parties (Title Case headlines only take names the body confirms)."""
+    return find_parties(title, title_case=is_title_case(title), known=known)
 
 
 def _has_cue(fields: dict[str, Field], cw: CompiledWatchlist) -> bool:

@@ -132,12 +132,14 @@ def is_company(name: str) -> bool:
     return not (is_place(name) or any(w in NON_COMPANY for w in name.split()))
 
 
-_INVESTOR_WORDS = frozenset("Ventures Capital Partners Fund Investments Management VC Equity".split())
+_INVESTOR_WORDS = frozenset(
+    "Venture Ventures Capital Partners Fund Investments Management VC Equity".split()
+)
 
 
 def investor_like(name: str) -> bool:
     """Whether a name reads as an investment firm ("MMC Ventures", "Index Partners")."""
-    return any(w in _INVESTOR_WORDS for w in name.split()[1:])
+    return any(w in _INVESTOR_WORDS for w in name.split())
 
 
 def ai_name(name: str) -> bool:

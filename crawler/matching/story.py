@@ -165,9 +165,11 @@ def analyse(
     x["compete_title"] = float(bool(ctx.competing_title & _OTHER_COMPETING))
     x["compete_lede"] = float(bool(ctx.competing_lede & _OTHER_COMPETING))
     x["opinion_title"] = float(ctx.opinion_title)
-    x["strategic"] = float(ctx.strategic and kind == "deal")
     if not frames:
         return KindAnalysis(kind, frames, None, x)
+    for fr in frames:
+        if fr.form == "round" and ctx.ai_title:
+            fr.ai = True  # the company raising the round is the title's subject
     # A target is about AI when any mention of it says so ("Neeva, the AI search startup"):
     # every frame about it shares that.
     ai_names: dict[str, bool] = {}
@@ -215,6 +217,12 @@ def analyse(
         kind == "hiring" and (main.role or (main.target is not None and main.target.person))
     )
     x["both"] = float(any(fr.both for fr in frames))
+    x["strategic"] = float(
+        any(
+            (fr.form == "round" or fr.verb == "strategic investment") and not fr.background
+            for fr in frames
+        )
+    )
     x["main_prominence"] = prominence(main)
     x["ai_frames"] = min(5, sum(1 for fr in frames if fr.ai and fr.target and not fr.background)) / 5
     same = sum(1 for fr in frames if main.target and fr.target and fr.target.name == main.target.name)
