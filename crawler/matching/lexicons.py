@@ -204,6 +204,11 @@ HIRING = Lexicon(
         "founders",
         "leader",
         "team",
+        "advisor",
+        "adviser",
+        "chief scientist",
+        "partner",
+        "professor",
     ),
     # Context for weak cues says someone takes a *new* role: "taps X as CEO", "names a new CTO",
     # "nabs a former Google director", "lures OpenAI researchers". A bare title is not enough:

@@ -206,7 +206,7 @@ def find_parties(
             if possessive:
                 name = name[:-2]
             name = name.rstrip(".,'’")
-            if not name or (name[0].isdigit() and not any(c.isalpha() for c in name)):
+            if len(name) < 2 or name in _DESCRIPTORS or (name[0].isdigit() and not any(c.isalpha() for c in name)):
                 continue
             if name.isdigit() or re.fullmatch(r"\d+[\d,.]*[A-Za-z]{0,2}", name):
                 continue  # "2023", "14.3B"

@@ -53,6 +53,7 @@ FEATURES: tuple[str, ...] = (
     "main_prominence",
     "ai_frames",
     "main_repeated",
+    "title_names_parties",
 )
 _PROMINENCE = {"title": 1.0, "lede": 0.8, "early": 0.5, "late": 0.3}
 _OTHER_COMPETING = frozenset(("layoffs", "earnings", "lawsuit", "launch", "contract", "share-sale"))
@@ -66,6 +67,11 @@ class KindAnalysis:
     frames: list[Frame]
     main: Frame | None
     features: dict[str, float]
+
+
+def _named_in(text: str, name: str) -> bool:
+    """Whether ``name`` (or its first word, "Databricks" for "Databricks Inc") is in ``text``."""
+    return name in text or name.split()[0] in text
 
 
 def prominence(frame: Frame) -> float:
@@ -177,14 +183,17 @@ def analyse(
         if fr.target is not None and fr.ai:
             ai_names[fr.target.name] = True
     for fr in frames:
-        if fr.ai or fr.target is None:
+        if fr.ai:
             continue
-        name = fr.target.name
-        if name not in ai_names:
-            ai_names[name] = mentions_ai(body, name, ctx.focus_starts["body"]) or mentions_ai(
-                title, name, ctx.focus_starts["title"]
-            )
-        fr.ai = ai_names[name]
+        # A hire is about AI when the hirer or the person is; a deal when its target is.
+        for p in (fr.target, fr.actor if fr.kind == "hiring" else None):
+            if p is None:
+                continue
+            if p.name not in ai_names:
+                ai_names[p.name] = mentions_ai(
+                    body, p.name, ctx.focus_starts["body"]
+                ) or mentions_ai(title, p.name, ctx.focus_starts["title"])
+            fr.ai = fr.ai or ai_names[p.name]
     main = max(frames, key=lambda fr: (prominence(fr), -fr.sentence))
     for fr in frames:
         if fr.position == "title":
@@ -227,4 +236,10 @@ def analyse(
     x["ai_frames"] = min(5, sum(1 for fr in frames if fr.ai and fr.target and not fr.background)) / 5
     same = sum(1 for fr in frames if main.target and fr.target and fr.target.name == main.target.name)
     x["main_repeated"] = min(4, same) / 4
+    # A story whose headline names the main event's parties is about that event.
+    named = [p for p in (main.actor, main.target) if p is not None]
+    if main.field == "body" and named:
+        x["title_names_parties"] = sum(_named_in(title.text, p.name) for p in named) / 2
+    elif main.field == "title":
+        x["title_names_parties"] = len(named) / 2
     return KindAnalysis(kind, frames, main, x)
