@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from crawler.matching.compiler import ENTITY, CompiledWatchlist
 from crawler.matching.frames import Frame
 from crawler.matching.parties import Party
 from crawler.matching.scan import Field
@@ -58,7 +59,7 @@ def descriptor(frame: Frame, f: Field) -> str | None:
 
 def _spans(frame: Frame, base: int, length: int) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
-    for p in (frame.actor, frame.target, frame.origin):
+    for p in (frame.actor, *frame.also, frame.target, frame.origin):
         if p is not None and frame.start <= p.start:
             spans.append((p.start - base, p.end - base))
     spans.append((frame.cue[0] - base, frame.cue[1] - base))
@@ -66,8 +67,7 @@ def _spans(frame: Frame, base: int, length: int) -> list[tuple[int, int]]:
 
 
 def build_match(
-    watchlist: str,
-    notify: tuple[str, ...],
+    cw: CompiledWatchlist,
     score: float,
     kind: EventKind,
     main: Frame,
@@ -89,7 +89,12 @@ def build_match(
         raw = f.text[fr.start : fr.end]
         base = fr.start + len(raw) - len(raw.lstrip())
         sentence = raw.strip()
-        spans = _spans(fr, base, len(sentence))
+        spans = [
+            span
+            for other in frames
+            if (other.field, other.start) == (fr.field, fr.start)
+            for span in _spans(other, base, len(sentence))
+        ]
         for amount, span in find_amounts(sentence):
             spans.append(span)
             if all(a.value != amount.value or a.currency != amount.currency for a in amounts):
@@ -110,29 +115,35 @@ def build_match(
             seen.add(p.name)
             entities.append(EntityRef(p.name, role))
 
-    add(main.actor, giver)
-    add(main.target, taker)
-    add(main.origin, "origin")
-    for fr in chosen[1:]:
+    for fr in chosen:
         g, t = _roles(fr)
-        add(fr.actor, g)
+        for p in (fr.actor, *fr.also):
+            add(p, g)
         add(fr.target, t)
+    for fr in chosen:
+        add(fr.origin, "origin")
+    # Watched entities named in the evidence, whatever their part ("OpenAI-backed Wiz").
+    for fr in chosen:
+        for h in fields[fr.field].of(cw.index):
+            if h.category == ENTITY and fr.start <= h.start < fr.end:
+                add(Party(cw.watchlist.entities[h.payload].name, h.start, h.end), None)
+    actors = [p.name for p in (main.actor, *main.also) if p is not None]
     event = Event(
         kind=kind,
-        actor=main.actor.name if main.actor else None,
+        actor=" and ".join(actors) if actors else None,
         target=main.target.name if main.target else None,
         descriptor=descriptor(main, fields[main.field]),
         status=main.status if main.kind == "deal" else None,
         origin=main.origin.name if main.origin and main.kind == "hiring" else None,
     )
     return Match(
-        watchlist=watchlist,
+        watchlist=cw.watchlist.name,
         score=score,
         kind=kind,
         entities=tuple(entities),
         amounts=tuple(amounts),
         evidence=tuple(evidence),
-        notify=notify,
+        notify=cw.watchlist.notify,
         event=event,
         explain=explain,
     )

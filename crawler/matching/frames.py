@@ -53,6 +53,11 @@ EARLY_SENTENCES = 10
 STRATEGIC_SENTENCES = 10  # a strategic lead counts in the title and the first sentences
 
 _PASSIVE_AFTER = (" by ", " from ")
+_SENIOR = frozenset(
+    ("ceo", "cto", "cfo", "coo", "cpo", "chief", "chief executive", "president", "head", "chief scientist")
+)
+# Movement verbs that are also travel verbs.
+_TRAVEL = frozenset(("goes to", "heads to", "moves to", "lands in", "is headed to", "jumps to"))
 _OBJECT_PREPS = re.compile(r"^\s*(?:of|in|into|for|to buy|to acquire|with)\b", re.IGNORECASE)
 _ORIGIN_BEFORE = re.compile(
     r"(?:former|formerly of|ex-|ex |from|of|at|previously at|who led|who ran)\s*$", re.IGNORECASE
@@ -74,6 +79,7 @@ class Frame:
     cue: tuple[int, int]
     strength: float  # 1.0 a strong cue; less for weak and movement cues
     actor: Party | None = None  # acquirer, investor or hirer
+    also: list[Party] = field(default_factory=list)  # co-actors: "Google and Meta acquire"
     target: Party | None = None  # target, investee or the person hired
     origin: Party | None = None  # where a hire comes from
     form: str = "active"  # active | passive | noun | move | merge
@@ -85,6 +91,7 @@ class Frame:
     ai: bool = False  # the target, the role or the sentence is about AI
     watched: bool = False  # a party is a watchlist entity
     role: bool = False  # a role word (CEO, researcher, team) sits in the sentence
+    senior: bool = False  # a senior role (CEO, CTO, chief, head, president) follows a hiring cue
     strategic: bool = False  # a strategic investor leads or joins an investment
     lead: bool = False  # the sentence says who led a round
     notes: list[str] = field(default_factory=list)
@@ -124,19 +131,20 @@ def sentence_parties(
         else:
             out.append(p)
     for h in entity_hits:
+        if f.text[h.end : h.end + 1] == "-" and f.text[h.end + 1 : h.end + 2].islower():
+            continue  # "OpenAI-backed Wiz": a descriptor, not a party
         if id(h) not in used and start <= h.start < end:
             possessive = f.text[h.end : h.end + 2] in ("'s", "’s")
             out.append(Party(f.text[h.start : h.end], h.start, h.end, possessive, h.payload in cw.persons, h.payload))
     out.sort(key=lambda p: p.start)
-    if not cw.open_world:
-        return [p for p in out if p.entity is not None] or out
     return out
 
 
 def _subject(parties: list[Party], f: Field, cue_start: int, sent_start: int) -> Party | None:
-    """The subject of the cue: the closest organisation before it not introduced as a source
-    ("Edge compute maker SiMa.ai hires", "OpenAI CEO Sam Altman said the company acquired"), or
-    the closest person when no organisation is there."""
+    """The subject of the cue: the first organisation before it that is not introduced as a
+    source ("According to Reuters, Meta ..."), moved on to the name an apposition leads to ("Edge
+    compute maker SiMa.ai hires", "OpenAI rival Anthropic agreed"); a person when no
+    organisation is there ("OpenAI CEO Sam Altman said the company acquired ...")."""
     before = [
         p
         for p in parties
@@ -144,9 +152,20 @@ def _subject(parties: list[Party], f: Field, cue_start: int, sent_start: int) ->
         and not _REPORTER_BEFORE.search(f.text[max(sent_start, p.start - 20) : p.start])
     ]
     orgs = [p for p in before if not p.person]
-    if orgs:
-        return orgs[-1]
-    return before[-1] if before else None
+    chosen = orgs or before
+    if not chosen:
+        return None
+    i = 0
+    while i + 1 < len(chosen) and _LEADS_TO.match(f.text[chosen[i].end : chosen[i + 1].start]):
+        i += 1
+    return chosen[i]
+
+
+# Between a name and the name its apposition leads to: "Edge compute maker", "OpenAI rival".
+_LEADS_TO = re.compile(
+    r"^(?:['’]s)?(?:\s+[a-z][\w-]*){0,3}?\s+(?:rival|competitor|maker|creator|owner|developer|"
+    r"parent|unit|startup|company|firm|subsidiary|provider|platform|giant|leader|specialist)\s+$"
+)
 
 
 _HEAD_NOUN = re.compile(
@@ -169,26 +188,59 @@ def _object(parties: list[Party], f: Field, offset: int, skip: Party | None) -> 
 _IN_OBJECT = re.compile(r"\b(?:in|into)\s")
 
 
+def _joined(parties: list[Party], subject: Party, f: Field, cue_start: int) -> list[Party]:
+    """Parties joined to the subject as one ("Google and Meta acquire ...")."""
+    out: list[Party] = []
+    i = parties.index(subject) if subject in parties else -1
+    while 0 <= i < len(parties) - 1:
+        nxt = parties[i + 1]
+        if nxt.end > cue_start or f.text[parties[i].end : nxt.start].strip() not in _JOINERS:
+            break
+        out.append(nxt)
+        i += 1
+    return out
+
+
+_JOINERS = (",", "and", "&", ", and")
+
+
 def _after(parties: list[Party], offset: int, *, skip: Party | None = None) -> list[Party]:
     return [p for p in parties if p.start >= offset and p is not skip]
 
 
+_ROLE_AFTER = re.compile(
+    r"^\s*(?:['’]s\s+)?(?:[\w-]+\s+)?(?:researchers?|engineers?|scientists?|execs?|executives?|"
+    r"leaders?|head|chief|ceo|cto|cfo|coo|founders?|co-founders?|cofounders?|veterans?|alumni|"
+    r"staff|employees|talent|director|vp|president)\b",
+    re.IGNORECASE,
+)
+
+
 def _origin(parties: list[Party], f: Field, exclude: tuple[Party | None, ...]) -> Party | None:
+    """Where a hire comes from: "former AWS exec", "from Google", "OpenAI researcher"."""
     for p in parties:
         if p in exclude or p.person:
             continue
-        if _ORIGIN_BEFORE.search(f.text[max(0, p.start - 14) : p.start]) or p.possessive:
+        if (
+            _ORIGIN_BEFORE.search(f.text[max(0, p.start - 14) : p.start])
+            or p.possessive
+            or _ROLE_AFTER.match(f.text[p.end : p.end + 40])
+        ):
             return p
     return None
 
 
-def assign_roles(frame: Frame, parties: list[Party], f: Field) -> None:
+def assign_roles(
+    frame: Frame, parties: list[Party], f: Field, taken: list[Party] | None = None
+) -> None:
     """Fill the frame's actor, target and origin from the parties around its cue."""
     cue_start, cue_end = frame.cue
     word = frame.verb
     after_text = f.norm[cue_end + 1 : cue_end + 6]
     passive = after_text.startswith(_PASSIVE_AFTER) or word.endswith((" from", " by"))
-    subject = _subject(parties, f, cue_start, frame.start)
+    taken_ids = {id(p) for p in taken or ()}
+    subject = _subject([p for p in parties if id(p) not in taken_ids], f, cue_start, frame.start)
+    frame.also = _joined(parties, subject, f, cue_start) if subject is not None else []
     later = _after(parties, cue_end)
     if frame.kind == "hiring":
         if word in MOVE_CUES or passive or frame.form == "move":
@@ -197,6 +249,8 @@ def assign_roles(frame: Frame, parties: list[Party], f: Field) -> None:
             person = next((p for p in before if p.person), None)
             frame.target = person
             hirer = next((p for p in later if not p.person), None)
+            if word in _TRAVEL and hirer is not None and hirer.entity is None:
+                hirer = None  # "goes to Davos": a trip, unless the place is a watched company
             frame.actor = hirer
             frame.origin = _origin([p for p in before if p is not person], f, (hirer,))
         else:
@@ -243,6 +297,12 @@ def assign_roles(frame: Frame, parties: list[Party], f: Field) -> None:
             return
     frame.actor = subject
     tail = f.text[cue_end : frame.end]
+    between = [
+        p
+        for p in parties
+        if subject is not None and subject.end <= p.start and p.end <= cue_start
+        and p not in frame.also
+    ]
     if _OBJECT_PREPS.match(tail):
         frame.form = "noun"
     if frame.invest:
@@ -257,6 +317,9 @@ def assign_roles(frame: Frame, parties: list[Party], f: Field) -> None:
                 frame.target = first
     else:
         frame.target = _object(parties, f, cue_end, subject)
+    if frame.target is None and between and not frame.invest:
+        # "Google approached Wiz about an acquisition": the object stands before a noun cue.
+        frame.target = between[-1]
     if frame.target is not None and frame.actor is None:
         # "The acquisition of Y by X": the actor follows "by".
         by = f.norm.find(" by ", frame.target.end, frame.end + 1)
@@ -425,10 +488,21 @@ def _sentence_frames(
         h.payload in cw.core for h in entity_hits
     )
     # Overlapping cues ("investment" and "investment from"): the longest one speaks.
-    cues = sorted(cues, key=lambda h: (h.start, -h.end))
-    cues = [c for i, c in enumerate(cues) if i == 0 or c.start >= cues[i - 1].end]
+    # Overlapping cues of one topic ("investment" and "investment from"): the longest speaks. A
+    # both-cue ("acqui-hire") marks every frame at its span as both a hire and a deal.
+    both_spans = {(h.start, h.end) for h in cues if h.category == BOTH}
+    cues = [h for h in cues if h.category != BOTH or not any(
+        o is not h and o.start == h.start and o.end == h.end and o.payload == h.payload for o in cues
+    )]
+    by_topic: dict[str, list[Hit]] = {}
+    for h in sorted(cues, key=lambda h: (h.start, -h.end)):
+        kept_topic = by_topic.setdefault(h.payload, [])
+        if not kept_topic or h.start >= kept_topic[-1].end:
+            kept_topic.append(h)
+    cues = sorted((h for hs in by_topic.values() for h in hs), key=lambda h: h.start)
     frames: list[Frame] = []
     seen_topics: set[tuple[str, str]] = set()
+    taken: list[Party] = []  # objects of earlier cues: "Meta invests in Scale AI, hires Wang"
     for h in cues:
         topic = h.payload
         lex = cw.lexicons[topic]
@@ -449,7 +523,7 @@ def _sentence_frames(
             cue=(h.start, h.end),
             strength=strength,
             invest=word.startswith(INVEST_CUES),
-            both=h.category == BOTH,
+            both=(h.start, h.end) in both_spans,
             status=status,
             strategic=strategic,
             lead=lead,
@@ -458,7 +532,9 @@ def _sentence_frames(
             frame.form = "move"
         if parties is None:
             parties = [_party_name(p, cw) for p in sentence_parties(f, s, e, entity_hits, cw, known)]
-        assign_roles(frame, parties, f)
+        assign_roles(frame, parties, f, taken)
+        if frame.target is not None:
+            taken.append(frame.target)
         frame.negative = any(n.payload == topic for n in cats.get(NEGATIVE, ()))
         frame.background = any(
             # Perfect tense is today's news in a lede ("Zendesk has acquired ..."), a recap later.
@@ -467,6 +543,10 @@ def _sentence_frames(
         )
         frame.role = any(r.payload == topic for r in cats.get(ROLE, ())) or any(
             c.payload == topic for c in cats.get(CONTEXT, ())
+        )
+        frame.senior = frame.kind == "hiring" and any(
+            r.start > h.start and f.norm[r.start + 1 : r.end + 1] in _SENIOR
+            for r in cats.get(ROLE, ())
         )
         frame.watched = any(
             p is not None and p.entity is not None for p in (frame.actor, frame.target, frame.origin)

@@ -186,7 +186,8 @@ class Matcher:
         kind: EventKind | None = None
         best: KindAnalysis | None = None
         if passing:
-            best_kind = max(passing, key=lambda k: passing[k])
+            # A story with a deal and a hire is headed by the deal ("Meta → Scale AI").
+            best_kind = "deal" if "deal" in passing else max(passing, key=lambda k: passing[k])
             best = story.kinds[best_kind]
             both = len(passing) > 1 or any(fr.both for fr in best.frames if prominence(fr) > 0.2)
             kind = "both" if both else best_kind  # type: ignore[assignment]
@@ -210,9 +211,7 @@ class Matcher:
         match: Match | None = None
         if matched and kind is not None and best is not None and best.main is not None:
             frames = [fr for k in passing for fr in story.kinds[k].frames]
-            match = build_match(
-                wl.name, wl.notify, score, kind, best.main, frames, fields, tuple(components)
-            )
+            match = build_match(cw, score, kind, best.main, frames, fields, tuple(components))
         return Explanation(
             watchlist=wl.name,
             matched=match is not None,

@@ -54,6 +54,7 @@ FEATURES: tuple[str, ...] = (
     "ai_frames",
     "main_repeated",
     "title_names_parties",
+    "senior_role",
 )
 _PROMINENCE = {"title": 1.0, "lede": 0.8, "early": 0.5, "late": 0.3}
 _OTHER_COMPETING = frozenset(("layoffs", "earnings", "lawsuit", "launch", "contract", "share-sale"))
@@ -77,7 +78,12 @@ def _named_in(text: str, name: str) -> bool:
 def prominence(frame: Frame) -> float:
     """How strongly one frame claims to be the story's main event."""
     value = _PROMINENCE[frame.position] * frame.strength
-    value *= 1.0 if frame.target is not None else 0.6
+    # A hire names a person, or a post and where the hire comes from ("names its founder CTO",
+    # "hires a key OpenAI researcher").
+    someone = frame.target is not None or (
+        frame.kind == "hiring" and (frame.senior or frame.origin is not None)
+    )
+    value *= 1.0 if someone else 0.6
     value *= 1.0 if frame.actor is not None else 0.85
     value *= 1.0 if frame.ai else 0.5
     if frame.negative:
@@ -226,6 +232,7 @@ def analyse(
         kind == "hiring" and (main.role or (main.target is not None and main.target.person))
     )
     x["both"] = float(any(fr.both for fr in frames))
+    x["senior_role"] = float(main.senior)
     x["strategic"] = float(
         any(
             (fr.form == "round" or fr.verb == "strategic investment") and not fr.background

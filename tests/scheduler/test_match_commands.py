@@ -53,7 +53,7 @@ def test_match_text_default_watchlist(
     assert "ai-talent-and-deals: MATCH" in out
     assert "kind hiring" in out
     assert "[Meta] [hires] key [OpenAI] researcher" in out
-    assert "entities: Meta (hirer), OpenAI" in out
+    assert "entities: Meta (hirer), OpenAI (origin)" in out
     assert "hits:" not in out
 
 
@@ -62,7 +62,7 @@ def test_match_explain(capsys: pytest.CaptureFixture[str], isolated_cwd: Path) -
     assert code == 0
     assert "hits:" in out and "score:" in out
     assert "entity     'Meta'" in out
-    assert "hiring in title: cue 1.00" in out
+    assert "hiring: main frame hiring 'hires' in title: Meta" in out
 
 
 def test_match_no_match_json(capsys: pytest.CaptureFixture[str], isolated_cwd: Path) -> None:
