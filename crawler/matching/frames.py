@@ -50,12 +50,14 @@ from crawler.matching.story_cues import STATUS_ORDER
 Position = Literal["title", "lede", "early", "late"]
 LEDE_SENTENCES = 3
 EARLY_SENTENCES = 10
+EARLY_PARAGRAPHS = 6
 STRATEGIC_SENTENCES = 10  # a strategic lead counts in the title and the first sentences
 
 _PASSIVE_AFTER = (" by ", " from ")
 _SENIOR = frozenset(
     ("ceo", "cto", "cfo", "coo", "cpo", "chief", "chief executive", "president", "head", "chief scientist")
 )
+_PARTICIPLES = ("away", "poached", "recruited", "hired", "tapped", "brought in", "wooed", "lured")
 # Movement verbs that are also travel verbs.
 _TRAVEL = frozenset(("goes to", "heads to", "moves to", "lands in", "is headed to", "jumps to"))
 _OBJECT_PREPS = re.compile(r"^\s*(?:of|in|into|for|to buy|to acquire|with)\b", re.IGNORECASE)
@@ -96,17 +98,23 @@ class Frame:
     lead: bool = False  # the sentence says who led a round
     notes: list[str] = field(default_factory=list)
 
+    paragraph: int = 0  # paragraph index in the body (paragraphs are separated by newlines)
+
     @property
     def position(self) -> Position:
         if self.field == "title":
             return "title"
         if self.sentence < LEDE_SENTENCES:
             return "lede"
-        return "early" if self.sentence < EARLY_SENTENCES else "late"
+        # A feature's news can sit in its fifth paragraph, many sentences down.
+        early = self.sentence < EARLY_SENTENCES or self.paragraph < EARLY_PARAGRAPHS
+        return "early" if early else "late"
 
 
 def _party_name(p: Party, cw: CompiledWatchlist) -> Party:
-    if p.entity is not None:
+    canonical = cw.watchlist.entities[p.entity].name if p.entity is not None else ""
+    # "Intel Capital" is not "Intel": a name longer than the alias it holds keeps its own text.
+    if p.entity is not None and len(p.name) <= len(canonical) + 2:
         return Party(cw.watchlist.entities[p.entity].name, p.start, p.end, p.possessive, p.person, p.entity)
     return p
 
@@ -238,6 +246,8 @@ def assign_roles(
     word = frame.verb
     after_text = f.norm[cue_end + 1 : cue_end + 6]
     passive = after_text.startswith(_PASSIVE_AFTER) or word.endswith((" from", " by"))
+    if frame.kind == "hiring" and after_text.startswith(" to ") and word.endswith(_PARTICIPLES):
+        passive = True  # "researcher X lured away to Vantora Labs"
     taken_ids = {id(p) for p in taken or ()}
     subject = _subject([p for p in parties if id(p) not in taken_ids], f, cue_start, frame.start)
     frame.also = _joined(parties, subject, f, cue_start) if subject is not None else []
@@ -501,6 +511,7 @@ def _sentence_frames(
             kept_topic.append(h)
     cues = sorted((h for hs in by_topic.values() for h in hs), key=lambda h: h.start)
     frames: list[Frame] = []
+    paragraph = f.text.count("\n", 0, s) if f.name == "body" else 0
     seen_topics: set[tuple[str, str]] = set()
     taken: list[Party] = []  # objects of earlier cues: "Meta invests in Scale AI, hires Wang"
     for h in cues:
@@ -527,6 +538,7 @@ def _sentence_frames(
             status=status,
             strategic=strategic,
             lead=lead,
+            paragraph=paragraph,
         )
         if h.category == MOVE:
             frame.form = "move"
@@ -554,16 +566,58 @@ def _sentence_frames(
         frame.ai = _frame_ai(frame, focus_hits, cw, sentence_ai, f.text)
         if h.category != CUE and h.category != BOTH and not _weak_ok(frame, cats, topic):
             continue
+        if h.category == WEAK and frame.actor is not None and frame.target is not None:
+            frame.strength = 0.8  # "Meta invested $11.5B in Tallyframe": the parties settle it
         if frame.kind == "deal" and not all(
             is_company(p.name) for p in (frame.actor, frame.target) if p is not None
         ):
             continue  # a merger of foundations, an investment in a country
+        if frame.kind == "deal" and frame.target is not None and frame.target.person:
+            if frame.form == "merge":
+                continue  # companies merge; "merge with machines, said Beatrix Lenhart" is talk
+            frame.target = None
         if frame.form == "merge" and frame.target is None:
             continue  # "humans could merge with machines"
         if not cw.open_world and not frame.watched:
             continue
         frames.append(frame)
+        if frame.kind == "hiring" and _LICENSE.search(f.text[s : h.start]):
+            frame.both = True
+            licensed = _license_frame(frame, f, parties, cw)
+            if licensed is not None:
+                frames.append(licensed)
     return frames
+
+
+_LICENSE = re.compile(r"\blicen[cs](?:e|es|ed|ing)\b", re.IGNORECASE)
+
+
+def _license_frame(hire: Frame, f: Field, parties: list[Party], cw: CompiledWatchlist) -> Frame | None:
+    """"Pays $650M to license X's models and hire its CEO": an acquisition in all but name."""
+    topic = next((t for t, lex in cw.lexicons.items() if lex.kind == "deal"), None)
+    m = _LICENSE.search(f.text, hire.start, hire.cue[0])
+    if topic is None or m is None:
+        return None
+    target = next((p for p in parties if m.end() <= p.start < hire.cue[0]), None)
+    frame = Frame(
+        kind="deal",
+        topic=topic,
+        verb="license and hire",
+        field=hire.field,
+        sentence=hire.sentence,
+        start=hire.start,
+        end=hire.end,
+        cue=(m.start(), m.end()),
+        strength=1.0,
+        actor=hire.actor,
+        target=target,
+        form="license",
+        both=True,
+        status=hire.status,
+        ai=hire.ai,
+        watched=hire.watched,
+    )
+    return frame
 
 
 def _weak_ok(frame: Frame, cats: dict[int, list[Hit]], topic: str) -> bool:
@@ -590,6 +644,8 @@ def _frame_ai(
     for p in (frame.target, frame.actor if frame.kind == "hiring" else None):
         if p is not None:
             lo, hi = descriptor_window(text, p.start, p.end, frame.end)
+            if p.start >= frame.cue[1]:
+                lo = max(lo, frame.cue[1])  # "AI lab X acquires security firm Y": not Y's AI
             if any(lo <= h.start < hi for h in focus_hits):
                 return True
     if frame.target is not None:
@@ -598,7 +654,12 @@ def _frame_ai(
 
 
 _APPOSITION = re.compile(r"^(?:['’]s)?\s*(?:,\s*(?:a|an|the|which|that|whose|who)\s|\(|[—–-]\s)")
-_BEFORE_BREAK = re.compile(r"[.;:!?)]\s|\s(?:and|but|while|after|to)\s")
+_NAME_WORD = re.compile(r"\b[A-Z][\w.]*")
+_PLAIN_CAPS = frozenset(("AI", "A.I", "ML", "NLP", "LLM", "GenAI", "The", "A", "An"))
+_BEFORE_BREAK = re.compile(
+    r"[.;:!?),]\s|\s(?:and|but|while|after|to|has|have|had|is|was|will|said|says|acquired|"
+    r"acquires|bought|buys|agreed|invested|invests|hired|hires)\s"
+)
 
 
 def descriptor_window(text: str, start: int, end: int, limit: int) -> tuple[int, int]:
@@ -606,8 +667,10 @@ def descriptor_window(text: str, start: int, end: int, limit: int) -> tuple[int,
     clause break) and its apposition after it ("X, an AI startup that ...", up to the next comma
     or full stop); "X to build a platform with AI" says nothing of X."""
     before = text[max(0, start - 40) : start]
-    breaks = list(_BEFORE_BREAK.finditer(before))
-    lo = start - len(before) + (breaks[-1].end() if breaks else 0)
+    breaks = [m.end() for m in _BEFORE_BREAK.finditer(before)]
+    # Another name ends the descriptor too: in "Ennor AI acquired Gatehold", "AI" is Ennor's.
+    breaks += [m.end() for m in _NAME_WORD.finditer(before) if m.group() not in _PLAIN_CAPS]
+    lo = start - len(before) + (max(breaks) if breaks else 0)
     after = text[end : min(limit, end + 160)]
     m = _APPOSITION.match(after)
     if m is None:

@@ -42,7 +42,13 @@ from crawler.matching.parties import find_parties, is_title_case, title_names
 from crawler.matching.parties import Party
 from crawler.matching.scan import Field, scan
 from crawler.matching.scoring import Model, load_model
-from crawler.matching.story import KindAnalysis, analyse, prominence, story_context
+from crawler.matching.story import (
+    KindAnalysis,
+    analyse,
+    count_events,
+    prominence,
+    story_context,
+)
 from crawler.matching.types import EventKind, Match
 from crawler.matching.watchlist import Watchlist
 
@@ -167,6 +173,7 @@ class Matcher:
     def _analyse(self, fields: dict[str, Field], cw: CompiledWatchlist) -> StoryAnalysis:
         frames = self._frames(fields, cw) if _has_cue(fields, cw) else []
         ctx = story_context(fields["title"], fields["body"], cw)
+        count_events(ctx, frames)
         kinds: dict[str, KindAnalysis] = {}
         scores: dict[str, float] = {}
         for kind in dict.fromkeys(lex.kind for lex in cw.lexicons.values()):

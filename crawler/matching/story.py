@@ -55,6 +55,8 @@ FEATURES: tuple[str, ...] = (
     "main_repeated",
     "title_names_parties",
     "senior_role",
+    "story_events",
+    "spree",
 )
 _PROMINENCE = {"title": 1.0, "lede": 0.8, "early": 0.5, "late": 0.3}
 _OTHER_COMPETING = frozenset(("layoffs", "earnings", "lawsuit", "launch", "contract", "share-sale"))
@@ -105,6 +107,8 @@ class StoryContext:
     opinion_title: bool
     no_body: bool
     focus_starts: dict[str, list[int]]
+    events: int = 0  # frames of any kind that name a party, outside background recaps
+    kinds_with_events: int = 0  # how many event kinds (deal, hiring) have such a frame
 
 
 def story_context(title: Field, body: Field, cw: CompiledWatchlist) -> StoryContext:
@@ -160,6 +164,15 @@ def _strategic(title: Field, body: Field) -> bool:
             if any(span[0] <= h.start < span[1] for h in leads):
                 return True
     return False
+
+
+def count_events(ctx: StoryContext, frames: list[Frame]) -> None:
+    """Record in ``ctx`` how many events the story reports, and of how many kinds."""
+    named = [
+        fr for fr in frames if (fr.actor is not None or fr.target is not None) and not fr.background
+    ]
+    ctx.events = len({(fr.kind, fr.target.name if fr.target else fr.sentence) for fr in named})
+    ctx.kinds_with_events = len({fr.kind for fr in named})
 
 
 def analyse(
@@ -233,6 +246,9 @@ def analyse(
     )
     x["both"] = float(any(fr.both for fr in frames))
     x["senior_role"] = float(main.senior)
+    # A feature about a talent-and-deal spree reports many events, of both kinds.
+    x["story_events"] = min(6, ctx.events) / 6
+    x["spree"] = float(ctx.kinds_with_events > 1 and ctx.events >= 3)
     x["strategic"] = float(
         any(
             (fr.form == "round" or fr.verb == "strategic investment") and not fr.background
