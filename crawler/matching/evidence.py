@@ -66,6 +66,14 @@ def _spans(frame: Frame, base: int, length: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in spans if 0 <= a < b <= length]
 
 
+def _status(main: Frame, frames: list[Frame]) -> str | None:
+    """The main deal's status, from its own sentence or another sentence about the same target."""
+    if main.status or main.target is None:
+        return main.status
+    same = [fr for fr in frames if fr.target and fr.target.name == main.target.name and fr.status]
+    return max(same, key=prominence).status if same else None
+
+
 def build_match(
     cw: CompiledWatchlist,
     score: float,
@@ -133,7 +141,7 @@ def build_match(
         actor=" and ".join(actors) if actors else None,
         target=main.target.name if main.target else None,
         descriptor=descriptor(main, fields[main.field]),
-        status=main.status if main.kind == "deal" else None,
+        status=_status(main, frames) if main.kind == "deal" else None,
         origin=main.origin.name if main.origin and main.kind == "hiring" else None,
     )
     return Match(

@@ -112,9 +112,7 @@ class Frame:
 
 
 def _party_name(p: Party, cw: CompiledWatchlist) -> Party:
-    canonical = cw.watchlist.entities[p.entity].name if p.entity is not None else ""
-    # "Intel Capital" is not "Intel": a name longer than the alias it holds keeps its own text.
-    if p.entity is not None and len(p.name) <= len(canonical) + 2:
+    if p.entity is not None:
         return Party(cw.watchlist.entities[p.entity].name, p.start, p.end, p.possessive, p.person, p.entity)
     return p
 
@@ -128,10 +126,18 @@ def sentence_parties(
     out: list[Party] = []
     used: set[int] = set()
     for p in found:
+        # The party is a watched entity when an alias spans it all ("Meta Platforms"), not
+        # when it only holds one ("Intel Capital" is not Intel).
         entity = next(
-            (h for h in entity_hits if h.start < p.end and p.start < h.end and id(h) not in used),
+            (
+                h
+                for h in entity_hits
+                if h.start <= p.start and p.end <= h.end and id(h) not in used
+            ),
             None,
         )
+        if entity is None:
+            used.update(id(h) for h in entity_hits if h.start < p.end and p.start < h.end)
         if entity is not None:
             used.add(id(entity))
             person = entity.payload in cw.persons

@@ -26,6 +26,7 @@ from typing import Any
 from crawler.matching.compiler import (
     CUE_CATEGORIES,
     ENTITY,
+    STRATEGIC,
     CompiledWatchlist,
     compile_watchlists,
 )
@@ -261,7 +262,11 @@ def title_parties(title: str, known: list[str]) -> list[Party]:
 
 
 def _has_cue(fields: dict[str, Field], cw: CompiledWatchlist) -> bool:
-    return any(h.category in CUE_CATEGORIES for f in fields.values() for h in f.of(cw.index))
+    """Whether a frame is possible: a hiring or deal cue, or a strategic investor (who may lead
+    a round that no cue names)."""
+    return any(
+        h.category in CUE_CATEGORIES for f in fields.values() for h in f.of(cw.index)
+    ) or any(h.category == STRATEGIC for f in fields.values() for h in f.shared)
 
 
 def _skip_reason(wl: Watchlist, source: str | None, published: datetime | None) -> str | None:

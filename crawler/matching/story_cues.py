@@ -248,9 +248,6 @@ STATUS: dict[str, tuple[str, ...]] = {
         "signed",
         "signs",
         "definitive agreement",
-        "will acquire",
-        "to acquire",
-        "to buy",
         "announced",
         "announces",
     ),
@@ -287,6 +284,8 @@ STATUS: dict[str, tuple[str, ...]] = {
     ),
 }
 STATUS_ORDER = ("off", "blocked", "completed", "agreed", "talks", "rumoured")
+# "Agreed" cues are weak against talks in the same sentence ("announced it is in talks to ..."),
+# so talks outrank a bare announcement.
 
 # Corporate venture arms and strategic investors ("Intel Capital leads a $13M round").
 STRATEGIC_INVESTORS: tuple[str, ...] = (
