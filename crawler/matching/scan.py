@@ -9,12 +9,12 @@ first: news that matters is said long before that, and a hostile page must not c
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
 from crawler.matching.compiler import CATEGORY_NAMES, SHARED
 from crawler.matching.text import (
+    SentenceLocator,
     Sentences,
     normalize,
     normalize_cased,
@@ -24,6 +24,7 @@ from crawler.matching.text import (
 )
 
 MAX_TEXT = 60_000
+EXACT_SENTENCES = 10
 
 FieldName = Literal["title", "body"]
 
@@ -58,6 +59,7 @@ class Field:
     hits: dict[int, list[Hit]]  # watchlist index (or SHARED) -> hits in text order
     _sentences: Sentences | None = field(default=None)
     _tokens: list[int] | None = field(default=None)
+    _locator: SentenceLocator | None = field(default=None)
 
     @property
     def sentences(self) -> Sentences:
@@ -77,10 +79,19 @@ class Field:
         return self.hits.get(SHARED, [])
 
     def sentence_span(self, offset: int) -> tuple[int, int, int]:
-        """(index, start, end) of the sentence holding ``offset``."""
-        s = self.sentences
-        i = max(0, bisect_right(s.starts, offset) - 1)
-        return i, s.starts[i], s.ends[i]
+        """(index, start, end) of the sentence holding ``offset``; indexes are exact for the
+        first ``EXACT_SENTENCES`` sentences and ``EXACT_SENTENCES`` for any later one (only the
+        lede and the first sentences are told apart, so most of a long text is never split)."""
+        if self._locator is None:
+            self._locator = SentenceLocator(self.text, EXACT_SENTENCES)
+        start, end = self._locator.span_at(offset)
+        return self._locator.index_of_start(start), start, end
+
+    def lede_end(self, sentences: int) -> int:
+        """Where the first ``sentences`` sentences end (the text's length when it has fewer)."""
+        if self._locator is None:
+            self._locator = SentenceLocator(self.text, EXACT_SENTENCES)
+        return self._locator.start_of(sentences)
 
     def token_of(self, offset: int) -> int:
         if self._tokens is None:

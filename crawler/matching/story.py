@@ -144,10 +144,7 @@ def story_context(title: Field, body: Field, cw: CompiledWatchlist) -> StoryCont
 
 
 def _lede_end(body: Field) -> int:
-    if not body.text:
-        return 0
-    s = body.sentences
-    return s.ends[min(LEDE_SENTENCES, len(s)) - 1]
+    return body.lede_end(LEDE_SENTENCES) if body.text else 0
 
 
 def _strategic(title: Field, body: Field) -> bool:
