@@ -1,4 +1,4 @@
-"""Compile watchlists into one Aho-Corasick automaton: every alias, cue, focus term and rule literal.
+"""Compile watchlists into one Aho-Corasick automaton: every alias, cue, focus term, rule literal.
 
 Each pattern is normalised by :func:`crawler.matching.text.pattern_key` (lower case, punctuation as
 spaces, wrapped in spaces) so every hit falls on word boundaries. A pattern carries one or more
@@ -142,7 +142,9 @@ def compile_watchlists(watchlists: Sequence[Watchlist]) -> Compiled:
         if rule is not None:
             for key in rule.patterns:
                 add("", (RULE, wi, key, None), key=key)
-        compiled.append(CompiledWatchlist(wi, wl, lexicons, rule, frozenset(core), frozenset(persons)))
+        compiled.append(
+            CompiledWatchlist(wi, wl, lexicons, rule, frozenset(core), frozenset(persons))
+        )
     if compiled:
         for name, phrases in COMPETING.items():
             for phrase in phrases:

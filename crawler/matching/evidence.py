@@ -21,11 +21,26 @@ from crawler.matching.types import Amount, EntityRef, Event, EventKind, Evidence
 
 MAX_EVIDENCE = 3
 _GENERIC = frozenset(
-    "startup start-up company firm provider maker developer platform business specialist "
-    "outfit vendor player".split()
+    [
+        "startup",
+        "start-up",
+        "company",
+        "firm",
+        "provider",
+        "maker",
+        "developer",
+        "platform",
+        "business",
+        "specialist",
+        "outfit",
+        "vendor",
+        "player",
+    ]
 )
-_ARTICLES = frozenset("a an the its their his her rival fellow".split())
-_APPOSITION = re.compile(r"^\s*,\s*(?:a|an|the)\s+([^,.;]{3,80}?)(?:,|\.|;| that | which | whose |$)")
+_ARTICLES = frozenset(["a", "an", "the", "its", "their", "his", "her", "rival", "fellow"])
+_APPOSITION = re.compile(
+    r"^\s*,\s*(?:a|an|the)\s+([^,.;]{3,80}?)(?:,|\.|;| that | which | whose |$)"
+)
 
 
 def _roles(frame: Frame) -> tuple[str, str]:
@@ -114,7 +129,6 @@ def build_match(
             if not kept or a >= kept[-1][1]:
                 kept.append((a, b))
         evidence.append(Evidence(sentence, tuple(kept), fr.field))
-    giver, taker = _roles(main)
     entities: list[EntityRef] = []
     seen: set[str] = set()
 

@@ -132,7 +132,9 @@ class RuleView:
     def positions(self, key: str, field: Literal["title", "body"]) -> list[int]:
         f = self.fields[field]
         return [
-            f.token_of(h.start) for h in f.of(self.cw.index) if h.category == RULE and h.payload == key
+            f.token_of(h.start)
+            for h in f.of(self.cw.index)
+            if h.category == RULE and h.payload == key
         ]
 
     def has_entity(self, name: str | None, field: RuleField, *, core_only: bool = False) -> bool:

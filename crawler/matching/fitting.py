@@ -59,7 +59,7 @@ def stories_from_cases(
 def _solve(a: list[list[float]], b: list[float]) -> list[float]:
     """Solve ``a x = b`` by Gaussian elimination with partial pivoting (a is positive definite)."""
     n = len(b)
-    m = [row[:] + [b[i]] for i, row in enumerate(a)]
+    m = [[*row, b[i]] for i, row in enumerate(a)]
     for col in range(n):
         pivot = max(range(col, n), key=lambda r: abs(m[r][col]))
         m[col], m[pivot] = m[pivot], m[col]
@@ -77,7 +77,11 @@ def _solve(a: list[list[float]], b: list[float]) -> list[float]:
 
 
 def fit_logistic(
-    rows: Sequence[tuple[Row, int]], features: Sequence[str], *, l2: float = 1.0, iterations: int = 25
+    rows: Sequence[tuple[Row, int]],
+    features: Sequence[str],
+    *,
+    l2: float = 1.0,
+    iterations: int = 25,
 ) -> Model:
     """L2-penalised logistic regression by Newton's method (the bias is not penalised)."""
     names = list(features)

@@ -14,7 +14,8 @@ Cleverly.ai"), passive ("Qubit gets acquired by Coveo", "an investment from Inte
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Literal
 
 from crawler.matching.compiler import (
@@ -55,7 +56,18 @@ STRATEGIC_SENTENCES = 10  # a strategic lead counts in the title and the first s
 
 _PASSIVE_AFTER = (" by ", " from ")
 _SENIOR = frozenset(
-    ("ceo", "cto", "cfo", "coo", "cpo", "chief", "chief executive", "president", "head", "chief scientist")
+    (
+        "ceo",
+        "cto",
+        "cfo",
+        "coo",
+        "cpo",
+        "chief",
+        "chief executive",
+        "president",
+        "head",
+        "chief scientist",
+    )
 )
 _PARTICIPLES = ("away", "poached", "recruited", "hired", "tapped", "brought in", "wooed", "lured")
 # Movement verbs that are also travel verbs.
@@ -81,7 +93,7 @@ class Frame:
     cue: tuple[int, int]
     strength: float  # 1.0 a strong cue; less for weak and movement cues
     actor: Party | None = None  # acquirer, investor or hirer
-    also: list[Party] = field(default_factory=list)  # co-actors: "Google and Meta acquire"
+    also: list[Party] = dc_field(default_factory=list)  # co-actors: "Google and Meta acquire"
     target: Party | None = None  # target, investee or the person hired
     origin: Party | None = None  # where a hire comes from
     form: str = "active"  # active | passive | noun | move | merge
@@ -96,8 +108,6 @@ class Frame:
     senior: bool = False  # a senior role (CEO, CTO, chief, head, president) follows a hiring cue
     strategic: bool = False  # a strategic investor leads or joins an investment
     lead: bool = False  # the sentence says who led a round
-    notes: list[str] = field(default_factory=list)
-
     paragraph: int = 0  # paragraph index in the body (paragraphs are separated by newlines)
 
     @property
@@ -113,7 +123,9 @@ class Frame:
 
 def _party_name(p: Party, cw: CompiledWatchlist) -> Party:
     if p.entity is not None:
-        return Party(cw.watchlist.entities[p.entity].name, p.start, p.end, p.possessive, p.person, p.entity)
+        return Party(
+            cw.watchlist.entities[p.entity].name, p.start, p.end, p.possessive, p.person, p.entity
+        )
     return p
 
 
@@ -129,11 +141,7 @@ def sentence_parties(
         # The party is a watched entity when an alias spans it all ("Meta Platforms"), not
         # when it only holds one ("Intel Capital" is not Intel).
         entity = next(
-            (
-                h
-                for h in entity_hits
-                if h.start <= p.start and p.end <= h.end and id(h) not in used
-            ),
+            (h for h in entity_hits if h.start <= p.start and p.end <= h.end and id(h) not in used),
             None,
         )
         if entity is None:
@@ -149,7 +157,16 @@ def sentence_parties(
             continue  # "OpenAI-backed Wiz": a descriptor, not a party
         if id(h) not in used and start <= h.start < end:
             possessive = f.text[h.end : h.end + 2] in ("'s", "’s")
-            out.append(Party(f.text[h.start : h.end], h.start, h.end, possessive, h.payload in cw.persons, h.payload))
+            out.append(
+                Party(
+                    f.text[h.start : h.end],
+                    h.start,
+                    h.end,
+                    possessive,
+                    h.payload in cw.persons,
+                    h.payload,
+                )
+            )
     out.sort(key=lambda p: p.start)
     return out
 
@@ -286,10 +303,16 @@ def assign_roles(
         frame.target = _object(parties, f, cue_end, subject)
         if frame.target is None and subject is not None:
             # "A and B merge": the other party stands before the cue too.
-            frame.target = next((p for p in parties if p.end <= cue_start and p is not subject), None)
+            frame.target = next(
+                (p for p in parties if p.end <= cue_start and p is not subject), None
+            )
         return
     possessor = next(
-        (p for p in reversed(parties) if p.end <= cue_start and p.possessive and cue_start - p.end < 40),
+        (
+            p
+            for p in reversed(parties)
+            if p.end <= cue_start and p.possessive and cue_start - p.end < 40
+        ),
         None,
     )
     if passive:
@@ -303,7 +326,8 @@ def assign_roles(
             frame.actor = None
         return
     if possessor is not None and (
-        frame.invest or (" " not in word.strip() and word.endswith(("tion", "over", "out", "chase")))
+        frame.invest
+        or (" " not in word.strip() and word.endswith(("tion", "over", "out", "chase")))
     ):
         frame.form = "noun"
         frame.actor = possessor
@@ -316,7 +340,9 @@ def assign_roles(
     between = [
         p
         for p in parties
-        if subject is not None and subject.end <= p.start and p.end <= cue_start
+        if subject is not None
+        and subject.end <= p.start
+        and p.end <= cue_start
         and p not in frame.also
     ]
     if _OBJECT_PREPS.match(tail):
@@ -408,7 +434,9 @@ def _round_leads(f: Field, shared: list[Hit]) -> dict[int, tuple[int, int, Hit]]
                 h
                 for h in leads
                 if s <= h.start < e
-                and _adjacent(f.text[inv.end : h.start] if inv.end <= h.start else f.text[h.end : inv.start])
+                and _adjacent(
+                    f.text[inv.end : h.start] if inv.end <= h.start else f.text[h.end : inv.start]
+                )
             ),
             None,
         )
@@ -500,16 +528,24 @@ def _sentence_frames(
     strategic = any(h.category == STRATEGIC for h in shared_in)
     lead = any(h.category == LEAD_CUE for h in shared_in)
     focus_hits = cats.get(FOCUS, [])
-    sentence_ai = bool(focus_hits) or cw.watchlist.focus is None or any(
-        h.payload in cw.core for h in entity_hits
+    sentence_ai = (
+        bool(focus_hits)
+        or cw.watchlist.focus is None
+        or any(h.payload in cw.core for h in entity_hits)
     )
     # Overlapping cues ("investment" and "investment from"): the longest one speaks.
     # Overlapping cues of one topic ("investment" and "investment from"): the longest speaks. A
     # both-cue ("acqui-hire") marks every frame at its span as both a hire and a deal.
     both_spans = {(h.start, h.end) for h in cues if h.category == BOTH}
-    cues = [h for h in cues if h.category != BOTH or not any(
-        o is not h and o.start == h.start and o.end == h.end and o.payload == h.payload for o in cues
-    )]
+    cues = [
+        h
+        for h in cues
+        if h.category != BOTH
+        or not any(
+            o is not h and o.start == h.start and o.end == h.end and o.payload == h.payload
+            for o in cues
+        )
+    ]
     by_topic: dict[str, list[Hit]] = {}
     for h in sorted(cues, key=lambda h: (h.start, -h.end)):
         kept_topic = by_topic.setdefault(h.payload, [])
@@ -549,14 +585,17 @@ def _sentence_frames(
         if h.category == MOVE:
             frame.form = "move"
         if parties is None:
-            parties = [_party_name(p, cw) for p in sentence_parties(f, s, e, entity_hits, cw, known)]
+            parties = [
+                _party_name(p, cw) for p in sentence_parties(f, s, e, entity_hits, cw, known)
+            ]
         assign_roles(frame, parties, f, taken)
         if frame.target is not None:
             taken.append(frame.target)
         frame.negative = any(n.payload == topic for n in cats.get(NEGATIVE, ()))
         frame.background = any(
             # Perfect tense is today's news in a lede ("Zendesk has acquired ..."), a recap later.
-            index >= LEDE_SENTENCES or not f.norm[b.start + 1 : b.end + 1].startswith(("has ", "had "))
+            index >= LEDE_SENTENCES
+            or not f.norm[b.start + 1 : b.end + 1].startswith(("has ", "had "))
             for b in cats.get(BACKGROUND, ())
         )
         frame.role = any(r.payload == topic for r in cats.get(ROLE, ())) or any(
@@ -567,7 +606,8 @@ def _sentence_frames(
             for r in cats.get(ROLE, ())
         )
         frame.watched = any(
-            p is not None and p.entity is not None for p in (frame.actor, frame.target, frame.origin)
+            p is not None and p.entity is not None
+            for p in (frame.actor, frame.target, frame.origin)
         )
         frame.ai = _frame_ai(frame, focus_hits, cw, sentence_ai, f.text)
         if h.category != CUE and h.category != BOTH and not _weak_ok(frame, cats, topic):
@@ -598,8 +638,10 @@ def _sentence_frames(
 _LICENSE = re.compile(r"\blicen[cs](?:e|es|ed|ing)\b", re.IGNORECASE)
 
 
-def _license_frame(hire: Frame, f: Field, parties: list[Party], cw: CompiledWatchlist) -> Frame | None:
-    """"Pays $650M to license X's models and hire its CEO": an acquisition in all but name."""
+def _license_frame(
+    hire: Frame, f: Field, parties: list[Party], cw: CompiledWatchlist
+) -> Frame | None:
+    """ "Pays $650M to license X's models and hire its CEO": an acquisition in all but name."""
     topic = next((t for t, lex in cw.lexicons.items() if lex.kind == "deal"), None)
     m = _LICENSE.search(f.text, hire.start, hire.cue[0])
     if topic is None or m is None:
@@ -632,7 +674,9 @@ def _weak_ok(frame: Frame, cats: dict[int, list[Hit]], topic: str) -> bool:
     if frame.kind == "deal":
         return (frame.actor is not None and frame.target is not None) or context or frame.lead
     if frame.form == "move":
-        return frame.actor is not None and (frame.target is not None or frame.role or frame.origin is not None)
+        return frame.actor is not None and (
+            frame.target is not None or frame.role or frame.origin is not None
+        )
     after_role = any(r.payload == topic and r.start > frame.cue[0] for r in cats.get(ROLE, ()))
     person = frame.target is not None and frame.target.person
     return context or after_role or (person and frame.actor is not None)
@@ -690,9 +734,6 @@ def descriptor_window(text: str, start: int, end: int, limit: int) -> tuple[int,
     candidates = [*ends[:1], *commas[1:2]]
     stop = min(candidates) if candidates else len(rest)
     return lo, end + m.end() + stop
-
-
-
 
 
 def mentions_ai(f: Field, name: str, focus_starts: list[int], limit: int = 6) -> bool:

@@ -531,11 +531,32 @@ BUILTIN_TOPICS: dict[str, Lexicon] = {"hiring": HIRING, "deal": DEAL}
 # Cue forms that decide the roles of a frame's parties (normalised, as the automaton reports them).
 # An investment's object is a stake in a company; a merger has no acquirer; a person moves to the
 # organisation after a movement cue ("joins", "defects to"), so the roles turn round.
-INVEST_CUES = ("invest", "stake", "pours", "pumps", "backs", "bets on", "bet on", "injects", "takes a stake", "took a stake", "leads investment", "led the investment", "strategic investment")
+INVEST_CUES = (
+    "invest",
+    "stake",
+    "pours",
+    "pumps",
+    "backs",
+    "bets on",
+    "bet on",
+    "injects",
+    "takes a stake",
+    "took a stake",
+    "leads investment",
+    "led the investment",
+    "strategic investment",
+)
 MERGE_CUES = ("merge", "merger", "merging")
 MOVE_CUES = frozenset(
     " ".join(p.replace("-", " ").split())
-    for p in (*HIRING.moves, "defects to", "defected to", "defecting to", "jumps ship", "jumped ship")
+    for p in (
+        *HIRING.moves,
+        "defects to",
+        "defected to",
+        "defecting to",
+        "jumps ship",
+        "jumped ship",
+    )
 )
 
 # The AI angle: a deal or hire counts when the sentence (or the title) says AI, or names an entity

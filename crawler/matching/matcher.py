@@ -32,15 +32,14 @@ from crawler.matching.compiler import (
 )
 from crawler.matching.evidence import build_match
 from crawler.matching.explain import (
-    Explanation,
     ExplainHit,
+    Explanation,
     RuleView,
     describe_frame,
     explain_hits,
 )
 from crawler.matching.frames import Frame, build_frames
-from crawler.matching.parties import find_parties, is_title_case, title_names
-from crawler.matching.parties import Party
+from crawler.matching.parties import Party, find_parties, is_title_case, title_names
 from crawler.matching.scan import Field, scan
 from crawler.matching.scoring import Model, load_model
 from crawler.matching.story import (
@@ -173,11 +172,18 @@ class Matcher:
 
     def _analyse(self, fields: dict[str, Field], cw: CompiledWatchlist) -> StoryAnalysis:
         frames = self._frames(fields, cw) if _has_cue(fields, cw) else []
-        ctx = story_context(fields["title"], fields["body"], cw)
-        count_events(ctx, frames)
         kinds: dict[str, KindAnalysis] = {}
         scores: dict[str, float] = {}
-        for kind in dict.fromkeys(lex.kind for lex in cw.lexicons.values()):
+        event_kinds = dict.fromkeys(lex.kind for lex in cw.lexicons.values())
+        if not frames:
+            # No event, no score: the story's context need not be read.
+            return StoryAnalysis(
+                {k: KindAnalysis(k, [], None, {}) for k in event_kinds},
+                dict.fromkeys(event_kinds, 0.0),
+            )
+        ctx = story_context(fields["title"], fields["body"], cw)
+        count_events(ctx, frames)
+        for kind in event_kinds:
             mine = [fr for fr in frames if fr.kind == kind or (fr.both and kind == "hiring")]
             a = analyse(kind, mine, ctx, fields["title"], fields["body"])
             kinds[kind] = a

@@ -24,46 +24,376 @@ _DOT_AI = re.compile(r"\b[\w-]+\.ai\b", re.IGNORECASE)
 
 # Capitalised words that open sentences and clauses, dates, and words that only describe.
 _OPENERS = frozenset(
-    """
-    The A An In On At As After Before According But And Or Its It This That These Those When While
-    With For From By To Of Last Earlier Today Yesterday Tomorrow Now Then Also However Meanwhile
-    Still Since If So Other Some Many Both Each Every Such Our Their His Her We They He She I You
-    There Here What Why How Who Which Where Under Over Into Through Despite Amid Like Unlike Just
-    Even More Most New Former Ex Chief Exclusive Report Reports Update Updated Analysis Opinion
-    Editor Sources Source Rumor Rumour Breaking Watch Read Inside Meet Inc Instead Although Though
-    Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April June July
-    August September October November December Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec
-    Mr Mrs Ms Dr Prof Sir Not No Yes All Any Few Hundreds Thousands Billion Million Year Years
-    Week Weeks Day Days
-    """.split()
+    [
+        "The",
+        "A",
+        "An",
+        "In",
+        "On",
+        "At",
+        "As",
+        "After",
+        "Before",
+        "According",
+        "But",
+        "And",
+        "Or",
+        "Its",
+        "It",
+        "This",
+        "That",
+        "These",
+        "Those",
+        "When",
+        "While",
+        "With",
+        "For",
+        "From",
+        "By",
+        "To",
+        "Of",
+        "Last",
+        "Earlier",
+        "Today",
+        "Yesterday",
+        "Tomorrow",
+        "Now",
+        "Then",
+        "Also",
+        "However",
+        "Meanwhile",
+        "Still",
+        "Since",
+        "If",
+        "So",
+        "Other",
+        "Some",
+        "Many",
+        "Both",
+        "Each",
+        "Every",
+        "Such",
+        "Our",
+        "Their",
+        "His",
+        "Her",
+        "We",
+        "They",
+        "He",
+        "She",
+        "I",
+        "You",
+        "There",
+        "Here",
+        "What",
+        "Why",
+        "How",
+        "Who",
+        "Which",
+        "Where",
+        "Under",
+        "Over",
+        "Into",
+        "Through",
+        "Despite",
+        "Amid",
+        "Like",
+        "Unlike",
+        "Just",
+        "Even",
+        "More",
+        "Most",
+        "New",
+        "Former",
+        "Ex",
+        "Chief",
+        "Exclusive",
+        "Report",
+        "Reports",
+        "Update",
+        "Updated",
+        "Analysis",
+        "Opinion",
+        "Editor",
+        "Sources",
+        "Source",
+        "Rumor",
+        "Rumour",
+        "Breaking",
+        "Watch",
+        "Read",
+        "Inside",
+        "Meet",
+        "Inc",
+        "Instead",
+        "Although",
+        "Though",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "January",
+        "February",
+        "March",
+        "April",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+        "Jan",
+        "Feb",
+        "Mar",
+        "Apr",
+        "Jun",
+        "Jul",
+        "Aug",
+        "Sep",
+        "Sept",
+        "Oct",
+        "Nov",
+        "Dec",
+        "Mr",
+        "Mrs",
+        "Ms",
+        "Dr",
+        "Prof",
+        "Sir",
+        "Not",
+        "No",
+        "Yes",
+        "All",
+        "Any",
+        "Few",
+        "Hundreds",
+        "Thousands",
+        "Billion",
+        "Million",
+        "Year",
+        "Years",
+        "Week",
+        "Weeks",
+        "Day",
+        "Days",
+    ]
 )
 # Words that describe a party or its role but do not name it on their own.
 _DESCRIPTORS = frozenset(
-    """
-    AI A.I. ML NLP LLM LLMs GenAI CEO CTO CFO COO CSO CPO CBO CMO CIO CRO CAIO VP SVP EVP President
-    Chairman Chair Founder Cofounder Co-founder Head Director Officer Scientist Researcher Engineer
-    Executive Vice Chief Senior Lead Principal Manager Partner General Counsel Scientific Technology
-    Technical Operating Financial Marketing Product Research Engineering Sales Business Revenue
-    US U.S. UK U.K. EU SaaS API APIs GPU GPUs IPO SPAC IT R&D B2B Series Seed Round Fund Funding
-    Startup Startups Company Firm Deal Deals Acquisition Acquires Acquired Buys Hires Joins Invests
-    Investment Stake Talks Merger CEOs Big Tech Silicon Valley Wall Street Generative Artificial
-    Intelligence Machine Learning Data Cloud Enterprise Platform Billion Million
-    """.split()
+    [
+        "AI",
+        "A.I.",
+        "ML",
+        "NLP",
+        "LLM",
+        "LLMs",
+        "GenAI",
+        "CEO",
+        "CTO",
+        "CFO",
+        "COO",
+        "CSO",
+        "CPO",
+        "CBO",
+        "CMO",
+        "CIO",
+        "CRO",
+        "CAIO",
+        "VP",
+        "SVP",
+        "EVP",
+        "President",
+        "Chairman",
+        "Chair",
+        "Founder",
+        "Cofounder",
+        "Co-founder",
+        "Head",
+        "Director",
+        "Officer",
+        "Scientist",
+        "Researcher",
+        "Engineer",
+        "Executive",
+        "Vice",
+        "Chief",
+        "Senior",
+        "Lead",
+        "Principal",
+        "Manager",
+        "Partner",
+        "General",
+        "Counsel",
+        "Scientific",
+        "Technology",
+        "Technical",
+        "Operating",
+        "Financial",
+        "Marketing",
+        "Product",
+        "Research",
+        "Engineering",
+        "Sales",
+        "Business",
+        "Revenue",
+        "US",
+        "U.S.",
+        "UK",
+        "U.K.",
+        "EU",
+        "SaaS",
+        "API",
+        "APIs",
+        "GPU",
+        "GPUs",
+        "IPO",
+        "SPAC",
+        "IT",
+        "R&D",
+        "B2B",
+        "Series",
+        "Seed",
+        "Round",
+        "Fund",
+        "Funding",
+        "Startup",
+        "Startups",
+        "Company",
+        "Firm",
+        "Deal",
+        "Deals",
+        "Acquisition",
+        "Acquires",
+        "Acquired",
+        "Buys",
+        "Hires",
+        "Joins",
+        "Invests",
+        "Investment",
+        "Stake",
+        "Talks",
+        "Merger",
+        "CEOs",
+        "Big",
+        "Tech",
+        "Silicon",
+        "Valley",
+        "Wall",
+        "Street",
+        "Generative",
+        "Artificial",
+        "Intelligence",
+        "Machine",
+        "Learning",
+        "Data",
+        "Cloud",
+        "Enterprise",
+        "Platform",
+        "Billion",
+        "Million",
+    ]
 )
 # Words of a title that sit between an organisation and a person ("OpenAI CEO Sam Altman").
 _TITLE_WORDS = frozenset(
-    "CEO CTO CFO COO CSO CPO CBO CMO CIO CAIO President Chairman Founder Cofounder Co-founder "
-    "Head Director Chief VP SVP EVP".split()
+    [
+        "CEO",
+        "CTO",
+        "CFO",
+        "COO",
+        "CSO",
+        "CPO",
+        "CBO",
+        "CMO",
+        "CIO",
+        "CAIO",
+        "President",
+        "Chairman",
+        "Founder",
+        "Cofounder",
+        "Co-founder",
+        "Head",
+        "Director",
+        "Chief",
+        "VP",
+        "SVP",
+        "EVP",
+    ]
 )
 _COMPANY_WORDS = frozenset(
-    """
-    AI Labs Lab Inc Corp Corporation Co Ltd LLC Capital Ventures Technologies Technology Systems
-    Networks Group Holdings Partners Fund Cloud Robotics Health Bio Therapeutics Software Data
-    Analytics Security Research Foundation Institute University Motors Media Games Studios Bank
-    Microsystems Semiconductor Devices Intelligence Dynamics Industries Energy Pharma Computing
-    Solutions Services Digital Global International Vision Mind Mobile Apps Brain DeepMind Quantum
-    Platforms Automation Motion Works Labs Cognition Health Logic Networks Sciences
-    """.split()
+    [
+        "AI",
+        "Labs",
+        "Lab",
+        "Inc",
+        "Corp",
+        "Corporation",
+        "Co",
+        "Ltd",
+        "LLC",
+        "Capital",
+        "Ventures",
+        "Technologies",
+        "Technology",
+        "Systems",
+        "Networks",
+        "Group",
+        "Holdings",
+        "Partners",
+        "Fund",
+        "Cloud",
+        "Robotics",
+        "Health",
+        "Bio",
+        "Therapeutics",
+        "Software",
+        "Data",
+        "Analytics",
+        "Security",
+        "Research",
+        "Foundation",
+        "Institute",
+        "University",
+        "Motors",
+        "Media",
+        "Games",
+        "Studios",
+        "Bank",
+        "Microsystems",
+        "Semiconductor",
+        "Devices",
+        "Intelligence",
+        "Dynamics",
+        "Industries",
+        "Energy",
+        "Pharma",
+        "Computing",
+        "Solutions",
+        "Services",
+        "Digital",
+        "Global",
+        "International",
+        "Vision",
+        "Mind",
+        "Mobile",
+        "Apps",
+        "Brain",
+        "DeepMind",
+        "Quantum",
+        "Platforms",
+        "Automation",
+        "Motion",
+        "Works",
+        "Labs",
+        "Cognition",
+        "Health",
+        "Logic",
+        "Networks",
+        "Sciences",
+    ]
 )
 _POSSESSIVE = ("'s", "’s", "s'", "s’")
 # Hyphenated descriptors: "AI-powered", "Boston-based", "GM-backed".
@@ -73,21 +403,102 @@ _DESCRIPTOR_WORD = re.compile(
 )
 # Places are not parties to a deal ("invest $15B in India").
 PLACES = frozenset(
-    """
-    India Indian China Chinese Japan Japanese Korea Korean France French Germany German Britain
-    British UK U.K. US U.S. USA America American Europe European Africa African Asia Asian Canada
-    Canadian Israel Israeli UAE Saudi Arabia Qatar Singapore Australia Brazil Mexico Spain Italy
-    Ireland Sweden Netherlands Switzerland Taiwan Vietnam Indonesia London Paris Berlin Tokyo Beijing
-    Shanghai Seoul Toronto Texas California Washington York Boston Seattle Austin America
-    """.split()
+    [
+        "India",
+        "Indian",
+        "China",
+        "Chinese",
+        "Japan",
+        "Japanese",
+        "Korea",
+        "Korean",
+        "France",
+        "French",
+        "Germany",
+        "German",
+        "Britain",
+        "British",
+        "UK",
+        "U.K.",
+        "US",
+        "U.S.",
+        "USA",
+        "America",
+        "American",
+        "Europe",
+        "European",
+        "Africa",
+        "African",
+        "Asia",
+        "Asian",
+        "Canada",
+        "Canadian",
+        "Israel",
+        "Israeli",
+        "UAE",
+        "Saudi",
+        "Arabia",
+        "Qatar",
+        "Singapore",
+        "Australia",
+        "Brazil",
+        "Mexico",
+        "Spain",
+        "Italy",
+        "Ireland",
+        "Sweden",
+        "Netherlands",
+        "Switzerland",
+        "Taiwan",
+        "Vietnam",
+        "Indonesia",
+        "London",
+        "Paris",
+        "Berlin",
+        "Tokyo",
+        "Beijing",
+        "Shanghai",
+        "Seoul",
+        "Toronto",
+        "Texas",
+        "California",
+        "Washington",
+        "York",
+        "Boston",
+        "Seattle",
+        "Austin",
+        "America",
+    ]
 )
 # Organisations that are not companies: a merger of foundations is no AI deal.
 NON_COMPANY = frozenset(
-    """
-    Foundation University Institute Council Government Ministry Department Commission Union
-    Association Committee Agency Parliament Court Congress Senate Administration Society School
-    College Hospital Church Army Navy Police
-    """.split()
+    [
+        "Foundation",
+        "University",
+        "Institute",
+        "Council",
+        "Government",
+        "Ministry",
+        "Department",
+        "Commission",
+        "Union",
+        "Association",
+        "Committee",
+        "Agency",
+        "Parliament",
+        "Court",
+        "Congress",
+        "Senate",
+        "Administration",
+        "Society",
+        "School",
+        "College",
+        "Hospital",
+        "Church",
+        "Army",
+        "Navy",
+        "Police",
+    ]
 )
 
 
@@ -109,18 +520,37 @@ def person_like(name: str) -> bool:
     if not 2 <= len(words) <= 4 or is_place(name):
         return False
     for w in words:
-        if w in _COMPANY_WORDS or not w[:1].isupper() or not w.replace("-", "").replace(".", "").isalpha():
+        if (
+            w in _COMPANY_WORDS
+            or not w[:1].isupper()
+            or not w.replace("-", "").replace(".", "").isalpha()
+        ):
             return False
-        if any(c.isupper() for c in w[1:]) and not (w[:2] in ("Mc", "Ma", "De", "Di", "Le", "La")):
+        if any(c.isupper() for c in w[1:]) and w[:2] not in ("Mc", "Ma", "De", "Di", "Le", "La"):
             return False
     return True
 
 
-_REGION_WORDS = frozenset("North South East West Central Latin Middle Bay Area Valley Silicon New".split())
+_REGION_WORDS = frozenset(
+    [
+        "North",
+        "South",
+        "East",
+        "West",
+        "Central",
+        "Latin",
+        "Middle",
+        "Bay",
+        "Area",
+        "Valley",
+        "Silicon",
+        "New",
+    ]
+)
 
 
 def is_place(name: str) -> bool:
-    """"India", "North America", "Silicon Valley"."""
+    """ "India", "North America", "Silicon Valley"."""
     words = name.split()
     return all(w in PLACES or w in _REGION_WORDS for w in words) and any(
         w in PLACES or w in ("America", "Valley", "Area") for w in words
@@ -133,7 +563,17 @@ def is_company(name: str) -> bool:
 
 
 _INVESTOR_WORDS = frozenset(
-    "Venture Ventures Capital Partners Fund Investments Management VC Equity".split()
+    [
+        "Venture",
+        "Ventures",
+        "Capital",
+        "Partners",
+        "Fund",
+        "Investments",
+        "Management",
+        "VC",
+        "Equity",
+    ]
 )
 
 
@@ -198,7 +638,10 @@ def find_parties(
         return _title_parties(text, start, stop, known)
     found: list[Party] = []
     for m in _RUN.finditer(text, start, stop):
-        words = [(w.group(), m.start() + w.start(), m.start() + w.end()) for w in re.finditer(r"\S+", m.group())]
+        words = [
+            (w.group(), m.start() + w.start(), m.start() + w.end())
+            for w in re.finditer(r"\S+", m.group())
+        ]
         for piece in _clean(words):
             first, last = piece[0], piece[-1]
             name = text[first[1] : last[2]]
@@ -206,15 +649,17 @@ def find_parties(
             if possessive:
                 name = name[:-2]
             name = name.rstrip(".,'’")
-            if len(name) < 2 or name in _DESCRIPTORS or (name[0].isdigit() and not any(c.isalpha() for c in name)):
+            if (
+                len(name) < 2
+                or name in _DESCRIPTORS
+                or (name[0].isdigit() and not any(c.isalpha() for c in name))
+            ):
                 continue
             if name.isdigit() or re.fullmatch(r"\d+[\d,.]*[A-Za-z]{0,2}", name):
                 continue  # "2023", "14.3B"
             if is_place(name) or _common_word(text, name, first[1], start):
                 continue
-            found.append(
-                Party(name, first[1], first[1] + len(name), possessive, person_like(name))
-            )
+            found.append(Party(name, first[1], first[1] + len(name), possessive, person_like(name)))
     return found
 
 
@@ -222,7 +667,11 @@ def _common_word(text: str, name: str, at: int, sentence_start: int) -> bool:
     """A capitalised word that opens a sentence and appears in lower case elsewhere ("Terms")."""
     if text[sentence_start:at].strip(" \t\n\"“‘'(—-"):
         return False
-    if name.isupper() and len(name) > 3 and text[at + len(name) : at + len(name) + 3].lstrip()[:1] in "—-(,":
+    if (
+        name.isupper()
+        and len(name) > 3
+        and text[at + len(name) : at + len(name) + 3].lstrip()[:1] in "—-(,"
+    ):
         return True  # a dateline: "NEW YORK —"
     if " " in name:
         return False
@@ -254,10 +703,18 @@ def _title_parties(text: str, start: int, stop: int, known: Iterable[str]) -> li
                 or re.search(r"[a-z][A-Z]", word) is not None
                 or (word[:1].isupper() and any(c.isdigit() for c in word) and word[1:].isalnum())
             )
-            if not shaped or word in _DESCRIPTORS or any(a < y and x < a + len(word) for x, y in taken):
+            if (
+                not shaped
+                or word in _DESCRIPTORS
+                or any(a < y and x < a + len(word) for x, y in taken)
+            ):
                 continue
             taken.append((a, a + len(word)))
-            found.append(Party(word, a, a + len(word), text[a + len(word) : a + len(word) + 2] in _POSSESSIVE))
+            found.append(
+                Party(
+                    word, a, a + len(word), text[a + len(word) : a + len(word) + 2] in _POSSESSIVE
+                )
+            )
     found.sort(key=lambda p: p.start)
     return found
 
@@ -266,7 +723,9 @@ def title_names(title: str, body: str) -> list[str]:
     """Names in a Title Case headline: the longest runs of its words that the body writes too."""
     names: list[str] = []
     for m in _RUN.finditer(title):
-        words = [w.rstrip(".,:;'’").removesuffix("'s").removesuffix("’s") for w in m.group().split()]
+        words = [
+            w.rstrip(".,:;'’").removesuffix("'s").removesuffix("’s") for w in m.group().split()
+        ]
         i = 0
         while i < len(words):
             for j in range(len(words), i, -1):

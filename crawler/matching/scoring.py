@@ -2,9 +2,9 @@
 
 ``filter_model.json`` (next to this module) holds the feature names, their weights and the bias,
 fitted by ``bench/fit_filter.py`` on the labelled sets with cross-validation
-(:mod:`crawler.matching.fitting`). The bias is shifted so that the fitted decision threshold lands on
-0.5, the default ``min_score`` of a watchlist: a score is the model's probability that the story is
-relevant, read against a threshold chosen on data the weights were not fitted on.
+(:mod:`crawler.matching.fitting`). The bias is shifted so that the fitted decision threshold lands
+on 0.5, the default ``min_score`` of a watchlist: a score is the model's probability that the story
+is relevant, read against a threshold chosen on data the weights were not fitted on.
 """
 
 from __future__ import annotations

@@ -130,7 +130,9 @@ def story_context(title: Field, body: Field, cw: CompiledWatchlist) -> StoryCont
     )
     strategic = _strategic(title, body)
     first = title.text.strip().split(" ", 1)[0].lower() if title.text.strip() else ""
-    opinion = first in OPINION_OPENERS or title.text.rstrip().endswith("?") or "opinion" in comp_title
+    opinion = (
+        first in OPINION_OPENERS or title.text.rstrip().endswith("?") or "opinion" in comp_title
+    )
     return StoryContext(
         ai_title=ai_title,
         ai_lede=ai_lede,
@@ -253,8 +255,12 @@ def analyse(
         )
     )
     x["main_prominence"] = prominence(main)
-    x["ai_frames"] = min(5, sum(1 for fr in frames if fr.ai and fr.target and not fr.background)) / 5
-    same = sum(1 for fr in frames if main.target and fr.target and fr.target.name == main.target.name)
+    x["ai_frames"] = (
+        min(5, sum(1 for fr in frames if fr.ai and fr.target and not fr.background)) / 5
+    )
+    same = sum(
+        1 for fr in frames if main.target and fr.target and fr.target.name == main.target.name
+    )
     x["main_repeated"] = min(4, same) / 4
     # A story whose headline names the main event's parties is about that event.
     named = [p for p in (main.actor, main.target) if p is not None]

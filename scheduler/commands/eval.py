@@ -1,4 +1,4 @@
-"""``newswatch eval FILE.jsonl... [--watchlist NAME] [--cv K] [--json]``: the filter on labelled news.
+"""``newswatch eval FILE.jsonl... [--watchlist NAME] [--cv K] [--json]``: the filter, measured.
 
 Each line is a JSON object with ``id``, ``title``, ``text`` (may be empty), ``label`` (relevant,
 irrelevant or borderline) and optionally ``kind``. A case is predicted relevant when any evaluated
@@ -181,9 +181,7 @@ def run(args: argparse.Namespace) -> int:
     if len(args.files) > 1:
         by_id = {c["id"]: c for c in result["cases"]}
         result["files"] = {
-            name: figures(
-                (by_id[i]["label"], by_id[i]["predicted"] == "relevant") for i in ids
-            )
+            name: figures((by_id[i]["label"], by_id[i]["predicted"] == "relevant") for i in ids)
             for name, ids in groups.items()
         }
     if args.json:

@@ -1,4 +1,4 @@
-"""The filter's stages one by one: open-world parties, frames and roles, fitting, the shipped model."""
+"""The filter's stages one by one: open-world parties, frames and roles, fitting, the model."""
 
 from __future__ import annotations
 
@@ -61,8 +61,16 @@ def roles(title: str, text: str = "") -> tuple[str | None, str | None, str | Non
         ("AI personalization provider Qubit gets acquired by Coveo", "Coveo", "Qubit"),
         ("Coveo's acquisition of AI startup Qubit closes", "Coveo", "Qubit"),
         ("Amazon to invest up to $4bn in OpenAI rival Anthropic", "Amazon", "Anthropic"),
-        ("Edge compute maker SiMa.ai hires former Google engineer Dana Ruiz", "SiMa.ai", "Dana Ruiz"),
-        ("Google speech researcher Ayesha Tran lured away to Vantora AI", "Vantora AI", "Ayesha Tran"),
+        (
+            "Edge compute maker SiMa.ai hires former Google engineer Dana Ruiz",
+            "SiMa.ai",
+            "Dana Ruiz",
+        ),
+        (
+            "Google speech researcher Ayesha Tran lured away to Vantora AI",
+            "Vantora AI",
+            "Ayesha Tran",
+        ),
         ("Dana Ruiz joins Anthropic as chief AI officer", "Anthropic", "Dana Ruiz"),
         ("Google and Meta acquire AI firm Wiz", "Google and Meta", "Wiz"),
     ],
