@@ -63,6 +63,7 @@ def test_match_explain(capsys: pytest.CaptureFixture[str], isolated_cwd: Path) -
     assert "hits:" in out and "score:" in out
     assert "entity     'Meta'" in out
     assert "hiring: main frame hiring 'hires' in title: Meta" in out
+    assert "frames:\n    hiring 'hires' in title: Meta -> ? (from OpenAI)" in out
 
 
 def test_match_no_match_json(capsys: pytest.CaptureFixture[str], isolated_cwd: Path) -> None:
