@@ -18,9 +18,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from crawler.matching.scoring import Model
+from crawler.matching.scoring import REGIMES, FilterModel, Model
 
 Row = dict[str, float]
+# Features that shift the whole scale rather than weigh evidence: a headline without a body is read
+# on a different scale than a full article, so its offset is not shrunk like the evidence weights.
+UNPENALIZED: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +35,7 @@ class Story:
     kind: str | None
     rows: tuple[tuple[str, Row], ...]  # (kind, features)
     group: str = ""  # the file it came from, for per-file figures
+    regime: str = "article"  # "headline" when the story has no body
 
     def training_rows(self) -> list[tuple[Row, int]]:
         out: list[tuple[Row, int]] = []
@@ -52,7 +56,8 @@ def stories_from_cases(
         analysis = matcher.analyse(case.get("title") or "", case.get("text") or "")[watchlist]
         rows = tuple((k, a.features) for k, a in analysis.kinds.items() if a.frames)
         kind = case.get("kind") or None
-        out.append(Story(str(case["id"]), str(case["label"]), kind, rows, group))
+        regime = "article" if (case.get("text") or "").strip() else "headline"
+        out.append(Story(str(case["id"]), str(case["label"]), kind, rows, group, regime))
     return out
 
 
@@ -104,6 +109,9 @@ def fit_logistic(
                 for j, xj in nz:
                     hi[j] += h * xi * xj
         for i in range(1, d):
+            if names[i - 1] in UNPENALIZED:
+                hess[i][i] += 1e-6
+                continue
             grad[i] += l2 * w[i]
             hess[i][i] += l2
         hess[0][0] += 1e-6
@@ -114,7 +122,7 @@ def fit_logistic(
     return Model(weights=dict(zip(names, w[1:], strict=True)), bias=w[0])
 
 
-def story_score(model: Model, story: Story) -> float:
+def story_score(model: Model | FilterModel, story: Story) -> float:
     return max((model.score(row) for _, row in story.rows), default=0.0)
 
 
@@ -146,7 +154,7 @@ def _folds(stories: Sequence[Story], k: int, seed: int) -> list[list[int]]:
     return folds
 
 
-def _scored(model: Model, stories: Sequence[Story]) -> list[tuple[float, int]]:
+def _scored(model: Model | FilterModel, stories: Sequence[Story]) -> list[tuple[float, int]]:
     return [
         (story_score(model, s), int(s.label == "relevant"))
         for s in stories
@@ -154,7 +162,7 @@ def _scored(model: Model, stories: Sequence[Story]) -> list[tuple[float, int]]:
     ]
 
 
-def fit(
+def fit_regime(
     stories: Sequence[Story], features: Sequence[str], *, l2: float = 1.0, k: int = 5, seed: int = 0
 ) -> Model:
     """Fit the weights on every story and a threshold from inner cross-validated scores.
@@ -172,6 +180,19 @@ def fit(
     t = min(max(best_threshold(inner), 1e-6), 1 - 1e-6)
     shift = math.log(t / (1 - t))
     return Model(weights=model.weights, bias=model.bias - shift, meta={"threshold": t, "l2": l2})
+
+
+def fit(
+    stories: Sequence[Story], features: Sequence[str], *, l2: float = 1.0, k: int = 5, seed: int = 0
+) -> FilterModel:
+    """One model per regime (headlines alone, full articles), each fitted on its own stories."""
+    models: dict[str, Model] = {}
+    for name in REGIMES:
+        mine = [s for s in stories if s.regime == name]
+        if any(s.training_rows() for s in mine):
+            models[name] = fit_regime(mine, features, l2=l2, k=k, seed=seed)
+    meta = {f"{name}_threshold": m.meta["threshold"] for name, m in models.items()}
+    return FilterModel(models=models, meta={**meta, "l2": l2})
 
 
 def cross_validate(

@@ -41,7 +41,7 @@ from crawler.matching.explain import (
 from crawler.matching.frames import Frame, build_frames
 from crawler.matching.parties import Party, find_parties, is_title_case, title_names
 from crawler.matching.scan import Field, scan
-from crawler.matching.scoring import Model, load_model
+from crawler.matching.scoring import FilterModel, load_model, regime
 from crawler.matching.story import (
     KindAnalysis,
     analyse,
@@ -66,7 +66,7 @@ class StoryAnalysis:
 class Matcher:
     """All watchlists compiled into one automaton. Pure, thread-safe for reads, picklable."""
 
-    def __init__(self, watchlists: Sequence[Watchlist], model: Model | None = None) -> None:
+    def __init__(self, watchlists: Sequence[Watchlist], model: FilterModel | None = None) -> None:
         self._watchlists = tuple(watchlists)
         self._model = model if model is not None else load_model()
         self._build()
@@ -77,7 +77,7 @@ class Matcher:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self._watchlists = tuple(state["watchlists"])
-        self._model = Model.from_dict(state["model"])
+        self._model = FilterModel.from_dict(state["model"])
         self._build()
 
     def _build(self) -> None:
@@ -88,7 +88,7 @@ class Matcher:
         return self._watchlists
 
     @property
-    def model(self) -> Model:
+    def model(self) -> FilterModel:
         return self._model
 
     @property
@@ -252,12 +252,13 @@ class Matcher:
                 f"{kind}: main frame {describe_frame(a.main)}"
                 f" (the most prominent of {len(a.frames)}: {prominence(a.main):.2f})"
             )
+            model = self._model.for_features(a.features)
             parts = ", ".join(
-                f"{name} {value:+.2f}" for name, value in self._model.contributions(a.features)
+                f"{name} {value:+.2f}" for name, value in model.contributions(a.features)
             )
             components.append(
-                f"{kind}: score {story.scores[kind]:.3f} = sigmoid(bias {self._model.bias:+.2f}"
-                f"{', ' + parts if parts else ''})"
+                f"{kind}: score {story.scores[kind]:.3f} = sigmoid(bias {model.bias:+.2f}"
+                f"{', ' + parts if parts else ''}) [{regime(a.features)} model]"
             )
         return components, frame_lines
 

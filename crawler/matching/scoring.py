@@ -1,6 +1,7 @@
 """The calibrated score: a logistic model over the story features, its weights shipped as data.
 
-``filter_model.json`` (next to this module) holds the feature names, their weights and the bias,
+``filter_model.json`` (next to this module) holds two models, one for headlines read alone and one
+for full articles, each with its feature weights and bias,
 fitted by ``bench/fit_filter.py`` on the labelled sets with cross-validation
 (:mod:`crawler.matching.fitting`). The bias is shifted so that the fitted decision threshold lands
 on 0.5, the default ``min_score`` of a watchlist: a score is the model's probability that the story
@@ -55,12 +56,50 @@ class Model:
         Path(path).write_text(json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n")
 
 
+REGIMES = ("headline", "article")
+
+
+def regime(features: Mapping[str, float]) -> str:
+    """Which model reads a story: a headline alone, or a full article."""
+    return "headline" if features.get("no_body") else "article"
+
+
+@dataclass(frozen=True)
+class FilterModel:
+    """One logistic model per regime: a headline alone is read on another scale than an article."""
+
+    models: Mapping[str, Model]
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    def for_features(self, features: Mapping[str, float]) -> Model:
+        """The model for this story's regime (the other one if a regime was never fitted)."""
+        wanted = self.models.get(regime(features))
+        return wanted if wanted is not None else next(iter(self.models.values()))
+
+    def score(self, features: Mapping[str, float]) -> float:
+        return self.for_features(features).score(features)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "models": {name: m.to_dict() for name, m in self.models.items()},
+            "meta": dict(self.meta),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FilterModel:
+        models = {str(k): Model.from_dict(v) for k, v in dict(data["models"]).items()}
+        return cls(models=models, meta=dict(data.get("meta", {})))
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n")
+
+
 def model_path() -> Path:
     """Where the shipped model file lives."""
     return Path(str(resources.files("crawler.matching").joinpath(MODEL_FILE)))
 
 
-def load_model(path: str | Path | None = None) -> Model:
+def load_model(path: str | Path | None = None) -> FilterModel:
     """The shipped (or the given) fitted model."""
     with open(path or model_path(), encoding="utf-8") as fh:
-        return Model.from_dict(json.load(fh))
+        return FilterModel.from_dict(json.load(fh))

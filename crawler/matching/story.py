@@ -18,9 +18,9 @@ from crawler.matching.frames import LEDE_SENTENCES, STRATEGIC_SENTENCES, Frame, 
 from crawler.matching.scan import Field
 from crawler.matching.story_cues import OPINION_OPENERS
 
+# "no_body" is in every row too: it chooses the model (headline or article), it is not weighed.
 FEATURES: tuple[str, ...] = (
     "is_hiring",
-    "no_body",
     "title_frame",
     "title_frame_ai",
     "title_parties",
@@ -179,6 +179,7 @@ def analyse(
 ) -> KindAnalysis:
     """The features of one event kind in a story."""
     x = dict.fromkeys(FEATURES, 0.0)
+    x["no_body"] = 0.0
     x["is_hiring"] = float(kind == "hiring")
     x["no_body"] = float(ctx.no_body)
     x["ai_title"] = float(ctx.ai_title)

@@ -10,7 +10,7 @@ import pytest
 from crawler.matching import Matcher, Watchlist, load_default_watchlist
 from crawler.matching.fitting import Story, best_threshold, cross_validate, fit, fit_logistic
 from crawler.matching.parties import ai_name, find_parties, is_title_case, person_like, title_names
-from crawler.matching.scoring import Model, load_model
+from crawler.matching.scoring import FilterModel, load_model
 from crawler.matching.story import FEATURES
 from crawler.matching.types import Event, Match
 
@@ -153,7 +153,7 @@ def synthetic(n: int, seed: int) -> list[Story]:
 
 def test_fit_learns_the_informative_feature() -> None:
     stories = synthetic(300, 1)
-    model = fit(stories, ("title_frame_ai", "ai_title"), l2=1.0, k=3)
+    model = fit(stories, ("title_frame_ai", "ai_title"), l2=1.0, k=3).models["article"]
     assert model.weights["title_frame_ai"] > 2 * abs(model.weights["ai_title"])
     assert model.score({"title_frame_ai": 1.0, "ai_title": 0.5}) > 0.5
     assert model.score({"title_frame_ai": 0.0, "ai_title": 0.5}) < 0.5
@@ -176,7 +176,9 @@ def test_best_threshold_and_plain_logistic() -> None:
 
 def test_shipped_model_covers_the_features_and_says_how_it_was_fitted() -> None:
     model = load_model()
-    assert set(model.weights) == set(FEATURES)
-    assert 0.0 < model.meta["threshold"] < 1.0
+    assert set(model.models) == {"headline", "article"}
+    for m in model.models.values():
+        assert set(m.weights) == set(FEATURES)
+        assert 0.0 < m.meta["threshold"] < 1.0
     assert "fit_filter.py" in model.meta["command"]
-    assert Model.from_dict(json.loads(json.dumps(model.to_dict()))) == model
+    assert FilterModel.from_dict(json.loads(json.dumps(model.to_dict()))) == model
