@@ -387,25 +387,27 @@ def build_frames(
     rounds = _round_leads(f, shared)
     if not cue_hits and not rounds:
         return []
+    # Sentences are keyed by where they start: indexes are exact only for the first sentences.
     by_sentence: dict[int, list[Hit]] = {}
-    spans: dict[int, tuple[int, int]] = {}
+    spans: dict[int, tuple[int, int, int]] = {}
     for h in cue_hits:
         index, s, e = f.sentence_span(h.start) if f.name == "body" else (0, 0, len(f.text))
-        by_sentence.setdefault(index, []).append(h)
-        spans[index] = (s, e)
-    for index, (s, e, _lead) in rounds.items():
-        by_sentence.setdefault(index, [])
-        spans[index] = (s, e)
+        by_sentence.setdefault(s, []).append(h)
+        spans[s] = (index, s, e)
+    round_at = {s: (index, (s, e, lead)) for index, (s, e, lead) in rounds.items()}
+    for s, (index, (_, e, _lead)) in round_at.items():
+        by_sentence.setdefault(s, [])
+        spans[s] = (index, s, e)
     frames: list[Frame] = []
-    for index, cues in sorted(by_sentence.items()):
-        s, e = spans[index]
+    for start, cues in sorted(by_sentence.items()):
+        index, s, e = spans[start]
         inside = [h for h in kept if s <= h.start < e]
         shared_in = [h for h in shared if s <= h.start < e]
         found = _sentence_frames(f, index, s, e, cues, inside, shared_in, cw, known)
-        if index in rounds:
+        if start in round_at:
             # The round says who invested in whom better than an "investment" cue near it.
             found = [fr for fr in found if not fr.invest]
-            found += _round_frame(f, index, rounds[index], inside, shared_in, cw, known)
+            found += _round_frame(f, index, round_at[start][1], inside, shared_in, cw, known)
         frames.extend(found)
     return frames
 
