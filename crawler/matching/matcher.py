@@ -47,6 +47,7 @@ from crawler.matching.story import (
     analyse,
     count_events,
     prominence,
+    settle_ai,
     story_context,
 )
 from crawler.matching.types import EventKind, Match
@@ -182,6 +183,7 @@ class Matcher:
                 dict.fromkeys(event_kinds, 0.0),
             )
         ctx = story_context(fields["title"], fields["body"], cw)
+        settle_ai(frames, ctx, fields["title"], fields["body"])
         count_events(ctx, frames)
         for kind in event_kinds:
             mine = [fr for fr in frames if fr.kind == kind or (fr.both and kind == "hiring")]

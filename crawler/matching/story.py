@@ -57,6 +57,7 @@ FEATURES: tuple[str, ...] = (
     "senior_role",
     "story_events",
     "spree",
+    "linked_hire",
 )
 _PROMINENCE = {"title": 1.0, "lede": 0.8, "early": 0.5, "late": 0.3}
 _OTHER_COMPETING = frozenset(("layoffs", "earnings", "lawsuit", "launch", "contract", "share-sale"))
@@ -108,6 +109,7 @@ class StoryContext:
     no_body: bool
     focus_starts: dict[str, list[int]]
     events: int = 0  # frames of any kind that name a party, outside background recaps
+    linked: bool = False  # a hire comes from the company of a deal in the same story
     kinds_with_events: int = 0  # how many event kinds (deal, hiring) have such a frame
 
 
@@ -165,33 +167,8 @@ def _strategic(title: Field, body: Field) -> bool:
     return False
 
 
-def count_events(ctx: StoryContext, frames: list[Frame]) -> None:
-    """Record in ``ctx`` how many events the story reports, and of how many kinds."""
-    named = [
-        fr for fr in frames if (fr.actor is not None or fr.target is not None) and not fr.background
-    ]
-    ctx.events = len({(fr.kind, fr.target.name if fr.target else fr.sentence) for fr in named})
-    ctx.kinds_with_events = len({fr.kind for fr in named})
-
-
-def analyse(
-    kind: str, frames: list[Frame], ctx: StoryContext, title: Field, body: Field
-) -> KindAnalysis:
-    """The features of one event kind in a story."""
-    x = dict.fromkeys(FEATURES, 0.0)
-    x["no_body"] = 0.0
-    x["is_hiring"] = float(kind == "hiring")
-    x["no_body"] = float(ctx.no_body)
-    x["ai_title"] = float(ctx.ai_title)
-    x["ai_lede"] = float(ctx.ai_lede)
-    x["funding_title"] = float("funding" in ctx.competing_title)
-    x["funding_lede"] = float("funding" in ctx.competing_lede)
-    x["partner_title"] = float("partnership" in ctx.competing_title)
-    x["compete_title"] = float(bool(ctx.competing_title & _OTHER_COMPETING))
-    x["compete_lede"] = float(bool(ctx.competing_lede & _OTHER_COMPETING))
-    x["opinion_title"] = float(ctx.opinion_title)
-    if not frames:
-        return KindAnalysis(kind, frames, None, x)
+def settle_ai(frames: list[Frame], ctx: StoryContext, title: Field, body: Field) -> None:
+    """Decide, once per story, which frames are about AI (before anything is counted)."""
     for fr in frames:
         if fr.form == "round" and ctx.ai_title:
             fr.ai = True  # the company raising the round is the title's subject
@@ -213,6 +190,45 @@ def analyse(
                     body, p.name, ctx.focus_starts["body"]
                 ) or mentions_ai(title, p.name, ctx.focus_starts["title"])
             fr.ai = fr.ai or ai_names[p.name]
+
+
+def count_events(ctx: StoryContext, frames: list[Frame]) -> None:
+    """Record in ``ctx`` how many events the story reports, and of how many kinds."""
+    # Only events about AI count: a deal spree in security software is not what is watched.
+    named = [
+        fr
+        for fr in frames
+        if (fr.actor is not None or fr.target is not None) and not fr.background and fr.ai
+    ]
+    ctx.events = len({(fr.kind, fr.target.name if fr.target else fr.sentence) for fr in named})
+    ctx.kinds_with_events = len({fr.kind for fr in named})
+    # A stake or a purchase and the hire of the target's people: an acqui-hire in all but name.
+    targets = {fr.target.name for fr in named if fr.kind == "deal" and fr.target is not None}
+    ctx.linked = any(
+        fr.kind == "hiring" and fr.origin is not None and fr.origin.name in targets
+        for fr in frames
+        if not fr.background
+    )
+
+
+def analyse(
+    kind: str, frames: list[Frame], ctx: StoryContext, title: Field, body: Field
+) -> KindAnalysis:
+    """The features of one event kind in a story."""
+    x = dict.fromkeys(FEATURES, 0.0)
+    x["no_body"] = 0.0
+    x["is_hiring"] = float(kind == "hiring")
+    x["no_body"] = float(ctx.no_body)
+    x["ai_title"] = float(ctx.ai_title)
+    x["ai_lede"] = float(ctx.ai_lede)
+    x["funding_title"] = float("funding" in ctx.competing_title)
+    x["funding_lede"] = float("funding" in ctx.competing_lede)
+    x["partner_title"] = float("partnership" in ctx.competing_title)
+    x["compete_title"] = float(bool(ctx.competing_title & _OTHER_COMPETING))
+    x["compete_lede"] = float(bool(ctx.competing_lede & _OTHER_COMPETING))
+    x["opinion_title"] = float(ctx.opinion_title)
+    if not frames:
+        return KindAnalysis(kind, frames, None, x)
     main = max(frames, key=lambda fr: (prominence(fr), -fr.sentence))
     for fr in frames:
         if fr.position == "title":
@@ -231,7 +247,10 @@ def analyse(
     x["late_frames"] = min(3, len(late)) / 3
     ai_targets = {fr.target.name for fr in frames if fr.target and fr.ai and not fr.background}
     x["distinct_ai_targets"] = min(3, len(ai_targets)) / 3
-    x["main_parties"] = ((main.actor is not None) + (main.target is not None)) / 2
+    # Parties found count for an event about AI; an AI-heavy buyer's security deal is not one.
+    x["main_parties"] = ((main.actor is not None) + (main.target is not None)) / 2 * (
+        1.0 if main.ai else 0.3
+    )
     x["main_ai"] = float(main.ai)
     x["main_watched"] = float(main.watched)
     x["main_strong"] = float(main.strength >= 1.0)
@@ -249,6 +268,7 @@ def analyse(
     # A feature about a talent-and-deal spree reports many events, of both kinds.
     x["story_events"] = min(6, ctx.events) / 6
     x["spree"] = float(ctx.kinds_with_events > 1 and ctx.events >= 3)
+    x["linked_hire"] = float(ctx.linked)
     x["strategic"] = float(
         any(
             (fr.form == "round" or fr.verb == "strategic investment") and not fr.background

@@ -181,10 +181,8 @@ COMPETING: dict[str, tuple[str, ...]] = {
         "podcast",
         "interview",
         "profile",
-        "race",
         "gold rush",
         "arms race",
-        "battle",
     ),
 }
 
