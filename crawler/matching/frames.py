@@ -620,10 +620,8 @@ def _sentence_frames(
             is_company(p.name) for p in (frame.actor, frame.target) if p is not None
         ):
             continue  # a merger of foundations, an investment in a country
-        if frame.kind == "deal" and frame.target is not None and frame.target.person:
-            if frame.form == "merge":
-                continue  # companies merge; "merge with machines, said Beatrix Lenhart" is talk
-            frame.target = None
+        if frame.form == "merge" and frame.target is not None and frame.target.person:
+            continue  # companies merge; "merge with machines, said Beatrix Lenhart" is talk
         if frame.form == "merge" and frame.target is None:
             continue  # "humans could merge with machines"
         if not cw.open_world and not frame.watched:

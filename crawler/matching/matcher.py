@@ -41,7 +41,7 @@ from crawler.matching.explain import (
 from crawler.matching.frames import Frame, build_frames
 from crawler.matching.parties import Party, find_parties, is_title_case, title_names
 from crawler.matching.scan import Field, scan
-from crawler.matching.scoring import FilterModel, load_model, regime
+from crawler.matching.scoring import FilterModel, is_short, load_model, regime
 from crawler.matching.story import (
     KindAnalysis,
     analyse,
@@ -172,6 +172,20 @@ class Matcher:
         return title_frames + body_frames
 
     def _analyse(self, fields: dict[str, Field], cw: CompiledWatchlist) -> StoryAnalysis:
+        story = self._analyse_fields(fields, cw)
+        body = fields["body"].text
+        if body.strip() and is_short(body):
+            # A teaser under a headline: read the headline alone too, and keep the surer reading
+            # of each event kind (the article model learned from full articles).
+            alone = {"title": fields["title"], "body": self._scan("", "")["body"]}
+            headline = self._analyse_fields(alone, cw)
+            for kind, score in headline.scores.items():
+                if score > story.scores.get(kind, 0.0):
+                    story.scores[kind] = score
+                    story.kinds[kind] = headline.kinds[kind]
+        return story
+
+    def _analyse_fields(self, fields: dict[str, Field], cw: CompiledWatchlist) -> StoryAnalysis:
         frames = self._frames(fields, cw) if _has_cue(fields, cw) else []
         kinds: dict[str, KindAnalysis] = {}
         scores: dict[str, float] = {}

@@ -57,10 +57,18 @@ class Model:
 
 
 REGIMES = ("headline", "article")
+# A body shorter than this is a teaser (a feed summary, a failed extraction): the story is read
+# as an article and as a headline alone, and the surer reading counts.
+SHORT_BODY_WORDS = 60
+
+
+def is_short(text: str) -> bool:
+    """Whether a body is too short to be read as an article."""
+    return len(text.split(None, SHORT_BODY_WORDS)) < SHORT_BODY_WORDS
 
 
 def regime(features: Mapping[str, float]) -> str:
-    """Which model reads a story: a headline alone, or a full article."""
+    """Which model reads a story: a headline alone, or an article."""
     return "headline" if features.get("no_body") else "article"
 
 

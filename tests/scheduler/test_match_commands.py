@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from scheduler.cli import main
-from tests.conftest import shared_data
 from tests.servers.site import FIXTURES, FixtureSite
 
 HIRE_TITLE = "Meta hires key OpenAI researcher to work on AI reasoning models"
