@@ -21,33 +21,23 @@ from crawler.matching.story_cues import OPINION_OPENERS
 # "no_body" is in every row too: it chooses the model (headline or article), it is not weighed.
 FEATURES: tuple[str, ...] = (
     "is_hiring",
-    "title_frame",
     "title_frame_ai",
-    "title_parties",
-    "lede_frame",
     "lede_frame_ai",
-    "early_frames",
-    "late_frames",
     "distinct_ai_targets",
     "main_parties",
-    "main_ai",
     "main_watched",
-    "main_strong",
     "main_negative",
     "main_background",
     "negative_share",
-    "background_share",
     "ai_title",
     "ai_lede",
     "funding_title",
-    "funding_lede",
     "strategic",
     "partner_title",
     "compete_title",
     "compete_lede",
     "opinion_title",
     "status_talks",
-    "status_off",
     "person",
     "both",
     "main_prominence",
@@ -216,13 +206,11 @@ def analyse(
 ) -> KindAnalysis:
     """The features of one event kind in a story."""
     x = dict.fromkeys(FEATURES, 0.0)
-    x["no_body"] = 0.0
     x["is_hiring"] = float(kind == "hiring")
     x["no_body"] = float(ctx.no_body)
     x["ai_title"] = float(ctx.ai_title)
     x["ai_lede"] = float(ctx.ai_lede)
     x["funding_title"] = float("funding" in ctx.competing_title)
-    x["funding_lede"] = float("funding" in ctx.competing_lede)
     x["partner_title"] = float("partnership" in ctx.competing_title)
     x["compete_title"] = float(bool(ctx.competing_title & _OTHER_COMPETING))
     x["compete_lede"] = float(bool(ctx.competing_lede & _OTHER_COMPETING))
@@ -230,36 +218,19 @@ def analyse(
     if not frames:
         return KindAnalysis(kind, frames, None, x)
     main = max(frames, key=lambda fr: (prominence(fr), -fr.sentence))
-    for fr in frames:
-        if fr.position == "title":
-            x["title_frame"] = max(x["title_frame"], fr.strength)
-            if fr.ai:
-                x["title_frame_ai"] = 1.0
-            if fr.actor is not None and fr.target is not None:
-                x["title_parties"] = 1.0
-        elif fr.position == "lede":
-            x["lede_frame"] = max(x["lede_frame"], fr.strength)
-            if fr.ai:
-                x["lede_frame_ai"] = 1.0
-    early = {fr.target.name for fr in frames if fr.position == "early" and fr.target}
-    late = {fr.target.name for fr in frames if fr.position == "late" and fr.target}
-    x["early_frames"] = min(3, len(early)) / 3
-    x["late_frames"] = min(3, len(late)) / 3
+    x["title_frame_ai"] = float(any(fr.ai and fr.position == "title" for fr in frames))
+    x["lede_frame_ai"] = float(any(fr.ai and fr.position == "lede" for fr in frames))
     ai_targets = {fr.target.name for fr in frames if fr.target and fr.ai and not fr.background}
     x["distinct_ai_targets"] = min(3, len(ai_targets)) / 3
     # Parties found count for an event about AI; an AI-heavy buyer's security deal is not one.
-    x["main_parties"] = ((main.actor is not None) + (main.target is not None)) / 2 * (
-        1.0 if main.ai else 0.3
+    x["main_parties"] = (
+        ((main.actor is not None) + (main.target is not None)) / 2 * (1.0 if main.ai else 0.3)
     )
-    x["main_ai"] = float(main.ai)
     x["main_watched"] = float(main.watched)
-    x["main_strong"] = float(main.strength >= 1.0)
     x["main_negative"] = float(main.negative)
     x["main_background"] = float(main.background)
     x["negative_share"] = sum(fr.negative for fr in frames) / len(frames)
-    x["background_share"] = sum(fr.background for fr in frames) / len(frames)
     x["status_talks"] = float(main.status in ("talks", "rumoured"))
-    x["status_off"] = float(main.status in ("off", "blocked"))
     x["person"] = float(
         kind == "hiring" and (main.role or (main.target is not None and main.target.person))
     )

@@ -18,12 +18,8 @@ def default() -> Matcher:
     return Matcher([load_default_watchlist()])
 
 
-# Stories the filter still misses, kept as strict expected failures so that fixing them shows: a
-# feature whose events sit in its fifth paragraph, and an acquisition told only in the body.
-KNOWN_MISSES = {
-    "canonical-feature": "body-only events in a feature score below the article threshold",
-    "open-world-body-only-acquisition": "a lede-only acquisition scores below the threshold",
-}
+# Stories the filter still misses, kept as strict expected failures so that fixing them shows.
+KNOWN_MISSES: dict[str, str] = {}
 
 
 def _param(case: Case) -> object:
@@ -62,7 +58,6 @@ def test_every_false_alarm_family_has_a_case() -> None:
     assert len(families) >= 10
 
 
-@pytest.mark.xfail(reason=KNOWN_MISSES["canonical-feature"], strict=True)
 def test_canonical_feature_matches_from_its_body(default: Matcher) -> None:
     """A feature whose headline names no event, whose fifth paragraph reports a stake and a
     founder hire: the alert names Meta and the startup, with evidence from the body."""
