@@ -13,7 +13,7 @@ back into the article.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_right, insort
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -166,9 +166,10 @@ class SentenceLocator:
 
     def span_at(self, offset: int) -> tuple[int, int]:
         """(start, end) of the sentence holding ``offset`` (which must be inside a word)."""
-        for span in self._spans:
-            if span[0] <= offset < span[1]:
-                return span
+        # Spans found so far, sorted by start: one bisect instead of a scan (hits can be many).
+        i = bisect_right(self._spans, (offset, 1 << 62)) - 1
+        if i >= 0 and self._spans[i][0] <= offset < self._spans[i][1]:
+            return self._spans[i]
         text = self.text
         window = 400
         while True:
@@ -184,7 +185,7 @@ class SentenceLocator:
         nxt = _BREAK.search(text, offset)
         end = nxt.start() + len(nxt.group().rstrip()) if nxt else len(text.rstrip())
         span = (start, max(end, offset + 1))
-        self._spans.append(span)
+        insort(self._spans, span)
         return span
 
     def start_of(self, index: int) -> int:

@@ -63,6 +63,66 @@ class Evidence:
         return cls(text=str(data["text"]), spans=spans, field=data.get("field", "body"))
 
 
+_STATUS_LABEL = {
+    "rumoured": "rumoured",
+    "talks": "in talks",
+    "agreed": "agreed",
+    "completed": "completed",
+    "blocked": "blocked",
+    "off": "called off",
+}
+_KIND_LABEL = {"deal": "Deal", "hiring": "Hiring", "both": "Deal + hiring"}
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """The story's main event as the alert names it: who did what to whom, and how far it got."""
+
+    kind: EventKind
+    actor: str | None = None  # acquirer, investor or hirer
+    target: str | None = None  # target company, investee or the person hired
+    descriptor: str | None = None  # what the target is ("AI support automation")
+    status: str | None = None  # rumoured | talks | agreed | completed | blocked | off
+    origin: str | None = None  # where a hire comes from
+
+    def headline(self) -> str:
+        """``Deal · Zendesk → Cleverly.ai (AI support automation) · agreed`` (plain text)."""
+        parts = [_KIND_LABEL.get(self.kind, self.kind.title())]
+        target = self.target or ""
+        if target and self.descriptor:
+            target += f" ({self.descriptor})"
+        if self.origin and self.kind != "deal":
+            target += f" from {self.origin}" if target else f"from {self.origin}"
+        if self.actor and target:
+            parts.append(f"{self.actor} → {target}")
+        elif self.actor or target:
+            parts.append(self.actor or target)
+        if self.status:
+            parts.append(_STATUS_LABEL.get(self.status, self.status))
+        return " · ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "actor": self.actor,
+            "target": self.target,
+            "descriptor": self.descriptor,
+            "status": self.status,
+            "origin": self.origin,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Event:
+        return cls(
+            kind=data["kind"],
+            actor=data.get("actor"),
+            target=data.get("target"),
+            descriptor=data.get("descriptor"),
+            status=data.get("status"),
+            origin=data.get("origin"),
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Match:
     """The filter's verdict that one article matters to one watchlist."""
@@ -74,6 +134,7 @@ class Match:
     amounts: tuple[Amount, ...] = ()
     evidence: tuple[Evidence, ...] = ()
     notify: tuple[str, ...] = ()  # channel names; empty means every channel
+    event: Event | None = None  # the main frame, for the alert's headline line
     explain: tuple[str, ...] = field(default=(), compare=False)  # how the score was formed
 
     def to_dict(self) -> dict[str, Any]:
@@ -85,6 +146,7 @@ class Match:
             "amounts": [a.to_dict() for a in self.amounts],
             "evidence": [e.to_dict() for e in self.evidence],
             "notify": list(self.notify),
+            "event": self.event.to_dict() if self.event else None,
         }
 
     @classmethod
@@ -97,4 +159,5 @@ class Match:
             amounts=tuple(Amount.from_dict(a) for a in data.get("amounts", ())),
             evidence=tuple(Evidence.from_dict(e) for e in data.get("evidence", ())),
             notify=tuple(data.get("notify", ())),
+            event=Event.from_dict(data["event"]) if data.get("event") else None,
         )

@@ -5,6 +5,7 @@ One TOML file holds one watchlist::
     name = "ai-talent-and-deals"
     notify = ["slack-deals"]          # channel names; empty = every channel
     min_score = 0.5
+    parties = "any"                   # "listed": only events with a listed entity count
     topics = ["hiring", "deal"]       # built-in lexicons, by name
     rule = '@entities AND (#hiring OR #deal) AND NOT title:podcast'   # optional, Lucene syntax
 
@@ -157,6 +158,9 @@ class Watchlist(_Frozen):
     name: str
     notify: tuple[str, ...] = ()
     min_score: float = Field(default=0.5, ge=0.0, le=1.0)
+    # Whether events between parties the watchlist does not list count ("any"), or only those
+    # with a listed entity as a party ("listed"). Entities still route, boost and feed rules.
+    parties: Literal["listed", "any"] = "listed"
     topic: dict[str, TopicSpec] = Field(default_factory=dict)
     # Validated even when left out: it checks the [topic.*] tables against it.
     topics: tuple[str, ...] = Field(default=("hiring", "deal"), validate_default=True)

@@ -1,18 +1,24 @@
-"""``newswatch eval FILE.jsonl [--watchlist NAME] [--json]``: measure the filter on labelled news.
+"""``newswatch eval FILE.jsonl... [--watchlist NAME] [--cv K] [--json]``: the filter, measured.
 
-Each line is a JSON object with ``id``, ``title``, ``text`` (may be empty) and ``label`` (relevant,
-irrelevant or borderline). A case is predicted relevant when any evaluated watchlist matches it.
-Borderline cases are reported with their prediction but never scored. Prints precision, recall, F1,
-the confusion counts and the misses; ``--json`` prints one object
+Each line is a JSON object with ``id``, ``title``, ``text`` (may be empty), ``label`` (relevant,
+irrelevant or borderline) and optionally ``kind``. A case is predicted relevant when any evaluated
+watchlist matches it. Borderline cases are reported with their prediction but never scored. Prints
+precision, recall, F1, the confusion counts and the misses; ``--json`` prints one object
 ``{"n", "tp", "fp", "fn", "tn", "precision", "recall", "f1", "cases": [...]}`` where ``n`` is the
 number of cases read (borderline included) and each case is ``{"id", "label", "predicted", "score",
-"kind"}``.
+"kind"}``; with several files, ``"files"`` holds the same figures per file.
+
+``--cv K`` measures the *fitted* filter honestly: the cases of all the files are split into K
+stratified folds, and every case is scored by a model whose weights and threshold were fitted on the
+other folds only (:mod:`crawler.matching.fitting`). Without it, the shipped model is used, which was
+fitted on the shared dev sets, so figures on those sets are in-sample.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +38,16 @@ def register(subparsers: Any) -> None:
             "in relevant/irrelevant/borderline). Borderline rows are reported, not scored."
         ),
     )
-    parser.add_argument("file", metavar="FILE.jsonl", help="labelled cases, one JSON per line")
+    parser.add_argument(
+        "files", nargs="+", metavar="FILE.jsonl", help="labelled cases, one JSON per line"
+    )
     parser.add_argument("--watchlist", metavar="NAME", help="evaluate only this watchlist")
+    parser.add_argument(
+        "--cv",
+        type=int,
+        metavar="K",
+        help="K-fold cross-validation: score each case with a model fitted without it",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(func=run)
 
@@ -66,35 +80,20 @@ def read_cases(path: Path) -> list[dict[str, Any]]:
     return cases
 
 
-def evaluate(cases: list[dict[str, Any]], matcher: Any) -> dict[str, Any]:
-    """Score the cases with ``matcher`` (a :class:`crawler.matching.Matcher`)."""
-    tp = fp = fn = tn = 0
-    out_cases: list[dict[str, Any]] = []
-    for row in cases:
-        explanations = matcher.explain(row.get("title") or "", row.get("text") or "")
-        matched = [e for e in explanations if e.matched]
-        best = max(explanations, key=lambda e: e.score, default=None)
-        kind_from = max(matched, key=lambda e: e.score) if matched else None
-        predicted = "relevant" if matched else "irrelevant"
-        label = row["label"]
+def figures(pairs: Iterable[tuple[str, bool]]) -> dict[str, Any]:
+    """Confusion counts, precision, recall and F1 of (label, predicted relevant) pairs."""
+    tp = fp = fn = tn = n = 0
+    for label, matched in pairs:
+        n += 1
         if label == "relevant":
             tp, fn = (tp + 1, fn) if matched else (tp, fn + 1)
         elif label == "irrelevant":
             fp, tn = (fp + 1, tn) if matched else (fp, tn + 1)
-        out_cases.append(
-            {
-                "id": row["id"],
-                "label": label,
-                "predicted": predicted,
-                "score": best.score if best else 0.0,
-                "kind": kind_from.kind if kind_from else None,
-            }
-        )
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return {
-        "n": len(out_cases),
+        "n": n,
         "tp": tp,
         "fp": fp,
         "fn": fn,
@@ -102,8 +101,53 @@ def evaluate(cases: list[dict[str, Any]], matcher: Any) -> dict[str, Any]:
         "precision": round(precision, 4),
         "recall": round(recall, 4),
         "f1": round(f1, 4),
-        "cases": out_cases,
     }
+
+
+def evaluate(cases: list[dict[str, Any]], matcher: Any) -> dict[str, Any]:
+    """Score the cases with ``matcher`` (a :class:`crawler.matching.Matcher`)."""
+    out_cases: list[dict[str, Any]] = []
+    for row in cases:
+        explanations = matcher.explain(row.get("title") or "", row.get("text") or "")
+        matched = [e for e in explanations if e.matched]
+        best = max(explanations, key=lambda e: e.score, default=None)
+        kind_from = max(matched, key=lambda e: e.score) if matched else None
+        out_cases.append(
+            {
+                "id": row["id"],
+                "label": row["label"],
+                "predicted": "relevant" if matched else "irrelevant",
+                "score": best.score if best else 0.0,
+                "kind": kind_from.kind if kind_from else None,
+            }
+        )
+    result = figures((c["label"], c["predicted"] == "relevant") for c in out_cases)
+    result["cases"] = out_cases
+    return result
+
+
+def cross_validated(cases: list[dict[str, Any]], matcher: Any, k: int) -> dict[str, Any]:
+    """Score each case with a model fitted (weights and threshold) on the other folds."""
+    from crawler.matching.fitting import cross_validate, stories_from_cases
+    from crawler.matching.story import FEATURES
+
+    if k < 2:
+        raise NewswatchError("--cv needs at least 2 folds")
+    stories = stories_from_cases(matcher, cases)
+    scores = cross_validate(stories, FEATURES, k=k)
+    out_cases = [
+        {
+            "id": c["id"],
+            "label": c["label"],
+            "predicted": "relevant" if scores[s.id] >= 0.5 else "irrelevant",
+            "score": round(scores[s.id], 3),
+            "kind": None,
+        }
+        for c, s in zip(cases, stories, strict=True)
+    ]
+    result = figures((c["label"], c["predicted"] == "relevant") for c in out_cases)
+    result["cases"] = out_cases
+    return result
 
 
 def run(args: argparse.Namespace) -> int:
@@ -117,8 +161,29 @@ def run(args: argparse.Namespace) -> int:
             known = ", ".join(w.name for w in watchlists)
             raise NewswatchError(f"no watchlist named {args.watchlist!r} (known: {known})")
         watchlists = chosen
-    cases = read_cases(Path(args.file))
-    result = evaluate(cases, Matcher(watchlists))
+    cases: list[dict[str, Any]] = []
+    groups: dict[str, list[str]] = {}
+    for name in args.files:
+        read = read_cases(Path(name))
+        # Case ids must be unique across files; prefix them only when they clash.
+        taken = {c["id"] for c in cases}
+        for c in read:
+            if c["id"] in taken:
+                c["id"] = f"{Path(name).stem}:{c['id']}"
+        groups[name] = [c["id"] for c in read]
+        cases += read
+    if args.cv is not None:
+        if len(watchlists) > 1 and not args.watchlist:
+            raise NewswatchError("--cv fits one watchlist's model: choose one with --watchlist")
+        result = cross_validated(cases, Matcher(watchlists[:1]), args.cv)
+    else:
+        result = evaluate(cases, Matcher(watchlists))
+    if len(args.files) > 1:
+        by_id = {c["id"]: c for c in result["cases"]}
+        result["files"] = {
+            name: figures((by_id[i]["label"], by_id[i]["predicted"] == "relevant") for i in ids)
+            for name, ids in groups.items()
+        }
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
         return 0
@@ -131,6 +196,13 @@ def run(args: argparse.Namespace) -> int:
         f"precision {result['precision']:.3f}  recall {result['recall']:.3f}  F1 {result['f1']:.3f}"
     )
     print(f"tp {result['tp']}  fp {result['fp']}  fn {result['fn']}  tn {result['tn']}")
+    if args.cv is not None:
+        print(f"({args.cv}-fold cross-validated: each case scored by a model fitted without it)")
+    for name, fig in result.get("files", {}).items():
+        print(
+            f"  {name}: precision {fig['precision']:.3f}  recall {fig['recall']:.3f}"
+            f"  F1 {fig['f1']:.3f}  (tp {fig['tp']} fp {fig['fp']} fn {fig['fn']})"
+        )
     for tag, label, predicted in (
         ("false positive", "irrelevant", "relevant"),
         ("missed", "relevant", "irrelevant"),

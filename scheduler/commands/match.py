@@ -140,6 +140,8 @@ def render(ex: Explanation, *, explain: bool = False) -> str:
     ]
     match = ex.match
     if match is not None:
+        if match.event is not None:
+            lines.append(f"  event:    {match.event.headline()}")
         if match.entities:
             lines.append(
                 "  entities: "
@@ -161,6 +163,9 @@ def render(ex: Explanation, *, explain: bool = False) -> str:
                 lines.append(f"    {where:>8} {h.category:<10} {h.text!r}{detail}")
         else:
             lines.append("  hits: none")
+        if ex.frames:
+            lines.append("  frames:")
+            lines.extend(f"    {f}" for f in ex.frames)
         if ex.components:
             lines.append("  score:")
             lines.extend(f"    {c}" for c in ex.components)

@@ -52,7 +52,7 @@ def test_match_text_default_watchlist(
     assert "ai-talent-and-deals: MATCH" in out
     assert "kind hiring" in out
     assert "[Meta] [hires] key [OpenAI] researcher" in out
-    assert "entities: Meta (hirer), OpenAI" in out
+    assert "entities: Meta (hirer), OpenAI (origin)" in out
     assert "hits:" not in out
 
 
@@ -61,7 +61,8 @@ def test_match_explain(capsys: pytest.CaptureFixture[str], isolated_cwd: Path) -
     assert code == 0
     assert "hits:" in out and "score:" in out
     assert "entity     'Meta'" in out
-    assert "hiring in title: cue 1.00" in out
+    assert "hiring: main frame hiring 'hires' in title: Meta" in out
+    assert "frames:\n    hiring 'hires' in title: Meta -> ? (from OpenAI)" in out
 
 
 def test_match_no_match_json(capsys: pytest.CaptureFixture[str], isolated_cwd: Path) -> None:
@@ -235,3 +236,36 @@ def test_eval_bad_lines(
     path.write_text(json.dumps(CASES[0]) + "\n" + line + "\n", encoding="utf-8")
     code, _, err = run(capsys, "eval", str(path))
     assert code == 1 and message in err
+
+
+def test_eval_cross_validated_over_several_files(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, isolated_cwd: Path
+) -> None:
+    """``--cv K`` scores every case with a model fitted without it, per file and overall."""
+    from tests.crawler.filter_cases import CASES as STORIES
+
+    rows = [
+        {
+            "id": c.id,
+            "title": c.title,
+            "text": c.body,
+            "label": "relevant" if c.relevant else "irrelevant",
+            "kind": c.kind,
+        }
+        for c in STORIES
+    ]
+    first, second = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    first.write_text("".join(json.dumps(r) + "\n" for r in rows[::2]), encoding="utf-8")
+    second.write_text("".join(json.dumps(r) + "\n" for r in rows[1::2]), encoding="utf-8")
+    code, out, _ = run(capsys, "eval", str(first), str(second), "--cv", "3", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["n"] == len(rows)
+    assert set(data["files"]) == {str(first), str(second)}
+    assert sum(f["n"] for f in data["files"].values()) == len(rows)
+    assert data["tp"] + data["fn"] == sum(r["label"] == "relevant" for r in rows)
+    assert all(0.0 <= c["score"] <= 1.0 for c in data["cases"])
+    code, out, _ = run(capsys, "eval", str(first), "--cv", "3")
+    assert code == 0 and "3-fold cross-validated" in out
+    code, _, err = run(capsys, "eval", str(first), "--cv", "1")
+    assert code == 1 and "--cv needs at least 2 folds" in err

@@ -1,0 +1,180 @@
+"""Compile watchlists into one Aho-Corasick automaton: every alias, cue, focus term, rule literal.
+
+Each pattern is normalised by :func:`crawler.matching.text.pattern_key` (lower case, punctuation as
+spaces, wrapped in spaces) so every hit falls on word boundaries. A pattern carries one or more
+*refs*: (category, watchlist index, payload, case-sensitive form or None, may sit inside an entity
+name). The story vocabularies of :mod:`crawler.matching.story_cues` are compiled once for all
+watchlists under watchlist index ``SHARED``. Compiling the default watchlist takes a few ms, so a
+pickled matcher carries only its watchlists and compiles again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import ahocorasick
+
+from crawler.matching.lexicons import Lexicon
+from crawler.matching.rules import Rule
+from crawler.matching.story_cues import (
+    CASED_INVESTORS,
+    COMPETING,
+    LEAD,
+    STATUS,
+    STRATEGIC_INVESTORS,
+)
+from crawler.matching.text import cased_key, pattern_key
+from crawler.matching.watchlist import Watchlist
+
+# Hit categories (small ints: the automaton stores them for every pattern).
+(
+    ENTITY,
+    CUE,
+    WEAK,
+    CONTEXT,
+    NEGATIVE,
+    BOTH,
+    FOCUS,
+    BACKGROUND,
+    RULE,
+    MOVE,
+    ROLE,
+    COMPETE,
+    STATUS_CUE,
+    STRATEGIC,
+    LEAD_CUE,
+) = range(15)
+CATEGORY_NAMES = (
+    "entity",
+    "cue",
+    "weak-cue",
+    "context",
+    "negative",
+    "both-cue",
+    "focus",
+    "background",
+    "rule-term",
+    "move-cue",
+    "role",
+    "competing",
+    "status",
+    "strategic-investor",
+    "lead",
+)
+CUE_CATEGORIES = frozenset((CUE, WEAK, BOTH, MOVE))
+# Cue-like hits that mean nothing when they sit inside an entity name ("AI" in "Scale AI" is kept:
+# a name with AI in it says the company is about AI).
+SUPPRESSIBLE = frozenset((CUE, WEAK, CONTEXT, NEGATIVE, BOTH, MOVE, ROLE, COMPETE, STATUS_CUE))
+SHARED = -1  # the watchlist index of the story vocabularies
+
+# (category, watchlist index, payload, case-sensitive form or None, may be inside an entity name)
+Ref = tuple[int, int, Any, str | None, bool]
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledWatchlist:
+    """One watchlist's compiled view: its vocabularies, its rule and its entity classes."""
+
+    index: int
+    watchlist: Watchlist
+    lexicons: dict[str, Lexicon]
+    rule: Rule | None
+    core: frozenset[int]
+    persons: frozenset[int]
+
+    @property
+    def open_world(self) -> bool:
+        """Whether parties that the watchlist does not list count (``parties = "any"``)."""
+        return self.watchlist.parties == "any"
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """The automaton and the compiled watchlists it serves."""
+
+    automaton: Any
+    watchlists: tuple[CompiledWatchlist, ...]
+    patterns: int
+
+
+def compile_watchlists(watchlists: Sequence[Watchlist]) -> Compiled:
+    """Build the automaton for ``watchlists`` (and the shared story vocabularies)."""
+    table: dict[str, list[Ref]] = {}
+
+    def add(phrase: str, ref: tuple[int, int, Any, str | None], *, key: str | None = None) -> None:
+        k = key if key is not None else pattern_key(phrase)
+        if k:
+            table.setdefault(k, []).append((*ref, False))
+
+    compiled: list[CompiledWatchlist] = []
+    for wi, wl in enumerate(watchlists):
+        lexicons = wl.lexicons()
+        core: set[int] = set()
+        persons: set[int] = set()
+        for ei, entity in enumerate(wl.entities):
+            if entity.core:
+                core.add(ei)
+            if entity.type == "person":
+                persons.add(ei)
+            sensitive = set(entity.case_sensitive)
+            for alias in entity.all_aliases():
+                add(alias, (ENTITY, wi, ei, cased_key(alias) if alias in sensitive else None))
+        for topic, lex in lexicons.items():
+            for category, phrases in (
+                (CUE, lex.cues),
+                (WEAK, lex.weak),
+                (CONTEXT, lex.context),
+                (NEGATIVE, lex.negative),
+                (BOTH, lex.both),
+                (MOVE, lex.moves),
+                (ROLE, lex.roles),
+            ):
+                for phrase in phrases:
+                    add(phrase, (category, wi, topic, None))
+        if wl.focus is not None:
+            for phrase in wl.focus.all_terms():
+                add(phrase, (FOCUS, wi, None, None))
+        for phrase in wl.background_cues():
+            add(phrase, (BACKGROUND, wi, None, None))
+        rule = wl.compiled_rule()
+        if rule is not None:
+            for key in rule.patterns:
+                add("", (RULE, wi, key, None), key=key)
+        compiled.append(
+            CompiledWatchlist(wi, wl, lexicons, rule, frozenset(core), frozenset(persons))
+        )
+    if compiled:
+        for name, phrases in COMPETING.items():
+            for phrase in phrases:
+                add(phrase, (COMPETE, SHARED, name, None))
+        for name, phrases in STATUS.items():
+            for phrase in phrases:
+                add(phrase, (STATUS_CUE, SHARED, name, None))
+        for investor in STRATEGIC_INVESTORS:
+            cased = cased_key(investor) if investor in CASED_INVESTORS else None
+            add(investor, (STRATEGIC, SHARED, investor, cased))
+        for phrase in LEAD:
+            add(phrase, (LEAD_CUE, SHARED, None, None))
+
+    # Every run of whole words inside an entity alias: only cues equal to one of these can sit
+    # inside an entity name, so only their hits need the (per-hit) containment check.
+    inner: set[str] = set()
+    for key, refs in table.items():
+        if any(r[0] == ENTITY for r in refs):
+            words = key.split()
+            for i in range(len(words)):
+                for j in range(i + 1, len(words) + 1):
+                    inner.add(" " + " ".join(words[i:j]) + " ")
+    automaton = ahocorasick.Automaton()
+    for key, refs in table.items():
+        nested = key in inner
+        # Deduplicate: the same phrase may be listed twice in one role.
+        final = tuple(
+            dict.fromkeys((c, w, p, cf, nested and c != ENTITY) for c, w, p, cf, _ in refs)
+        )
+        automaton.add_word(key, (len(key), not key.endswith(" "), final))
+    if table:
+        automaton.make_automaton()
+    return Compiled(automaton, tuple(compiled), len(table))

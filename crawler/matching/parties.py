@@ -1,0 +1,751 @@
+"""Open-world parties: the named companies and people of a sentence, listed in a watchlist or not.
+
+News names the parties of an event as proper nouns: runs of capitalised words ("Coveo", "Two Hat",
+"Intel Capital"), camel-cased and dotted names ("xAI", "iRobot", "Cleverly.ai", "AI.Reverie").
+:func:`find_parties` reads them from the cased text of one sentence, drops the words that open a
+sentence or only describe ("The", "On Monday", "AI", "CEO"), splits a run at a title ("OpenAI CEO
+Sam Altman" is an organisation and a person) and at a possessive ("Microsoft's M12"). Titles are
+often written in Title Case, where every word looks like a name: there only the names that the body
+also writes as names, or that are name-shaped on their own, are taken.
+
+:func:`person_like` guesses whether a party is a person (two to four plain capitalised words and no
+company word), and :func:`ai_name` whether a name itself says AI ("Nod.ai", "Scale AI").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+_TOKEN = r"(?:[A-Z0-9][\w]*(?:[.&'’\-][A-Za-z0-9]+)*|[a-z]+[A-Z][\w]*(?:[.\-][A-Za-z0-9]+)*)"
+_RUN = re.compile(rf"{_TOKEN}(?:[ \t]+{_TOKEN})*")
+_DOT_AI = re.compile(r"\b[\w-]+\.ai\b", re.IGNORECASE)
+
+# Capitalised words that open sentences and clauses, dates, and words that only describe.
+_OPENERS = frozenset(
+    [
+        "The",
+        "A",
+        "An",
+        "In",
+        "On",
+        "At",
+        "As",
+        "After",
+        "Before",
+        "According",
+        "But",
+        "And",
+        "Or",
+        "Its",
+        "It",
+        "This",
+        "That",
+        "These",
+        "Those",
+        "When",
+        "While",
+        "With",
+        "For",
+        "From",
+        "By",
+        "To",
+        "Of",
+        "Last",
+        "Earlier",
+        "Today",
+        "Yesterday",
+        "Tomorrow",
+        "Now",
+        "Then",
+        "Also",
+        "However",
+        "Meanwhile",
+        "Still",
+        "Since",
+        "If",
+        "So",
+        "Other",
+        "Some",
+        "Many",
+        "Both",
+        "Each",
+        "Every",
+        "Such",
+        "Our",
+        "Their",
+        "His",
+        "Her",
+        "We",
+        "They",
+        "He",
+        "She",
+        "I",
+        "You",
+        "There",
+        "Here",
+        "What",
+        "Why",
+        "How",
+        "Who",
+        "Which",
+        "Where",
+        "Under",
+        "Over",
+        "Into",
+        "Through",
+        "Despite",
+        "Amid",
+        "Like",
+        "Unlike",
+        "Just",
+        "Even",
+        "More",
+        "Most",
+        "New",
+        "Former",
+        "Ex",
+        "Chief",
+        "Exclusive",
+        "Report",
+        "Reports",
+        "Update",
+        "Updated",
+        "Analysis",
+        "Opinion",
+        "Editor",
+        "Sources",
+        "Source",
+        "Rumor",
+        "Rumour",
+        "Breaking",
+        "Watch",
+        "Read",
+        "Inside",
+        "Meet",
+        "Inc",
+        "Instead",
+        "Although",
+        "Though",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "January",
+        "February",
+        "March",
+        "April",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+        "Jan",
+        "Feb",
+        "Mar",
+        "Apr",
+        "Jun",
+        "Jul",
+        "Aug",
+        "Sep",
+        "Sept",
+        "Oct",
+        "Nov",
+        "Dec",
+        "Mr",
+        "Mrs",
+        "Ms",
+        "Dr",
+        "Prof",
+        "Sir",
+        "Not",
+        "No",
+        "Yes",
+        "All",
+        "Any",
+        "Few",
+        "Hundreds",
+        "Thousands",
+        "Billion",
+        "Million",
+        "Year",
+        "Years",
+        "Week",
+        "Weeks",
+        "Day",
+        "Days",
+    ]
+)
+# Words that describe a party or its role but do not name it on their own.
+_DESCRIPTORS = frozenset(
+    [
+        "AI",
+        "A.I.",
+        "ML",
+        "NLP",
+        "LLM",
+        "LLMs",
+        "GenAI",
+        "CEO",
+        "CTO",
+        "CFO",
+        "COO",
+        "CSO",
+        "CPO",
+        "CBO",
+        "CMO",
+        "CIO",
+        "CRO",
+        "CAIO",
+        "VP",
+        "SVP",
+        "EVP",
+        "President",
+        "Chairman",
+        "Chair",
+        "Founder",
+        "Cofounder",
+        "Co-founder",
+        "Head",
+        "Director",
+        "Officer",
+        "Scientist",
+        "Researcher",
+        "Engineer",
+        "Executive",
+        "Vice",
+        "Chief",
+        "Senior",
+        "Lead",
+        "Principal",
+        "Manager",
+        "Partner",
+        "General",
+        "Counsel",
+        "Scientific",
+        "Technology",
+        "Technical",
+        "Operating",
+        "Financial",
+        "Marketing",
+        "Product",
+        "Research",
+        "Engineering",
+        "Sales",
+        "Business",
+        "Revenue",
+        "US",
+        "U.S.",
+        "UK",
+        "U.K.",
+        "EU",
+        "SaaS",
+        "API",
+        "APIs",
+        "GPU",
+        "GPUs",
+        "IPO",
+        "SPAC",
+        "IT",
+        "R&D",
+        "B2B",
+        "Series",
+        "Seed",
+        "Round",
+        "Fund",
+        "Funding",
+        "Startup",
+        "Startups",
+        "Company",
+        "Firm",
+        "Deal",
+        "Deals",
+        "Acquisition",
+        "Acquires",
+        "Acquired",
+        "Buys",
+        "Hires",
+        "Joins",
+        "Invests",
+        "Investment",
+        "Stake",
+        "Talks",
+        "Merger",
+        "CEOs",
+        "Big",
+        "Tech",
+        "Silicon",
+        "Valley",
+        "Wall",
+        "Street",
+        "Generative",
+        "Artificial",
+        "Intelligence",
+        "Machine",
+        "Learning",
+        "Data",
+        "Cloud",
+        "Enterprise",
+        "Platform",
+        "Billion",
+        "Million",
+    ]
+)
+# Words of a title that sit between an organisation and a person ("OpenAI CEO Sam Altman").
+_TITLE_WORDS = frozenset(
+    [
+        "CEO",
+        "CTO",
+        "CFO",
+        "COO",
+        "CSO",
+        "CPO",
+        "CBO",
+        "CMO",
+        "CIO",
+        "CAIO",
+        "President",
+        "Chairman",
+        "Founder",
+        "Cofounder",
+        "Co-founder",
+        "Head",
+        "Director",
+        "Chief",
+        "VP",
+        "SVP",
+        "EVP",
+    ]
+)
+_COMPANY_WORDS = frozenset(
+    [
+        "AI",
+        "Labs",
+        "Lab",
+        "Inc",
+        "Corp",
+        "Corporation",
+        "Co",
+        "Ltd",
+        "LLC",
+        "Capital",
+        "Ventures",
+        "Technologies",
+        "Technology",
+        "Systems",
+        "Networks",
+        "Group",
+        "Holdings",
+        "Partners",
+        "Fund",
+        "Cloud",
+        "Robotics",
+        "Health",
+        "Bio",
+        "Therapeutics",
+        "Software",
+        "Data",
+        "Analytics",
+        "Security",
+        "Research",
+        "Foundation",
+        "Institute",
+        "University",
+        "Motors",
+        "Media",
+        "Games",
+        "Studios",
+        "Bank",
+        "Microsystems",
+        "Semiconductor",
+        "Devices",
+        "Intelligence",
+        "Dynamics",
+        "Industries",
+        "Energy",
+        "Pharma",
+        "Computing",
+        "Solutions",
+        "Services",
+        "Digital",
+        "Global",
+        "International",
+        "Vision",
+        "Mind",
+        "Mobile",
+        "Apps",
+        "Brain",
+        "DeepMind",
+        "Quantum",
+        "Platforms",
+        "Automation",
+        "Motion",
+        "Works",
+        "Labs",
+        "Cognition",
+        "Health",
+        "Logic",
+        "Networks",
+        "Sciences",
+    ]
+)
+_POSSESSIVE = ("'s", "’s", "s'", "s’")
+# Hyphenated descriptors: "AI-powered", "Boston-based", "GM-backed".
+_DESCRIPTOR_WORD = re.compile(
+    r"^(?:(?:AI|A\.I\.|ML|NLP|GenAI|LLM)-\w+|[\w.]+-(?:based|backed|owned|funded|led|focused|powered|"
+    r"native|enabled|driven|first|era|style|like|related))$"
+)
+# Places are not parties to a deal ("invest $15B in India").
+PLACES = frozenset(
+    [
+        "India",
+        "Indian",
+        "China",
+        "Chinese",
+        "Japan",
+        "Japanese",
+        "Korea",
+        "Korean",
+        "France",
+        "French",
+        "Germany",
+        "German",
+        "Britain",
+        "British",
+        "UK",
+        "U.K.",
+        "US",
+        "U.S.",
+        "USA",
+        "America",
+        "American",
+        "Europe",
+        "European",
+        "Africa",
+        "African",
+        "Asia",
+        "Asian",
+        "Canada",
+        "Canadian",
+        "Israel",
+        "Israeli",
+        "UAE",
+        "Saudi",
+        "Arabia",
+        "Qatar",
+        "Singapore",
+        "Australia",
+        "Brazil",
+        "Mexico",
+        "Spain",
+        "Italy",
+        "Ireland",
+        "Sweden",
+        "Netherlands",
+        "Switzerland",
+        "Taiwan",
+        "Vietnam",
+        "Indonesia",
+        "London",
+        "Paris",
+        "Berlin",
+        "Tokyo",
+        "Beijing",
+        "Shanghai",
+        "Seoul",
+        "Toronto",
+        "Texas",
+        "California",
+        "Washington",
+        "York",
+        "Boston",
+        "Seattle",
+        "Austin",
+        "America",
+    ]
+)
+# Organisations that are not companies: a merger of foundations is no AI deal.
+NON_COMPANY = frozenset(
+    [
+        "Foundation",
+        "University",
+        "Institute",
+        "Council",
+        "Government",
+        "Ministry",
+        "Department",
+        "Commission",
+        "Union",
+        "Association",
+        "Committee",
+        "Agency",
+        "Parliament",
+        "Court",
+        "Congress",
+        "Senate",
+        "Administration",
+        "Society",
+        "School",
+        "College",
+        "Hospital",
+        "Church",
+        "Army",
+        "Navy",
+        "Police",
+    ]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """A named party of a sentence (offsets into the field's text)."""
+
+    name: str
+    start: int
+    end: int
+    possessive: bool = False  # written "Microsoft's" (the owner of what follows)
+    person: bool = False
+    entity: int | None = None  # the watchlist entity this is, when it is one
+
+
+def person_like(name: str) -> bool:
+    """Whether ``name`` looks like a person: 2-4 capitalised words and no company word."""
+    words = name.replace("Dr. ", "").split()
+    if not 2 <= len(words) <= 4 or is_place(name):
+        return False
+    for w in words:
+        if (
+            w in _COMPANY_WORDS
+            or not w[:1].isupper()
+            or not w.replace("-", "").replace(".", "").isalpha()
+        ):
+            return False
+        if any(c.isupper() for c in w[1:]) and w[:2] not in ("Mc", "Ma", "De", "Di", "Le", "La"):
+            return False
+    return True
+
+
+_REGION_WORDS = frozenset(
+    [
+        "North",
+        "South",
+        "East",
+        "West",
+        "Central",
+        "Latin",
+        "Middle",
+        "Bay",
+        "Area",
+        "Valley",
+        "Silicon",
+        "New",
+    ]
+)
+
+
+def is_place(name: str) -> bool:
+    """ "India", "North America", "Silicon Valley"."""
+    words = name.split()
+    return all(w in PLACES or w in _REGION_WORDS for w in words) and any(
+        w in PLACES or w in ("America", "Valley", "Area") for w in words
+    )
+
+
+def is_company(name: str) -> bool:
+    """Whether a party can be bought or invested in (not a place, a foundation, a ministry)."""
+    return not (is_place(name) or any(w in NON_COMPANY for w in name.split()))
+
+
+_INVESTOR_WORDS = frozenset(
+    [
+        "Venture",
+        "Ventures",
+        "Capital",
+        "Partners",
+        "Fund",
+        "Investments",
+        "Management",
+        "VC",
+        "Equity",
+    ]
+)
+
+
+def investor_like(name: str) -> bool:
+    """Whether a name reads as an investment firm ("MMC Ventures", "Index Partners")."""
+    return any(w in _INVESTOR_WORDS for w in name.split())
+
+
+def ai_name(name: str) -> bool:
+    """Whether the name itself says AI ("Nod.ai", "Scale AI", "AI.Reverie", "xAI")."""
+    if _DOT_AI.search(name):
+        return True
+    words = re.split(r"[\s.\-]+", name)
+    return any(w in ("AI", "A.I", "ML", "Neural", "Intelligence") for w in words) or name.endswith(
+        "AI"
+    )
+
+
+def _clean(words: list[tuple[str, int, int]]) -> list[list[tuple[str, int, int]]]:
+    """Split a run of capitalised words into name pieces, dropping openers and descriptors."""
+    pieces: list[list[tuple[str, int, int]]] = [[]]
+    for word in words:
+        w = word[0]
+        if (
+            w in _TITLE_WORDS
+            or w in _OPENERS
+            or ((w in _DESCRIPTORS or w.rstrip("'’s") in PLACES) and not pieces[-1])
+            or _DESCRIPTOR_WORD.match(w.rstrip(".,"))
+        ):
+            if pieces[-1]:
+                pieces.append([])
+            continue
+        pieces[-1].append(word)
+        if w.endswith(_POSSESSIVE):
+            pieces.append([])
+    out = []
+    for piece in pieces:
+        # Trailing descriptors that are not part of a name ("Cohere CEO" is handled above;
+        # "Meta Generative" is not a name, "Scale AI" is).
+        while piece and piece[-1][0] in _DESCRIPTORS and piece[-1][0] not in ("AI",):
+            piece.pop()
+        if piece and not all(p[0] in _DESCRIPTORS for p in piece):
+            out.append(piece)
+    return out
+
+
+def find_parties(
+    text: str,
+    start: int = 0,
+    end: int | None = None,
+    *,
+    title_case: bool = False,
+    known: Iterable[str] = (),
+) -> list[Party]:
+    """The named parties in ``text[start:end]``, in order.
+
+    With ``title_case`` (a headline in Title Case) only names in ``known`` and name-shaped words
+    (camel case, digits, ``.ai``) are taken.
+    """
+    stop = len(text) if end is None else end
+    if title_case:
+        return _title_parties(text, start, stop, known)
+    found: list[Party] = []
+    for m in _RUN.finditer(text, start, stop):
+        words = [
+            (w.group(), m.start() + w.start(), m.start() + w.end())
+            for w in re.finditer(r"\S+", m.group())
+        ]
+        for piece in _clean(words):
+            first, last = piece[0], piece[-1]
+            name = text[first[1] : last[2]]
+            possessive = name.endswith(_POSSESSIVE)
+            if possessive:
+                name = name[:-2]
+            name = name.rstrip(".,'’")
+            if (
+                len(name) < 2
+                or name in _DESCRIPTORS
+                or (name[0].isdigit() and not any(c.isalpha() for c in name))
+            ):
+                continue
+            if name.isdigit() or re.fullmatch(r"\d+[\d,.]*[A-Za-z]{0,2}", name):
+                continue  # "2023", "14.3B"
+            if is_place(name) or _common_word(text, name, first[1], start):
+                continue
+            found.append(Party(name, first[1], first[1] + len(name), possessive, person_like(name)))
+    return found
+
+
+def _common_word(text: str, name: str, at: int, sentence_start: int) -> bool:
+    """A capitalised word that opens a sentence and appears in lower case elsewhere ("Terms")."""
+    if text[sentence_start:at].strip(" \t\n\"“‘'(—-"):
+        return False
+    if (
+        name.isupper()
+        and len(name) > 3
+        and text[at + len(name) : at + len(name) + 3].lstrip()[:1] in "—-(,"
+    ):
+        return True  # a dateline: "NEW YORK —"
+    if " " in name:
+        return False
+    low = name.lower()
+    return low != name and (f" {low} " in text or f" {low}," in text or f" {low}." in text)
+
+
+def _title_parties(text: str, start: int, stop: int, known: Iterable[str]) -> list[Party]:
+    found: list[Party] = []
+    taken: list[tuple[int, int]] = []
+    for name in sorted(set(known), key=len, reverse=True):
+        if len(name) < 2:
+            continue
+        for m in re.finditer(rf"(?<![\w.]){re.escape(name)}(?![\w])", text[start:stop]):
+            a, b = start + m.start(), start + m.end()
+            if any(a < y and x < b for x, y in taken):
+                continue
+            taken.append((a, b))
+            possessive = text[b : b + 2] in _POSSESSIVE
+            found.append(Party(name, a, b, possessive, person_like(name)))
+    for m in _RUN.finditer(text, start, stop):
+        for w in re.finditer(r"\S+", m.group()):
+            word = w.group().rstrip(".,:;'’")
+            a = m.start() + w.start()
+            if word.endswith(("'s", "’s")):
+                word = word[:-2]
+            shaped = (
+                _DOT_AI.fullmatch(word) is not None
+                or re.search(r"[a-z][A-Z]", word) is not None
+                or (word[:1].isupper() and any(c.isdigit() for c in word) and word[1:].isalnum())
+            )
+            if (
+                not shaped
+                or word in _DESCRIPTORS
+                or any(a < y and x < a + len(word) for x, y in taken)
+            ):
+                continue
+            taken.append((a, a + len(word)))
+            found.append(
+                Party(
+                    word, a, a + len(word), text[a + len(word) : a + len(word) + 2] in _POSSESSIVE
+                )
+            )
+    found.sort(key=lambda p: p.start)
+    return found
+
+
+def title_names(title: str, body: str) -> list[str]:
+    """Names in a Title Case headline: the longest runs of its words that the body writes too."""
+    names: list[str] = []
+    for m in _RUN.finditer(title):
+        words = [
+            w.rstrip(".,:;'’").removesuffix("'s").removesuffix("’s") for w in m.group().split()
+        ]
+        i = 0
+        while i < len(words):
+            for j in range(len(words), i, -1):
+                candidate = " ".join(words[i:j])
+                if (
+                    len(candidate) > 1
+                    and not all(w in _DESCRIPTORS or w in _OPENERS for w in words[i:j])
+                    and (f" {candidate}" in body or body.startswith(candidate))
+                ):
+                    names.append(candidate)
+                    i = j - 1
+                    break
+            i += 1
+    return names
+
+
+def is_title_case(title: str) -> bool:
+    """Whether most words of four letters or more are capitalised (a Title Case headline)."""
+    words = [w for w in re.findall(r"[A-Za-z][\w'’-]*", title) if len(w) >= 4]
+    if len(words) < 3:
+        return False
+    upper = sum(1 for w in words if w[0].isupper())
+    return upper / len(words) >= 0.7

@@ -1,0 +1,125 @@
+"""Scan one field of an article (title or body) with the compiled automaton.
+
+The text is normalised (:func:`crawler.matching.text.normalize`), run through the automaton once,
+and every hit is checked for case when its pattern is case-sensitive. Hits are grouped by watchlist
+as they are found, so each watchlist later walks its own hits only (the cost grows with the hits a
+watchlist has, not with the number of watchlists). The body is cut at ``MAX_TEXT`` characters
+first: news that matters is said long before that, and a hostile page must not cost more.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, NamedTuple
+
+from crawler.matching.compiler import CATEGORY_NAMES, SHARED
+from crawler.matching.text import (
+    SentenceLocator,
+    Sentences,
+    normalize,
+    normalize_cased,
+    split_sentences,
+    token_index,
+    token_starts,
+)
+
+MAX_TEXT = 60_000
+EXACT_SENTENCES = 10
+
+FieldName = Literal["title", "body"]
+
+
+class Hit(NamedTuple):
+    """One pattern found in a field (offsets into that field's original text).
+
+    A named tuple rather than a frozen dataclass: an article yields dozens of hits and a frozen
+    dataclass's ``__init__`` costs several times a tuple's.
+    """
+
+    category: int
+    watchlist: int
+    payload: Any  # entity index, topic name, class name, or rule key
+    field: FieldName
+    start: int
+    end: int
+    nested: bool = False  # this cue could sit inside an entity name ("AI" in "Scale AI")
+
+    @property
+    def category_name(self) -> str:
+        return CATEGORY_NAMES[self.category]
+
+
+@dataclass(slots=True)
+class Field:
+    """One scanned field: its text, its hits by watchlist, and its sentences (split on demand)."""
+
+    name: FieldName
+    text: str
+    norm: str  # padded normalised text
+    hits: dict[int, list[Hit]]  # watchlist index (or SHARED) -> hits in text order
+    _sentences: Sentences | None = field(default=None)
+    _tokens: list[int] | None = field(default=None)
+    _locator: SentenceLocator | None = field(default=None)
+
+    @property
+    def sentences(self) -> Sentences:
+        if self._sentences is None:
+            if self.name == "title":
+                self._sentences = Sentences(self.text, (0,), (len(self.text),))
+            else:
+                self._sentences = split_sentences(self.text)
+        return self._sentences
+
+    def of(self, wi: int) -> list[Hit]:
+        """The hits of watchlist ``wi`` (or the shared story vocabulary)."""
+        return self.hits.get(wi, [])
+
+    @property
+    def shared(self) -> list[Hit]:
+        return self.hits.get(SHARED, [])
+
+    def sentence_span(self, offset: int) -> tuple[int, int, int]:
+        """(index, start, end) of the sentence holding ``offset``; indexes are exact for the
+        first ``EXACT_SENTENCES`` sentences and ``EXACT_SENTENCES`` for any later one (only the
+        lede and the first sentences are told apart, so most of a long text is never split)."""
+        if self._locator is None:
+            self._locator = SentenceLocator(self.text, EXACT_SENTENCES)
+        start, end = self._locator.span_at(offset)
+        return self._locator.index_of_start(start), start, end
+
+    def lede_end(self, sentences: int) -> int:
+        """Where the first ``sentences`` sentences end (the text's length when it has fewer)."""
+        if self._locator is None:
+            self._locator = SentenceLocator(self.text, EXACT_SENTENCES)
+        return self._locator.start_of(sentences)
+
+    def token_of(self, offset: int) -> int:
+        if self._tokens is None:
+            self._tokens = token_starts(self.norm)
+        return token_index(self._tokens, offset + 1)
+
+
+def scan(automaton: Any, patterns: int, name: FieldName, text: str) -> Field:
+    """Run the automaton over ``text`` and return the field with its hits."""
+    if len(text) > MAX_TEXT:
+        text = text[:MAX_TEXT]
+    norm = " " + normalize(text) + " "
+    hits: dict[int, list[Hit]] = {}
+    if not patterns:
+        return Field(name, text, norm, hits)
+    new = tuple.__new__  # skips the named tuple's Python-level __new__ on a hot path
+    for end, (length, prefix, refs) in automaton.iter(norm):
+        # Padded coordinates: the key's leading space is at ``start``, so the word starts at
+        # start + 1 in the padded text, which is ``start`` in the original text.
+        start = end - length + 1
+        stop = norm.find(" ", end) - 1 if prefix else end - 1
+        for category, wi, payload, case_form, nested in refs:
+            if case_form is not None:
+                found = text[start:stop]
+                if found != case_form and normalize_cased(found) != case_form:
+                    continue
+            bucket = hits.get(wi)
+            if bucket is None:
+                bucket = hits[wi] = []
+            bucket.append(new(Hit, (category, wi, payload, name, start, stop, nested)))
+    return Field(name, text, norm, hits)

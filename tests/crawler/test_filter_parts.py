@@ -1,0 +1,184 @@
+"""The filter's stages one by one: open-world parties, frames and roles, fitting, the model."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from crawler.matching import Matcher, Watchlist, load_default_watchlist
+from crawler.matching.fitting import Story, best_threshold, cross_validate, fit, fit_logistic
+from crawler.matching.parties import ai_name, find_parties, is_title_case, person_like, title_names
+from crawler.matching.scoring import FilterModel, load_model
+from crawler.matching.story import FEATURES
+from crawler.matching.types import Event, Match
+
+# ----------------------------------------------------------------------------- parties
+
+
+@pytest.mark.parametrize(
+    ("sentence", "names"),
+    [
+        (
+            "Zendesk, the customer service company, acquired AI startup Cleverly.ai on Monday.",
+            ["Zendesk", "Cleverly.ai"],
+        ),
+        ("OpenAI CEO Sam Altman said the company bought io.", ["OpenAI", "Sam Altman"]),
+        ("NEW YORK — GM-backed Cruise is acquiring Voyage.", ["Cruise", "Voyage"]),
+        ("The round was led by SoftBank Vision Fund 2 and xAI.", ["SoftBank Vision Fund 2", "xAI"]),
+        ("Google to invest $15B in Indian AI infrastructure", ["Google"]),
+    ],
+)
+def test_find_parties(sentence: str, names: list[str]) -> None:
+    assert [p.name for p in find_parties(sentence)] == names
+
+
+def test_party_shapes() -> None:
+    assert person_like("Alexandr Wang") and not person_like("Global Illumination")
+    assert not person_like("North America")
+    assert ai_name("Nod.ai") and ai_name("Scale AI") and not ai_name("Arcion")
+    title = "Zendesk Acquires Customer Service Automation Startup Cleverly.ai"
+    assert is_title_case(title) and not is_title_case("Zendesk acquires a startup in Denver")
+    body = "Zendesk has bought Cleverly.ai, which automates support."
+    assert title_names(title, body) == ["Zendesk", "Cleverly.ai"]
+
+
+# ----------------------------------------------------------------------------- frames
+
+
+def roles(title: str, text: str = "") -> tuple[str | None, str | None, str | None]:
+    m = Matcher([load_default_watchlist().model_copy(update={"min_score": 0.0})])
+    (match,) = m.match(title, text)
+    assert match.event is not None
+    return match.event.actor, match.event.target, match.event.status
+
+
+@pytest.mark.parametrize(
+    ("title", "actor", "target"),
+    [
+        ("Zendesk acquires AI support-automation startup Cleverly.ai", "Zendesk", "Cleverly.ai"),
+        ("AI personalization provider Qubit gets acquired by Coveo", "Coveo", "Qubit"),
+        ("Coveo's acquisition of AI startup Qubit closes", "Coveo", "Qubit"),
+        ("Amazon to invest up to $4bn in OpenAI rival Anthropic", "Amazon", "Anthropic"),
+        (
+            "Edge compute maker SiMa.ai hires former Google engineer Dana Ruiz",
+            "SiMa.ai",
+            "Dana Ruiz",
+        ),
+        (
+            "Google speech researcher Ayesha Tran lured away to Vantora AI",
+            "Vantora AI",
+            "Ayesha Tran",
+        ),
+        ("Dana Ruiz joins Anthropic as chief AI officer", "Anthropic", "Dana Ruiz"),
+        ("Google and Meta acquire AI firm Wiz", "Google and Meta", "Wiz"),
+    ],
+)
+def test_frame_roles(title: str, actor: str, target: str) -> None:
+    found = roles(title)
+    assert found[:2] == (actor, target)
+
+
+def test_deal_status() -> None:
+    assert roles("Google in advanced talks to acquire AI startup Threadline")[2] == "talks"
+    assert roles("Regulators block Microsoft's AI chip deal; the acquisition of Siltrove")[2] == (
+        "blocked"
+    )
+    assert roles("Halcyon calls off its acquisition of AI startup Pennant Labs")[2] == "off"
+
+
+def test_strategic_round_is_a_deal_by_its_lead_investor() -> None:
+    title = "Fathomlight raises $40M to build AI inspection tools"
+    body = (
+        "Fathomlight, an AI startup that inspects pipelines, raised $40 million in a Series B. "
+        "The round was led by Intel Capital, with participation from two venture firms."
+    )
+    assert roles(title, body)[:2] == ("Intel Capital", "Fathomlight")
+    vc = body.replace("Intel Capital", "Redline Partners")
+    m = Matcher([load_default_watchlist()])
+    assert m.match(title, vc) == []
+
+
+def test_listed_parties_need_a_watched_entity() -> None:
+    data = {"name": "listed", "entity": [{"name": "Meta"}], "focus": {"builtin": "ai"}}
+    listed = Matcher([Watchlist.model_validate({**data, "min_score": 0.0})])
+    anyone = Matcher([Watchlist.model_validate({**data, "min_score": 0.0, "parties": "any"})])
+    title = "Zendesk acquires AI support-automation startup Cleverly.ai"
+    assert listed.match(title, "") == []
+    assert anyone.match(title, "") != []
+    assert listed.match("Meta acquires AI startup Cleverly.ai", "") != []
+
+
+def test_event_headline_and_round_trip() -> None:
+    event = Event("deal", "Zendesk", "Cleverly.ai", "AI support automation", "agreed")
+    assert event.headline() == "Deal · Zendesk → Cleverly.ai (AI support automation) · agreed"
+    hire = Event("hiring", "Meta", "Alexandr Wang", origin="Scale AI")
+    assert hire.headline() == "Hiring · Meta → Alexandr Wang from Scale AI"
+    match = Match("w", 0.9, "deal", event=event)
+    assert Match.from_dict(match.to_dict()) == match
+    assert Match.from_dict({**match.to_dict(), "event": None}).event is None
+
+
+def test_explain_shows_frames_and_the_main_one() -> None:
+    m = Matcher([load_default_watchlist()])
+    (ex,) = m.explain("Zendesk acquires AI support-automation startup Cleverly.ai", "")
+    assert any(f.startswith("deal 'acquires' in title: Zendesk -> Cleverly.ai") for f in ex.frames)
+    assert any("main frame deal 'acquires'" in c for c in ex.components)
+    assert any("sigmoid" in c for c in ex.components)
+
+
+def test_huge_text_is_cut_before_matching() -> None:
+    m = Matcher([load_default_watchlist()])
+    body = "Meta acquires AI startup Foo. " + "Filler words without events. " * 50_000
+    (ex,) = m.explain("News", body)
+    assert ex.score >= 0.0  # finishes; the text matched is capped
+
+
+# ----------------------------------------------------------------------------- fitting
+
+
+def synthetic(n: int, seed: int) -> list[Story]:
+    """Stories whose label follows one feature, with noise in another."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        label = "relevant" if i % 3 == 0 else "irrelevant"
+        x = {"title_frame_ai": 1.0 if label == "relevant" else 0.0, "ai_title": rng.random()}
+        if rng.random() < 0.05:  # a few contradicting labels
+            x["title_frame_ai"] = 1.0 - x["title_frame_ai"]
+        out.append(Story(f"s{i}", label, "deal", (("deal", x),)))
+    return out
+
+
+def test_fit_learns_the_informative_feature() -> None:
+    stories = synthetic(300, 1)
+    model = fit(stories, ("title_frame_ai", "ai_title"), l2=1.0, k=3).models["article"]
+    assert model.weights["title_frame_ai"] > 2 * abs(model.weights["ai_title"])
+    assert model.score({"title_frame_ai": 1.0, "ai_title": 0.5}) > 0.5
+    assert model.score({"title_frame_ai": 0.0, "ai_title": 0.5}) < 0.5
+
+
+def test_cross_validation_scores_every_story_out_of_fold() -> None:
+    stories = synthetic(120, 2)
+    scores = cross_validate(stories, ("title_frame_ai", "ai_title"), k=4)
+    assert set(scores) == {s.id for s in stories}
+    right = sum((scores[s.id] >= 0.5) == (s.label == "relevant") for s in stories)
+    assert right / len(stories) > 0.85
+
+
+def test_best_threshold_and_plain_logistic() -> None:
+    assert best_threshold([(0.9, 1), (0.8, 1), (0.7, 0), (0.2, 0)]) == 0.8
+    rows = [({"a": 1.0}, 1), ({"a": 0.0}, 0)] * 20
+    model = fit_logistic(rows, ["a"], l2=1.0)
+    assert model.weights["a"] > 0 and model.bias < 0
+
+
+def test_shipped_model_covers_the_features_and_says_how_it_was_fitted() -> None:
+    model = load_model()
+    assert set(model.models) == {"headline", "article"}
+    for m in model.models.values():
+        assert set(m.weights) == set(FEATURES)
+        assert 0.0 < m.meta["threshold"] < 1.0
+    assert "fit_filter.py" in model.meta["command"]
+    assert FilterModel.from_dict(json.loads(json.dumps(model.to_dict()))) == model
