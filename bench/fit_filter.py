@@ -1,7 +1,8 @@
 """Refit the filter's model on the labelled sets and print cross-validated figures as JSON.
 
 Reads ``dev-headlines.jsonl`` and ``dev-bodies.jsonl`` from ``../shared/data/eval`` and our
-own ``bench/data/own-stories.jsonl`` (or the files given), turns every case into story features with the default watchlist, and:
+own ``bench/data/own-stories.jsonl`` (or the files given), turns every case into story features
+with the default watchlist, and:
 
 1. picks the L2 penalty from ``--l2-grid`` by k-fold cross-validated F1, averaged over the files
    and over ``--repeats`` fold splits;
