@@ -99,10 +99,20 @@ def best_match(alert: Alert) -> Match | None:
 
 
 def lead_line(alert: Alert) -> str:
-    """The line a reader decides on: ``Deal · Meta → Scale AI · $14.3B`` (plain, unescaped)."""
+    """The line a reader decides on: ``Deal · Meta → Scale AI · $14.3B`` (plain, unescaped).
+
+    It names the main event's parties when the filter found them ("Deal · Zendesk → Cleverly.ai
+    (AI support automation) · agreed · $50M"); older matches stored without an event fall back
+    to the entities' roles.
+    """
     match = best_match(alert)
     if match is None:
         return "Match"
+    if match.event is not None and (match.event.actor or match.event.target):
+        parts = [match.event.headline()]
+        if match.amounts:
+            parts.append(format_amount(max(match.amounts, key=lambda a: a.value)))
+        return one_line(" · ".join(parts))
     parts = [_KIND_LABEL.get(match.kind, match.kind.title())]
     from_roles, to_roles = _ROLES.get(match.kind, _ROLES["both"])
     givers = _names(e.name for e in match.entities if e.role in from_roles)

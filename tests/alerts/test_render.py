@@ -10,7 +10,7 @@ from alerts.render import Digest, alert_json, lead_line
 from alerts.render_email import email_html, email_subject
 from alerts.render_slack import SlackRender, slack_escape
 from alerts.slack import SlackNotifier
-from crawler.matching.types import EntityRef
+from crawler.matching.types import EntityRef, Event
 from tests.alerts.conftest import make_alert
 
 SLACK = SlackRender(SlackNotifier)  # the limits the notifier renders with
@@ -71,6 +71,21 @@ def test_lead_line_puts_kind_parties_and_amount_first() -> None:
     assert lead_line(replace(hiring, matches=(match,))) == "Hiring · OpenAI → Jane Doe"
     unroled = replace(match, entities=(EntityRef("Mistral"), EntityRef("Nvidia")))
     assert lead_line(replace(hiring, matches=(unroled,))) == "Hiring · Mistral, Nvidia"
+
+
+def test_lead_line_names_the_main_event() -> None:
+    """The filter's main frame heads the alert: the real acquirer and target, what the target
+    is, how far the deal got, and the money."""
+    alert = make_alert()
+    event = Event("deal", "Zendesk", "Cleverly.ai", "AI support automation", "agreed")
+    match = replace(alert.matches[0], event=event)
+    assert lead_line(replace(alert, matches=(match,))) == (
+        "Deal · Zendesk → Cleverly.ai (AI support automation) · agreed · $14.3B"
+    )
+    hire = replace(
+        match, kind="hiring", amounts=(), event=Event("hiring", "Meta", "Ann Li", origin="OpenAI")
+    )
+    assert lead_line(replace(alert, matches=(hire,))) == "Hiring · Meta → Ann Li from OpenAI"
 
 
 def test_block_kit_shape_and_fallback() -> None:
