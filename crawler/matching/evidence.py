@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from crawler.matching.compiler import ENTITY, CompiledWatchlist
-from crawler.matching.frames import Frame
+from crawler.matching.event_frame import Frame
 from crawler.matching.parties import Party
 from crawler.matching.scan import Field
 from crawler.matching.story import prominence

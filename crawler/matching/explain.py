@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from crawler.matching.compiler import ENTITY, RULE, CompiledWatchlist
-from crawler.matching.frames import Frame
+from crawler.matching.event_frame import Frame
 from crawler.matching.rules import Field as RuleField
 from crawler.matching.scan import Field
 from crawler.matching.types import EventKind, Match

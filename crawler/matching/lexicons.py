@@ -686,3 +686,35 @@ BACKGROUND: tuple[str, ...] = (
     "a look back",
     "retrospective",
 )
+
+# Hiring cues in their participle form, which turn passive before "to": "lured away to Vantora".
+HIRE_PARTICIPLES = (
+    "away",
+    "poached",
+    "recruited",
+    "hired",
+    "tapped",
+    "brought in",
+    "wooed",
+    "lured",
+)
+# Movement cues that are travel verbs too: "goes to Davos" is a trip unless a watched company is
+# the destination.
+TRAVEL_MOVES = frozenset(
+    ("goes to", "heads to", "moves to", "lands in", "is headed to", "jumps to")
+)
+# Senior posts: "names its founder CTO" is a hire of an executive even with no name given.
+SENIOR_ROLES = frozenset(
+    (
+        "ceo",
+        "cto",
+        "cfo",
+        "coo",
+        "cpo",
+        "chief",
+        "chief executive",
+        "president",
+        "head",
+        "chief scientist",
+    )
+)

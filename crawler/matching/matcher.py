@@ -30,6 +30,7 @@ from crawler.matching.compiler import (
     CompiledWatchlist,
     compile_watchlists,
 )
+from crawler.matching.event_frame import Frame
 from crawler.matching.evidence import build_match
 from crawler.matching.explain import (
     ExplainHit,
@@ -38,7 +39,7 @@ from crawler.matching.explain import (
     describe_frame,
     explain_hits,
 )
-from crawler.matching.frames import Frame, build_frames
+from crawler.matching.frames import build_frames
 from crawler.matching.parties import Party, find_parties, is_title_case, title_names
 from crawler.matching.scan import Field, scan
 from crawler.matching.scoring import FilterModel, is_short, load_model, regime

@@ -18,487 +18,26 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from crawler.matching.party_words import (
+    COMPANY_WORDS,
+    DESCRIPTORS,
+    INVESTOR_WORDS,
+    NON_COMPANY,
+    OPENERS,
+    PLACES,
+    REGION_WORDS,
+    TITLE_WORDS,
+)
+
 _TOKEN = r"(?:[A-Z0-9][\w]*(?:[.&'’\-][A-Za-z0-9]+)*|[a-z]+[A-Z][\w]*(?:[.\-][A-Za-z0-9]+)*)"
 _RUN = re.compile(rf"{_TOKEN}(?:[ \t]+{_TOKEN})*")
 _DOT_AI = re.compile(r"\b[\w-]+\.ai\b", re.IGNORECASE)
 
-# Capitalised words that open sentences and clauses, dates, and words that only describe.
-_OPENERS = frozenset(
-    [
-        "The",
-        "A",
-        "An",
-        "In",
-        "On",
-        "At",
-        "As",
-        "After",
-        "Before",
-        "According",
-        "But",
-        "And",
-        "Or",
-        "Its",
-        "It",
-        "This",
-        "That",
-        "These",
-        "Those",
-        "When",
-        "While",
-        "With",
-        "For",
-        "From",
-        "By",
-        "To",
-        "Of",
-        "Last",
-        "Earlier",
-        "Today",
-        "Yesterday",
-        "Tomorrow",
-        "Now",
-        "Then",
-        "Also",
-        "However",
-        "Meanwhile",
-        "Still",
-        "Since",
-        "If",
-        "So",
-        "Other",
-        "Some",
-        "Many",
-        "Both",
-        "Each",
-        "Every",
-        "Such",
-        "Our",
-        "Their",
-        "His",
-        "Her",
-        "We",
-        "They",
-        "He",
-        "She",
-        "I",
-        "You",
-        "There",
-        "Here",
-        "What",
-        "Why",
-        "How",
-        "Who",
-        "Which",
-        "Where",
-        "Under",
-        "Over",
-        "Into",
-        "Through",
-        "Despite",
-        "Amid",
-        "Like",
-        "Unlike",
-        "Just",
-        "Even",
-        "More",
-        "Most",
-        "New",
-        "Former",
-        "Ex",
-        "Chief",
-        "Exclusive",
-        "Report",
-        "Reports",
-        "Update",
-        "Updated",
-        "Analysis",
-        "Opinion",
-        "Editor",
-        "Sources",
-        "Source",
-        "Rumor",
-        "Rumour",
-        "Breaking",
-        "Watch",
-        "Read",
-        "Inside",
-        "Meet",
-        "Inc",
-        "Instead",
-        "Although",
-        "Though",
-        "Monday",
-        "Tuesday",
-        "Wednesday",
-        "Thursday",
-        "Friday",
-        "Saturday",
-        "Sunday",
-        "January",
-        "February",
-        "March",
-        "April",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-        "Jan",
-        "Feb",
-        "Mar",
-        "Apr",
-        "Jun",
-        "Jul",
-        "Aug",
-        "Sep",
-        "Sept",
-        "Oct",
-        "Nov",
-        "Dec",
-        "Mr",
-        "Mrs",
-        "Ms",
-        "Dr",
-        "Prof",
-        "Sir",
-        "Not",
-        "No",
-        "Yes",
-        "All",
-        "Any",
-        "Few",
-        "Hundreds",
-        "Thousands",
-        "Billion",
-        "Million",
-        "Year",
-        "Years",
-        "Week",
-        "Weeks",
-        "Day",
-        "Days",
-    ]
-)
-# Words that describe a party or its role but do not name it on their own.
-_DESCRIPTORS = frozenset(
-    [
-        "AI",
-        "A.I.",
-        "ML",
-        "NLP",
-        "LLM",
-        "LLMs",
-        "GenAI",
-        "CEO",
-        "CTO",
-        "CFO",
-        "COO",
-        "CSO",
-        "CPO",
-        "CBO",
-        "CMO",
-        "CIO",
-        "CRO",
-        "CAIO",
-        "VP",
-        "SVP",
-        "EVP",
-        "President",
-        "Chairman",
-        "Chair",
-        "Founder",
-        "Cofounder",
-        "Co-founder",
-        "Head",
-        "Director",
-        "Officer",
-        "Scientist",
-        "Researcher",
-        "Engineer",
-        "Executive",
-        "Vice",
-        "Chief",
-        "Senior",
-        "Lead",
-        "Principal",
-        "Manager",
-        "Partner",
-        "General",
-        "Counsel",
-        "Scientific",
-        "Technology",
-        "Technical",
-        "Operating",
-        "Financial",
-        "Marketing",
-        "Product",
-        "Research",
-        "Engineering",
-        "Sales",
-        "Business",
-        "Revenue",
-        "US",
-        "U.S.",
-        "UK",
-        "U.K.",
-        "EU",
-        "SaaS",
-        "API",
-        "APIs",
-        "GPU",
-        "GPUs",
-        "IPO",
-        "SPAC",
-        "IT",
-        "R&D",
-        "B2B",
-        "Series",
-        "Seed",
-        "Round",
-        "Fund",
-        "Funding",
-        "Startup",
-        "Startups",
-        "Company",
-        "Firm",
-        "Deal",
-        "Deals",
-        "Acquisition",
-        "Acquires",
-        "Acquired",
-        "Buys",
-        "Hires",
-        "Joins",
-        "Invests",
-        "Investment",
-        "Stake",
-        "Talks",
-        "Merger",
-        "CEOs",
-        "Big",
-        "Tech",
-        "Silicon",
-        "Valley",
-        "Wall",
-        "Street",
-        "Generative",
-        "Artificial",
-        "Intelligence",
-        "Machine",
-        "Learning",
-        "Data",
-        "Cloud",
-        "Enterprise",
-        "Platform",
-        "Billion",
-        "Million",
-    ]
-)
-# Words of a title that sit between an organisation and a person ("OpenAI CEO Sam Altman").
-_TITLE_WORDS = frozenset(
-    [
-        "CEO",
-        "CTO",
-        "CFO",
-        "COO",
-        "CSO",
-        "CPO",
-        "CBO",
-        "CMO",
-        "CIO",
-        "CAIO",
-        "President",
-        "Chairman",
-        "Founder",
-        "Cofounder",
-        "Co-founder",
-        "Head",
-        "Director",
-        "Chief",
-        "VP",
-        "SVP",
-        "EVP",
-    ]
-)
-_COMPANY_WORDS = frozenset(
-    [
-        "AI",
-        "Labs",
-        "Lab",
-        "Inc",
-        "Corp",
-        "Corporation",
-        "Co",
-        "Ltd",
-        "LLC",
-        "Capital",
-        "Ventures",
-        "Technologies",
-        "Technology",
-        "Systems",
-        "Networks",
-        "Group",
-        "Holdings",
-        "Partners",
-        "Fund",
-        "Cloud",
-        "Robotics",
-        "Health",
-        "Bio",
-        "Therapeutics",
-        "Software",
-        "Data",
-        "Analytics",
-        "Security",
-        "Research",
-        "Foundation",
-        "Institute",
-        "University",
-        "Motors",
-        "Media",
-        "Games",
-        "Studios",
-        "Bank",
-        "Microsystems",
-        "Semiconductor",
-        "Devices",
-        "Intelligence",
-        "Dynamics",
-        "Industries",
-        "Energy",
-        "Pharma",
-        "Computing",
-        "Solutions",
-        "Services",
-        "Digital",
-        "Global",
-        "International",
-        "Vision",
-        "Mind",
-        "Mobile",
-        "Apps",
-        "Brain",
-        "DeepMind",
-        "Quantum",
-        "Platforms",
-        "Automation",
-        "Motion",
-        "Works",
-        "Labs",
-        "Cognition",
-        "Health",
-        "Logic",
-        "Networks",
-        "Sciences",
-    ]
-)
 _POSSESSIVE = ("'s", "’s", "s'", "s’")
 # Hyphenated descriptors: "AI-powered", "Boston-based", "GM-backed".
 _DESCRIPTOR_WORD = re.compile(
     r"^(?:(?:AI|A\.I\.|ML|NLP|GenAI|LLM)-\w+|[\w.]+-(?:based|backed|owned|funded|led|focused|powered|"
     r"native|enabled|driven|first|era|style|like|related))$"
-)
-# Places are not parties to a deal ("invest $15B in India").
-PLACES = frozenset(
-    [
-        "India",
-        "Indian",
-        "China",
-        "Chinese",
-        "Japan",
-        "Japanese",
-        "Korea",
-        "Korean",
-        "France",
-        "French",
-        "Germany",
-        "German",
-        "Britain",
-        "British",
-        "UK",
-        "U.K.",
-        "US",
-        "U.S.",
-        "USA",
-        "America",
-        "American",
-        "Europe",
-        "European",
-        "Africa",
-        "African",
-        "Asia",
-        "Asian",
-        "Canada",
-        "Canadian",
-        "Israel",
-        "Israeli",
-        "UAE",
-        "Saudi",
-        "Arabia",
-        "Qatar",
-        "Singapore",
-        "Australia",
-        "Brazil",
-        "Mexico",
-        "Spain",
-        "Italy",
-        "Ireland",
-        "Sweden",
-        "Netherlands",
-        "Switzerland",
-        "Taiwan",
-        "Vietnam",
-        "Indonesia",
-        "London",
-        "Paris",
-        "Berlin",
-        "Tokyo",
-        "Beijing",
-        "Shanghai",
-        "Seoul",
-        "Toronto",
-        "Texas",
-        "California",
-        "Washington",
-        "York",
-        "Boston",
-        "Seattle",
-        "Austin",
-        "America",
-    ]
-)
-# Organisations that are not companies: a merger of foundations is no AI deal.
-NON_COMPANY = frozenset(
-    [
-        "Foundation",
-        "University",
-        "Institute",
-        "Council",
-        "Government",
-        "Ministry",
-        "Department",
-        "Commission",
-        "Union",
-        "Association",
-        "Committee",
-        "Agency",
-        "Parliament",
-        "Court",
-        "Congress",
-        "Senate",
-        "Administration",
-        "Society",
-        "School",
-        "College",
-        "Hospital",
-        "Church",
-        "Army",
-        "Navy",
-        "Police",
-    ]
 )
 
 
@@ -521,7 +60,7 @@ def person_like(name: str) -> bool:
         return False
     for w in words:
         if (
-            w in _COMPANY_WORDS
+            w in COMPANY_WORDS
             or not w[:1].isupper()
             or not w.replace("-", "").replace(".", "").isalpha()
         ):
@@ -531,28 +70,10 @@ def person_like(name: str) -> bool:
     return True
 
 
-_REGION_WORDS = frozenset(
-    [
-        "North",
-        "South",
-        "East",
-        "West",
-        "Central",
-        "Latin",
-        "Middle",
-        "Bay",
-        "Area",
-        "Valley",
-        "Silicon",
-        "New",
-    ]
-)
-
-
 def is_place(name: str) -> bool:
     """ "India", "North America", "Silicon Valley"."""
     words = name.split()
-    return all(w in PLACES or w in _REGION_WORDS for w in words) and any(
+    return all(w in PLACES or w in REGION_WORDS for w in words) and any(
         w in PLACES or w in ("America", "Valley", "Area") for w in words
     )
 
@@ -562,24 +83,9 @@ def is_company(name: str) -> bool:
     return not (is_place(name) or any(w in NON_COMPANY for w in name.split()))
 
 
-_INVESTOR_WORDS = frozenset(
-    [
-        "Venture",
-        "Ventures",
-        "Capital",
-        "Partners",
-        "Fund",
-        "Investments",
-        "Management",
-        "VC",
-        "Equity",
-    ]
-)
-
-
 def investor_like(name: str) -> bool:
     """Whether a name reads as an investment firm ("MMC Ventures", "Index Partners")."""
-    return any(w in _INVESTOR_WORDS for w in name.split())
+    return any(w in INVESTOR_WORDS for w in name.split())
 
 
 def ai_name(name: str) -> bool:
@@ -598,9 +104,9 @@ def _clean(words: list[tuple[str, int, int]]) -> list[list[tuple[str, int, int]]
     for word in words:
         w = word[0]
         if (
-            w in _TITLE_WORDS
-            or w in _OPENERS
-            or ((w in _DESCRIPTORS or w.rstrip("'’s") in PLACES) and not pieces[-1])
+            w in TITLE_WORDS
+            or w in OPENERS
+            or ((w in DESCRIPTORS or w.rstrip("'’s") in PLACES) and not pieces[-1])
             or _DESCRIPTOR_WORD.match(w.rstrip(".,"))
         ):
             if pieces[-1]:
@@ -613,9 +119,9 @@ def _clean(words: list[tuple[str, int, int]]) -> list[list[tuple[str, int, int]]
     for piece in pieces:
         # Trailing descriptors that are not part of a name ("Cohere CEO" is handled above;
         # "Meta Generative" is not a name, "Scale AI" is).
-        while piece and piece[-1][0] in _DESCRIPTORS and piece[-1][0] not in ("AI",):
+        while piece and piece[-1][0] in DESCRIPTORS and piece[-1][0] not in ("AI",):
             piece.pop()
-        if piece and not all(p[0] in _DESCRIPTORS for p in piece):
+        if piece and not all(p[0] in DESCRIPTORS for p in piece):
             out.append(piece)
     return out
 
@@ -651,7 +157,7 @@ def find_parties(
             name = name.rstrip(".,'’")
             if (
                 len(name) < 2
-                or name in _DESCRIPTORS
+                or name in DESCRIPTORS
                 or (name[0].isdigit() and not any(c.isalpha() for c in name))
             ):
                 continue
@@ -705,7 +211,7 @@ def _title_parties(text: str, start: int, stop: int, known: Iterable[str]) -> li
             )
             if (
                 not shaped
-                or word in _DESCRIPTORS
+                or word in DESCRIPTORS
                 or any(a < y and x < a + len(word) for x, y in taken)
             ):
                 continue
@@ -732,7 +238,7 @@ def title_names(title: str, body: str) -> list[str]:
                 candidate = " ".join(words[i:j])
                 if (
                     len(candidate) > 1
-                    and not all(w in _DESCRIPTORS or w in _OPENERS for w in words[i:j])
+                    and not all(w in DESCRIPTORS or w in OPENERS for w in words[i:j])
                     and (f" {candidate}" in body or body.startswith(candidate))
                 ):
                     names.append(candidate)

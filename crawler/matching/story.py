@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from crawler.matching.compiler import COMPETE, ENTITY, FOCUS, LEAD_CUE, STRATEGIC, CompiledWatchlist
-from crawler.matching.frames import LEDE_SENTENCES, STRATEGIC_SENTENCES, Frame, mentions_ai
+from crawler.matching.descriptors import mentions_ai
+from crawler.matching.event_frame import LEDE_SENTENCES, STRATEGIC_SENTENCES, Frame
 from crawler.matching.scan import Field
 from crawler.matching.story_cues import OPINION_OPENERS
 
