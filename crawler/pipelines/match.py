@@ -2,13 +2,16 @@
 
 The matcher comes in the crawl's :class:`~crawler.services.CrawlServices` (built from the config
 in force when the crawl's runner was built; a reload builds a new runner, so a watchlist edit
-applies to the next crawl); without one the pipeline switches itself off. Matching is one
-Aho-Corasick pass and costs well under a millisecond, so it runs inline. A matcher failure is
-logged and counted and the article is still stored, so the story itself is never lost.
+applies to the next crawl); without one the pipeline switches itself off. Matching is pure Python
+and linear in the text, whose length it caps, but it runs on a worker thread all the same: the
+event loop also serves the scheduler, the dispatcher and ``/healthz``, and a long page must not
+stall them. A matcher failure is logged and counted and the article is still stored, so the story
+itself is never lost.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, Self
 
@@ -38,12 +41,16 @@ class MatchPipeline:
             raise NotConfigured("no matcher in the crawl's services")
         return cls(crawler, matcher)
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticleDraft):
             return item
         try:
-            item.matches = self.matcher.match(
-                item.title, item.text, source=item.source, published=item.published
+            item.matches = await asyncio.to_thread(
+                self.matcher.match,
+                item.title,
+                item.text,
+                source=item.source,
+                published=item.published,
             )
         except Exception:
             logger.exception("matching failed for %s; storing it unmatched", item.url)
