@@ -52,6 +52,12 @@ _BEFORE_BREAK = re.compile(
 )
 
 
+# A part of a company named after it: "Lyft's self-driving division", "Uber ATG unit".
+_UNIT_AFTER = re.compile(
+    r"^(?:['’]s)?(?:\s+[a-z][\w-]*){0,3}\s+(?:division|unit|business|arm|team|lab|group)\b"
+)
+
+
 def descriptor_window(text: str, start: int, end: int, limit: int) -> tuple[int, int]:
     """Where a name's descriptor stands: the words just before it ("AI startup X", back to a
     clause break) and its apposition after it ("X, an AI startup that ...", up to the next comma
@@ -62,6 +68,9 @@ def descriptor_window(text: str, start: int, end: int, limit: int) -> tuple[int,
     breaks += [m.end() for m in _NAME_WORD.finditer(before) if m.group() not in _PLAIN_CAPS]
     lo = start - len(before) + (max(breaks) if breaks else 0)
     after = text[end : min(limit, end + 160)]
+    unit = _UNIT_AFTER.match(after)
+    if unit is not None:
+        return lo, end + unit.end()  # "Lyft self-driving division": the unit is the target
     m = _APPOSITION.match(after)
     if m is None:
         return lo, end

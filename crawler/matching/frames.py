@@ -94,6 +94,7 @@ def _sentence_frames(
 ) -> list[Frame]:
     entity_hits = [h for h in inside if h.category == ENTITY]
     parties: list[Party] | None = None
+    names: list[tuple[int, int]] = []
     cats: dict[int, list[Hit]] = {}
     for h in inside:
         cats.setdefault(h.category, []).append(h)
@@ -164,6 +165,14 @@ def _sentence_frames(
             frame.form = "move"
         if parties is None:
             parties = [party_name(p, cw) for p in sentence_parties(f, s, e, entity_hits, cw, known)]
+            # Words inside a name are no cues or roles: the "Teams" of "Microsoft Teams".
+            names = [(p.start, p.end) for p in parties if " " in p.name]
+            for cat in (ROLE, CONTEXT):
+                cats[cat] = [
+                    x for x in cats.get(cat, ()) if not any(a <= x.start < b for a, b in names)
+                ]
+        if any(a <= h.start < b for a, b in names):
+            continue
         assign_roles(frame, parties, f, taken)
         if frame.target is not None:
             taken.append(frame.target)
@@ -206,7 +215,25 @@ def _sentence_frames(
             licensed = license_frame(frame, f, parties, cw)
             if licensed is not None:
                 frames.append(licensed)
-    return frames
+    return _one_event_per_sentence(frames)
+
+
+def _one_event_per_sentence(frames: list[Frame]) -> list[Frame]:
+    """Cues of one kind in one sentence tell one event: "Meta invested $11.5B in Tallyframe in
+    exchange for a 49% stake" is one stake, named by its strongest cue, held by the frame that
+    found its parties; cues that found no parties of their own add nothing more."""
+    out: list[Frame] = []
+    for kind in ("deal", "hiring"):
+        mine = [fr for fr in frames if fr.kind == kind]
+        full = [fr for fr in mine if fr.actor is not None and fr.target is not None]
+        if not full:
+            out.extend(mine)
+            continue
+        strongest = max(fr.strength for fr in mine)
+        for fr in full:
+            fr.strength = max(fr.strength, strongest)
+        out.extend(fr for fr in mine if fr in full or fr.target is not None)
+    return sorted(out, key=lambda fr: fr.cue[0])
 
 
 def _weak_ok(frame: Frame, cats: dict[int, list[Hit]], topic: str) -> bool:

@@ -198,6 +198,10 @@ class Matcher:
                 dict.fromkeys(event_kinds, 0.0),
             )
         ctx = story_context(fields["title"], fields["body"], cw)
+        if "funding" not in ctx.competing_title:
+            # A round deep in a story about something else (a lawsuit against an "Amazon-backed"
+            # startup, a company profile) is background; a round is news in its own headline.
+            frames = [f for f in frames if f.form != "round" or f.position in ("title", "lede")]
         settle_ai(frames, ctx, fields["title"], fields["body"])
         count_events(ctx, frames)
         for kind in event_kinds:

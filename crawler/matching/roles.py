@@ -78,6 +78,15 @@ def _object(parties: list[Party], f: Field, offset: int, skip: Party | None) -> 
 
 
 _IN_OBJECT = re.compile(r"\b(?:in|into)\s")
+# What may stand between "in" and the company invested in: nothing, an article, or a descriptor
+# that ends in a company noun ("in the Paris-based AI startup X", "in OpenAI rival Anthropic" is
+# handled by the object's head noun). "in AI in a partnership with Microsoft" has no company.
+_STAKE_OBJECT = re.compile(
+    r"^\s*(?:(?:the|a|an|its|their)\s+)?(?:(?:[\w.-]+\s+){0,4}(?:startup|start-up|company|firm|"
+    r"maker|lab|developer|provider|platform|unit|chipmaker|specialist|outfit|rival|business)s?"
+    r"(?:\s+(?:behind|called|named))?[:,]?\s+)?$",
+    re.IGNORECASE,
+)
 
 
 def _joined(parties: list[Party], subject: Party, f: Field, cue_start: int) -> list[Party]:
@@ -149,9 +158,10 @@ def assign_roles(
             frame.origin = _origin([p for p in before if p is not person], f, (hirer,))
         else:
             frame.actor = subject if subject is None or not subject.person else None
-            if subject is not None and subject.person:
-                # "Altman's OpenAI hires ..." is rare; a person subject usually is the hire
-                # of a movement the lexicon has no verb for. Keep them as the person.
+            if subject is not None and subject.person and frame.strength >= 1.0:
+                # A person before a strong hiring cue is usually the hire of a movement the
+                # lexicon has no verb for ("Ng hired to run ..."); before a weak one ("Microsoft
+                # Teams taps AI") it is no hire at all.
                 frame.target = subject
             person = next((p for p in later if p.person), None)
             if person is not None:
@@ -216,7 +226,7 @@ def assign_roles(
         if m is not None or word.endswith((" in", " into")):
             at = cue_end + (m.end() if m is not None else 0)
             first = _object(parties, f, at, subject)
-            if first is not None and first.start - at < 25:
+            if first is not None and _STAKE_OBJECT.match(f.text[at : first.start]):
                 frame.target = first
     else:
         frame.target = _object(parties, f, cue_end, subject)

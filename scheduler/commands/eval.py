@@ -134,7 +134,9 @@ def cross_validated(cases: list[dict[str, Any]], matcher: Any, k: int) -> dict[s
     if k < 2:
         raise NewswatchError("--cv needs at least 2 folds")
     stories = stories_from_cases(matcher, cases)
-    scores = cross_validate(stories, FEATURES, k=k)
+    # The same fitting as the shipped model's: its L2 penalty, chosen by bench/fit_filter.py.
+    l2 = float(matcher.model.meta.get("l2", 1.0))
+    scores = cross_validate(stories, FEATURES, k=k, l2=l2)
     out_cases = [
         {
             "id": c["id"],
