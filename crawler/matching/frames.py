@@ -10,6 +10,8 @@ parties on both sides, a role word, or a context word.
 
 from __future__ import annotations
 
+from bisect import bisect_left
+
 from crawler.matching.compiler import (
     BACKGROUND,
     BOTH,
@@ -36,6 +38,10 @@ from crawler.matching.roles import assign_roles, party_name, sentence_parties
 from crawler.matching.rounds import LICENSE, license_frame, round_frame, round_leads
 from crawler.matching.scan import Field, Hit
 from crawler.matching.story_cues import STATUS_ORDER
+
+
+def _start(h: Hit) -> int:
+    return h.start
 
 
 def build_frames(
@@ -68,10 +74,15 @@ def build_frames(
         by_sentence.setdefault(s, [])
         spans[s] = (index, s, e)
     frames: list[Frame] = []
+    # Hits sorted by start once, so each sentence takes its hits by bisection, not by a scan.
+    kept.sort(key=_start)
+    shared = sorted(shared, key=_start)
+    kept_starts = [h.start for h in kept]
+    shared_starts = [h.start for h in shared]
     for start, cues in sorted(by_sentence.items()):
         index, s, e = spans[start]
-        inside = [h for h in kept if s <= h.start < e]
-        shared_in = [h for h in shared if s <= h.start < e]
+        inside = kept[bisect_left(kept_starts, s) : bisect_left(kept_starts, e)]
+        shared_in = shared[bisect_left(shared_starts, s) : bisect_left(shared_starts, e)]
         found = _sentence_frames(f, index, s, e, cues, inside, shared_in, cw, known)
         if start in round_at:
             # The round says who invested in whom better than an "investment" cue near it.
