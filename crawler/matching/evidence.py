@@ -37,7 +37,13 @@ _GENERIC = frozenset(
         "player",
     ]
 )
-_ARTICLES = frozenset(["a", "an", "the", "its", "their", "his", "her", "rival", "fellow"])
+# Words that open the stretch between a cue and its target without describing the target.
+_LEADING = frozenset(
+    (
+        *("a", "an", "the", "its", "their", "his", "her", "rival", "fellow"),
+        *("of", "in", "into", "for", "to", "buy", "acquire", "stake"),
+    )
+)
 _APPOSITION = re.compile(
     r"^\s*,\s*(?:a|an|the)\s+([^,.;]{3,80}?)(?:,|\.|;| that | which | whose |$)"
 )
@@ -50,23 +56,26 @@ def _roles(frame: Frame) -> tuple[str, str]:
 
 
 def descriptor(frame: Frame, f: Field) -> str | None:
-    """What the target is, from the words before its name or an apposition after it."""
+    """What the target is: the words before its name when they end in a company noun ("AI
+    support-automation startup Cleverly.ai"), or its apposition ("Cleverly.ai, an AI startup")."""
     target = frame.target
     if target is None or frame.kind != "deal":
         return None
     words: list[str] = []
     cue_end = frame.cue[1]
     if cue_end <= target.start and target.start - cue_end < 70:
-        words = f.text[cue_end : target.start].replace("-", " ").split()
+        before = f.text[cue_end : target.start].replace("-", " ").split()
+        if before and before[-1].lower() in _GENERIC:
+            words = before
     if not words:
         m = _APPOSITION.match(f.text[target.end : frame.end])
         if m:
             words = m.group(1).replace("-", " ").split()
-    while words and words[0].lower() in _ARTICLES | {"of", "in", "into", "for", "to", "buy"}:
+    words = [w for w in words if not re.fullmatch(r"[$€£]?[\d.,]+[%MBK]?|million|billion", w)]
+    while words and words[0].lower() in _LEADING:
         words.pop(0)
     if len(words) > 1 and words[-1].lower() in _GENERIC:
         words.pop()
-    words = [w for w in words if not re.fullmatch(r"[$€£]?[\d.,]+[%MBK]?|million|billion", w)]
     if not words or len(words) > 6 or any(w[:1].isupper() and w not in ("AI", "ML") for w in words):
         return None
     return " ".join(words)

@@ -22,6 +22,7 @@ from crawler.matching.party_words import (
     COMPANY_WORDS,
     DESCRIPTORS,
     INVESTOR_WORDS,
+    LOWER_FUNCTION_WORDS,
     NON_COMPANY,
     OPENERS,
     PLACES,
@@ -166,7 +167,27 @@ def find_parties(
             if is_place(name) or _common_word(text, name, first[1], start):
                 continue
             found.append(Party(name, first[1], first[1] + len(name), possessive, person_like(name)))
+    found += _lower_names(text, start, stop)
+    found.sort(key=lambda p: p.start)
     return found
+
+
+# Lower-case names the news writes after a company noun: "AI device startup io".
+# (Not after "the company", which refers back: "the company bought io" names nothing new.)
+_LOWER_NAME = re.compile(
+    r"(?<!\bthe )(?<!\bits )(?<!\bthis )(?<!\ba )\b(?:startup|start-up|company|firm|maker|lab|"
+    r"developer|provider|platform|app|brand)\s+([a-z][a-z0-9.-]{1,12})\b(?![\w'’-])"
+)
+
+
+def _lower_names(text: str, start: int, stop: int) -> list[Party]:
+    out = []
+    for m in _LOWER_NAME.finditer(text, start, stop):
+        name = m.group(1).rstrip(".-")
+        verb_like = name.endswith(("ed", "ing")) or (name.endswith("s") and len(name) > 4)
+        if name not in LOWER_FUNCTION_WORDS and len(name) >= 2 and not verb_like:
+            out.append(Party(name, m.start(1), m.start(1) + len(name)))
+    return out
 
 
 def _common_word(text: str, name: str, at: int, sentence_start: int) -> bool:

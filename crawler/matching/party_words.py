@@ -93,3 +93,13 @@ INVESTOR_WORDS = _words(
     Venture Ventures Capital Partners Fund Investments Management VC Equity
     """
 )
+
+# Lower-case words that follow "startup" or "company" without naming it ("a startup that ...").
+LOWER_FUNCTION_WORDS = _words(
+    """
+    for that which with in of to and based called named on at by from its their is was has had
+    will would could can said says the a an last this founded backed valued known behind where who
+    whose as after before into over under since until while than then now also focused building
+    making developing specializing specialising or but
+    """
+)
