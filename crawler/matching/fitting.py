@@ -24,6 +24,9 @@ Row = dict[str, float]
 # Features that shift the whole scale rather than weigh evidence: a headline without a body is read
 # on a different scale than a full article, so its offset is not shrunk like the evidence weights.
 UNPENALIZED: frozenset[str] = frozenset()
+# The threshold is the best F1 among those precise enough: users hate noise more than they hate
+# a borderline miss, so a threshold below this precision (on held-out scores) is not taken.
+MIN_PRECISION = 0.9
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,21 +90,24 @@ def fit_logistic(
     *,
     l2: float = 1.0,
     iterations: int = 25,
+    weights: Sequence[float] | None = None,
 ) -> Model:
-    """L2-penalised logistic regression by Newton's method (the bias is not penalised)."""
+    """L2-penalised logistic regression by Newton's method (the bias is not penalised); each row
+    counts ``weights[i]`` times (once when no weights are given)."""
     names = list(features)
     d = len(names) + 1
     xs = [[1.0, *(r.get(n, 0.0) for n in names)] for r, _ in rows]
     ys = [y for _, y in rows]
+    ws = list(weights) if weights is not None else [1.0] * len(rows)
     w = [0.0] * d
     for _ in range(iterations):
         grad = [0.0] * d
         hess = [[0.0] * d for _ in range(d)]
-        for x, y in zip(xs, ys, strict=True):
+        for x, y, weight in zip(xs, ys, ws, strict=True):
             z = sum(wi * xi for wi, xi in zip(w, x, strict=True))
             p = 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
-            g = p - y
-            h = p * (1 - p)
+            g = (p - y) * weight
+            h = p * (1 - p) * weight
             nz = [(i, xi) for i, xi in enumerate(x) if xi]
             for i, xi in nz:
                 grad[i] += g * xi
@@ -126,20 +132,20 @@ def story_score(model: Model | FilterModel, story: Story) -> float:
     return max((model.score(row) for _, row in story.rows), default=0.0)
 
 
-def best_threshold(scored: Sequence[tuple[float, int]]) -> float:
-    """The threshold that maximises F1 over (score, label) pairs (ties: the higher threshold)."""
+def best_threshold(scored: Sequence[tuple[float, int]], min_precision: float = 0.0) -> float:
+    """The threshold that maximises F1 over (score, label) pairs among those whose precision is
+    at least ``min_precision`` (all of them when none is); ties: the higher threshold."""
     positives = sum(y for _, y in scored)
-    best, best_f1 = 0.5, -1.0
-    candidates = sorted({s for s, _ in scored if s > 0})
-    for t in candidates:
+    found: list[tuple[float, float, float]] = []  # (f1, precision, threshold)
+    for t in sorted({s for s, _ in scored if s > 0}):
         tp = sum(1 for s, y in scored if s >= t and y)
         fp = sum(1 for s, y in scored if s >= t and not y)
-        if tp == 0:
-            continue
-        f1 = 2 * tp / (2 * tp + fp + (positives - tp))
-        if f1 >= best_f1:
-            best, best_f1 = t, f1
-    return best
+        if tp:
+            found.append((2 * tp / (2 * tp + fp + (positives - tp)), tp / (tp + fp), t))
+    precise = [c for c in found if c[1] >= min_precision] or found
+    if not precise:
+        return 0.5
+    return max(precise, key=lambda c: (c[0], c[2]))[2]
 
 
 def _folds(stories: Sequence[Story], k: int, seed: int) -> list[list[int]]:
@@ -162,6 +168,22 @@ def _scored(model: Model | FilterModel, stories: Sequence[Story]) -> list[tuple[
     ]
 
 
+def _fit_weighted(stories: Sequence[Story], features: Sequence[str], l2: float) -> Model:
+    """Fit with every labelled set counting the same, whatever its size: the shared sets come
+    from one crawl and one era each, our own stories cover the families they lack."""
+    sizes: dict[str, int] = {}
+    for s in stories:
+        sizes[s.group] = sizes.get(s.group, 0) + 1
+    share = len(stories) / len(sizes) if sizes else 1.0
+    rows: list[tuple[Row, int]] = []
+    weights: list[float] = []
+    for s in stories:
+        for row in s.training_rows():
+            rows.append(row)
+            weights.append(share / sizes[s.group])
+    return fit_logistic(rows, features, l2=l2, weights=weights)
+
+
 def fit_regime(
     stories: Sequence[Story], features: Sequence[str], *, l2: float = 1.0, k: int = 5, seed: int = 0
 ) -> Model:
@@ -169,15 +191,13 @@ def fit_regime(
 
     The bias is shifted by the threshold's logit, so ``score >= 0.5`` means "above threshold".
     """
-    rows = [r for s in stories for r in s.training_rows()]
-    model = fit_logistic(rows, features, l2=l2)
+    model = _fit_weighted(stories, features, l2)
     inner: list[tuple[float, int]] = []
     for fold in _folds(stories, k, seed):
         held = set(fold)
-        train = [r for i, s in enumerate(stories) if i not in held for r in s.training_rows()]
-        m = fit_logistic(train, features, l2=l2)
+        m = _fit_weighted([s for i, s in enumerate(stories) if i not in held], features, l2)
         inner.extend(_scored(m, [stories[i] for i in fold]))
-    t = min(max(best_threshold(inner), 1e-6), 1 - 1e-6)
+    t = min(max(best_threshold(inner, MIN_PRECISION), 1e-6), 1 - 1e-6)
     shift = math.log(t / (1 - t))
     return Model(weights=model.weights, bias=model.bias - shift, meta={"threshold": t, "l2": l2})
 

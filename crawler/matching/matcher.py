@@ -224,7 +224,13 @@ class Matcher:
             # A story with a deal and a hire is headed by the deal ("Meta → Scale AI").
             best_kind = "deal" if "deal" in passing else max(passing, key=lambda k: passing[k])
             best = story.kinds[best_kind]
-            both = len(passing) > 1 or any(fr.both for fr in best.frames if prominence(fr) > 0.2)
+            # "Both": a hire and a deal pass, an acqui-hire cue, or a deal whose target's people
+            # are hired in the same story (a stake and the founder: the rubric's "both").
+            both = (
+                len(passing) > 1
+                or any(fr.both for fr in best.frames if prominence(fr) > 0.2)
+                or (best_kind == "deal" and best.features.get("linked_hire", 0.0) > 0)
+            )
             kind = "both" if both else best_kind  # type: ignore[assignment]
         rule_ok: bool | None = None
         if cw.rule is not None:

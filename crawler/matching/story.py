@@ -49,6 +49,7 @@ FEATURES: tuple[str, ...] = (
     "story_events",
     "spree",
     "linked_hire",
+    "main_depth",
 )
 _PROMINENCE = {"title": 1.0, "lede": 0.8, "early": 0.5, "late": 0.3}
 _OTHER_COMPETING = frozenset(("layoffs", "earnings", "lawsuit", "launch", "contract", "share-sale"))
@@ -248,6 +249,8 @@ def analyse(
         )
     )
     x["main_prominence"] = prominence(main)
+    # How far into the body the main event sits, as a share of the body (0 in the headline).
+    x["main_depth"] = main.start / len(body.text) if main.field == "body" and body.text else 0.0
     x["ai_frames"] = (
         min(5, sum(1 for fr in frames if fr.ai and fr.target and not fr.background)) / 5
     )

@@ -126,14 +126,21 @@ def evaluate(cases: list[dict[str, Any]], matcher: Any) -> dict[str, Any]:
     return result
 
 
-def cross_validated(cases: list[dict[str, Any]], matcher: Any, k: int) -> dict[str, Any]:
+def cross_validated(
+    cases: list[dict[str, Any]], matcher: Any, k: int, groups: dict[str, str] | None = None
+) -> dict[str, Any]:
     """Score each case with a model fitted (weights and threshold) on the other folds."""
     from crawler.matching.fitting import cross_validate, stories_from_cases
     from crawler.matching.story import FEATURES
 
     if k < 2:
         raise NewswatchError("--cv needs at least 2 folds")
-    stories = stories_from_cases(matcher, cases)
+    # Each file is a group: the fit weighs every labelled set the same, as the shipped model's did.
+    stories = [
+        s
+        for c in cases
+        for s in stories_from_cases(matcher, [c], group=(groups or {}).get(c["id"], ""))
+    ]
     # The same fitting as the shipped model's: its L2 penalty, chosen by bench/fit_filter.py.
     l2 = float(matcher.model.meta.get("l2", 1.0))
     scores = cross_validate(stories, FEATURES, k=k, l2=l2)
@@ -177,7 +184,8 @@ def run(args: argparse.Namespace) -> int:
     if args.cv is not None:
         if len(watchlists) > 1 and not args.watchlist:
             raise NewswatchError("--cv fits one watchlist's model: choose one with --watchlist")
-        result = cross_validated(cases, Matcher(watchlists[:1]), args.cv)
+        group_of = {i: name for name, ids in groups.items() for i in ids}
+        result = cross_validated(cases, Matcher(watchlists[:1]), args.cv, group_of)
     else:
         result = evaluate(cases, Matcher(watchlists))
     if len(args.files) > 1:

@@ -19,7 +19,12 @@ def default() -> Matcher:
 
 
 # Stories the filter still misses, kept as strict expected failures so that fixing them shows.
-KNOWN_MISSES: dict[str, str] = {}
+KNOWN_MISSES = {
+    "open-world-body-only-acquisition": (
+        "an acquisition told only in the lede, under a headline that names no event, scores just "
+        "under the threshold: the article model still leans on the headline"
+    ),
+}
 
 
 def _param(case: Case) -> object:
