@@ -66,7 +66,9 @@ def article_page(head: str = "", *, body: str | None = None, lang: str = "en") -
 
 @pytest.fixture(scope="module")
 def reference_results() -> list[tuple[str, str, ArticleFields]]:
-    pages = load_pages(shared_data("article-extraction"))
+    # Every third page of the reference set (about 60): the quick loop stays quick, and
+    # ``python bench/extraction.py`` reads them all for the figures.
+    pages = load_pages(shared_data("article-extraction"))[::3]
     return [(truth, url, extract_article(html, url)) for _, url, html, truth in pages]
 
 
@@ -74,7 +76,7 @@ def test_reference_set_pages_yield_text(
     reference_results: list[tuple[str, str, ArticleFields]],
 ) -> None:
     # How good the text is, is a figure: ``python bench/extraction.py`` prints the F1.
-    assert sum(1 for _, _, f in reference_results if not f.text) <= 2
+    assert sum(1 for _, _, f in reference_results if not f.text) <= 1
 
 
 def test_reference_set_metadata(reference_results: list[tuple[str, str, ArticleFields]]) -> None:
