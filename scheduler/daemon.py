@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -152,7 +153,13 @@ class Service:
         loop.add_signal_handler(signal.SIGHUP, self._on_hup)
 
     def _on_stop_signal(self, sig: signal.Signals) -> None:
-        logger.info("received %s: shutting down", sig.name)
+        if self._stop.is_set():
+            # A second Ctrl-C means "now": skip the grace period. The outbox is durable and a
+            # cut crawl is fetched again next time, so nothing is lost but the wait.
+            logger.warning("received %s again: exiting now, without the grace period", sig.name)
+            logging.shutdown()
+            os._exit(130)
+        logger.info("received %s: shutting down (again to exit at once)", sig.name)
         self._stop.set()
 
     def _on_hup(self) -> None:

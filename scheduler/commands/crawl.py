@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import signal
 import sys
 from typing import Any
 
@@ -44,11 +46,29 @@ def run(args: argparse.Namespace) -> int:
     else:
         sources = [s for s in config.sources if s.enabled]
     progress = sys.stderr.isatty() and not args.json
+    interrupted = False
 
     async def main() -> list[CrawlSummary]:
         from scheduler.jobs import crawl_once
 
         runtime = open_runtime(config, extract_workers=None)
+        loop = asyncio.get_running_loop()
+
+        def on_signal(sig: signal.Signals) -> None:
+            nonlocal interrupted
+            if interrupted:  # the second Ctrl-C: the user does not want to wait at all
+                print(f"\nnewswatch: {sig.name} again: exiting now", file=sys.stderr, flush=True)
+                os._exit(130)
+            interrupted = True
+            print(
+                f"\nnewswatch: {sig.name}: stopping the crawl (again to force)",
+                file=sys.stderr,
+                flush=True,
+            )
+            runtime.cancel_crawls()
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, on_signal, sig)
         try:
             done = 0
 
@@ -77,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps({s.source: s.to_dict() for s in summaries}, indent=2))
     else:
         print(format_table(summaries))
+    if interrupted:
+        return 130
     return 1 if any(not s.ok for s in summaries) else 0
 
 
