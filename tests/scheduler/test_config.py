@@ -180,3 +180,35 @@ def test_crawl_deadline_is_validated(tmp_path: Path, value: str, ok: bool) -> No
     else:
         with pytest.raises(ConfigError, match=r"crawl\.deadline: the crawl deadline must be"):
             load_config(path)
+
+
+def test_unset_channel_secret_reads_as_console_only_for_read_only_commands(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "newswatch.toml"
+    path.write_text(
+        '[service]\nops_channel = "ops"\n\n'
+        '[[channel]]\nname = "ops"\nkind = "slack"\ntoken = "env:NW_UNSET"\nchannel = "#ops"\n'
+    )
+    with pytest.raises(ConfigError, match="NW_UNSET is not set"):
+        load_config(path, environ={})
+    config = load_config(path, environ={}, secrets=False)
+    assert [(c.name, c.kind) for c in config.channels] == [("ops", "console")]
+    # A set variable is used as usual.
+    config = load_config(path, environ={"NW_UNSET": "xoxb-1"}, secrets=False)
+    assert config.channels[0].kind == "slack"
+
+
+def test_every_channel_means_every_channel_but_ops(tmp_path: Path) -> None:
+    path = tmp_path / "newswatch.toml"
+    channels = "".join(f'[[channel]]\nname = "{n}"\nkind = "console"\n\n' for n in ("a", "ops"))
+    include = '[watchlists]\ninclude = ["watchlists/*.toml"]\n\n'
+    path.write_text(f'[service]\nops_channel = "ops"\n\n{include}{channels}')
+    (tmp_path / "watchlists").mkdir()
+    (tmp_path / "watchlists" / "all.toml").write_text('name = "all"\n[[entity]]\nname = "Meta"\n')
+    (tmp_path / "watchlists" / "ops.toml").write_text(
+        'name = "to-ops"\nnotify = ["ops"]\n[[entity]]\nname = "Meta"\n'
+    )
+    config = load_config(path)
+    assert config.routes() == {"all": ["a"], "to-ops": ["ops"]}
+    assert any("'to-ops' sends its matches to the ops channel" in w for w in config.warnings())

@@ -65,7 +65,7 @@ def start(config: Path, *args: str, log: Path) -> subprocess.Popen[bytes]:
     """``newswatch ARGS`` in a process group of its own, as a shell runs a foreground job."""
     with log.open("wb") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "scheduler", "--config", str(config), *args],
+            [sys.executable, "-m", "scheduler", *args, "--config", str(config)],
             stdout=subprocess.PIPE,
             stderr=out,
             env={**os.environ, "PYTHONPATH": str(REPO)},

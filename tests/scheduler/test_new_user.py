@@ -1,0 +1,161 @@
+"""What a new user types, run as they run it: global options after the subcommand, ``--version``,
+read-only commands in a shell without the service's secrets, and where ops-channel alerts go.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.servers.site import FixtureSite
+
+pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parents[2]
+TIMEOUT = 180
+
+
+def newswatch(*args: str, cwd: Path, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "scheduler", *args],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
+    )
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+SLACK_CONFIG = """\
+[service]
+data_dir = "data"
+ops_channel = "ops"
+
+[[channel]]
+name = "deals"
+kind = "slack"
+token = "env:NW_TEST_SLACK_TOKEN"
+channel = "#deals"
+
+[[channel]]
+name = "ops"
+kind = "slack"
+token = "env:NW_TEST_SLACK_TOKEN"
+channel = "#ops"
+
+[[source]]
+name = "wire"
+feed = "https://example.com/feed.xml"
+"""
+
+
+def test_global_options_after_the_subcommand_and_version(tmp_path: Path) -> None:
+    config = tmp_path / "elsewhere.toml"
+    config.write_text('[[source]]\nname = "wire"\nfeed = "https://example.com/feed.xml"\n')
+    code, out, err = newswatch("check-config", "--config", str(config), "-v", cwd=tmp_path)
+    assert code == 0, err
+    assert f"config OK: {config}" in out
+    # Before the subcommand still works, and a nested action takes it too.
+    code, out, err = newswatch("--config", str(config), "check-config", cwd=tmp_path)
+    assert code == 0 and f"config OK: {config}" in out, err
+    code, out, err = newswatch("alerts", "pending", "--config", str(config), cwd=tmp_path)
+    assert code == 0 and "no pending deliveries" in out, err
+    code, out, err = newswatch("--version", cwd=tmp_path)
+    assert code == 0
+    assert out.startswith("newswatch ") and out.split()[1][0].isdigit(), out
+
+
+def test_read_only_commands_need_no_delivery_secrets(tmp_path: Path) -> None:
+    (tmp_path / "newswatch.toml").write_text(SLACK_CONFIG)
+    env = {k: v for k, v in os.environ.items() if k != "NW_TEST_SLACK_TOKEN"}
+    for args in (
+        ["status"],
+        ["status", "--json"],
+        ["matches", "--since", "1d"],
+        ["alerts", "pending"],
+        ["alerts", "failed"],
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-m", "scheduler", *args],
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            cwd=tmp_path,
+            env={**env, "PYTHONPATH": str(REPO)},
+        )
+        assert proc.returncode == 0, (args, proc.stderr)
+    # A command that delivers still insists, with the variable's name.
+    proc = subprocess.run(
+        [sys.executable, "-m", "scheduler", "dispatch", "--once"],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(REPO)},
+    )
+    assert proc.returncode == 1
+    assert "NW_TEST_SLACK_TOKEN is not set" in proc.stderr
+
+
+def test_ops_channel_hears_stories_only_when_a_watchlist_names_it(
+    site: FixtureSite, tmp_path: Path
+) -> None:
+    site.reset()
+    (tmp_path / "watchlists").mkdir()
+    (tmp_path / "newswatch.toml").write_text(
+        f"""\
+[service]
+data_dir = "data"
+ops_channel = "ops"
+
+[crawl]
+allow_private = true
+download_delay = "1ms"
+autothrottle = false
+default_max_age = "30d"
+
+[watchlists]
+include = ["watchlists/*.toml"]
+
+[[channel]]
+name = "deals"
+kind = "console"
+path = "deals.jsonl"
+
+[[channel]]
+name = "ops"
+kind = "console"
+path = "ops.jsonl"
+
+[[source]]
+name = "latest"
+feed = "{site.url("feeds/latest.rss.xml")}"
+""",
+        encoding="utf-8",
+    )
+    # No watchlist files: the bundled default watchlist, notify = [] ("every channel").
+    code, out, err = newswatch("check-config", cwd=tmp_path)
+    assert code == 0, err
+    assert "all channels but ops (deals)" in out
+    assert "warning" not in out
+    code, out, err = newswatch("crawl", "--once", cwd=tmp_path)
+    assert code == 0, out + err
+    code, out, err = newswatch("dispatch", "--once", cwd=tmp_path)
+    assert code == 0, err
+    deals = [json.loads(line) for line in (tmp_path / "deals.jsonl").read_text().splitlines()]
+    assert deals, "the stories reach the deals channel"
+    assert not (tmp_path / "ops.jsonl").exists(), (tmp_path / "ops.jsonl").read_text()
+
+    # Naming ops explicitly sends stories there, and check-config says so.
+    (tmp_path / "watchlists" / "loud.toml").write_text(
+        'name = "loud"\nnotify = ["deals", "ops"]\n\n[[entity]]\nname = "Meta"\n'
+    )
+    code, out, err = newswatch("check-config", cwd=tmp_path)
+    assert code == 0, err
+    assert "warning: watchlist 'loud' sends its matches to the ops channel 'ops'" in out
