@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -159,3 +160,39 @@ feed = "{site.url("feeds/latest.rss.xml")}"
     code, out, err = newswatch("check-config", cwd=tmp_path)
     assert code == 0, err
     assert "warning: watchlist 'loud' sends its matches to the ops channel 'ops'" in out
+
+
+def test_output_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    """``newswatch status --json | head -1``: the reader is gone before the writer is done."""
+    (tmp_path / "newswatch.toml").write_text(SLACK_CONFIG)
+    for args in (["check-config"], ["status", "--json"]):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "scheduler", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": str(REPO), "NW_TEST_SLACK_TOKEN": "xoxb-1"},
+        )
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.close()  # as `head` does once it has its line
+        with proc.stderr:
+            err = proc.stderr.read().decode()
+        proc.wait(timeout=TIMEOUT)
+        assert proc.returncode == 141, err
+        assert "Traceback" not in err and "BrokenPipeError" not in err, err
+
+
+def test_health_port_taken_is_one_line_naming_the_key(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        (tmp_path / "newswatch.toml").write_text(
+            f'[service]\ndata_dir = "data"\nhealth_listen = "127.0.0.1:{port}"\n\n'
+            '[[source]]\nname = "wire"\nfeed = "https://example.com/feed.xml"\nenabled = false\n'
+        )
+        code, _out, err = newswatch("run", cwd=tmp_path)
+    assert code == 1, err
+    assert "Traceback" not in err, err
+    errors = [line for line in err.splitlines() if line.startswith("newswatch: error:")]
+    assert len(errors) == 1 and "service.health_listen: cannot listen on" in errors[0], err
