@@ -106,7 +106,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.func(args)
         sys.stdout.flush()  # here, so a closed pipe is caught below and not at exit
     except NewswatchError as exc:
-        print(f"newswatch: error: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines():  # a config may have several problems, one a line
+            print(f"newswatch: error: {line}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -34,6 +34,7 @@ from pydantic import (
 from alerts.channels import ChannelConfig, default_channels
 from crawler.matching import Watchlist, load_default_watchlist
 from crawler.sources import CrawlOptions, Duration, Source
+from scheduler.config_errors import config_error, dotted
 from scheduler.errors import ConfigError
 from scheduler.tomllines import find_line
 
@@ -240,7 +241,7 @@ def _load(file: Path, bundled: bool, env: Mapping[str, str], secrets: bool = Tru
     try:
         wl_options = WatchlistsOptions.model_validate(wl_table)
     except ValidationError as exc:
-        raise _config_error(exc, file, text, prefix=("watchlists",)) from None
+        raise config_error(exc, file, text, prefix=("watchlists",)) from None
     watchlists, wl_files = _load_watchlists(file, wl_options, env)
 
     if not isinstance(channels, list) or not isinstance(sources, list):
@@ -274,7 +275,7 @@ def _load(file: Path, bundled: bool, env: Mapping[str, str], secrets: bool = Tru
             }
         )
     except ValidationError as exc:
-        raise _config_error(exc, file, text) from None
+        raise config_error(exc, file, text) from None
     _check_routes(config, file, text, wl_files)
     return config
 
@@ -332,14 +333,14 @@ def _resolve_env(
                 "empty environment variable reference",
                 path=file,
                 line=find_line(text, path),
-                key=_dotted(path),
+                key=dotted(path),
             )
         if name not in env:
             raise ConfigError(
                 f"environment variable {name} is not set",
                 path=file,
                 line=find_line(text, path),
-                key=_dotted(path),
+                key=dotted(path),
             )
         return env[name]
     return value
@@ -391,7 +392,7 @@ def _load_watchlists(
         try:
             watchlists.append(Watchlist.model_validate(data))
         except ValidationError as exc:
-            raise _config_error(exc, wl_file, text) from None
+            raise config_error(exc, wl_file, text) from None
         except RecursionError:
             # The rule parser recurses per nesting level and per NOT.
             key = "rule" if "rule" in data else None
@@ -437,41 +438,3 @@ def _file_of_watchlist(name: str, files: list[Path]) -> Path | None:
         except (OSError, tomllib.TOMLDecodeError):
             continue
     return None
-
-
-def _config_error(
-    exc: ValidationError, file: Path, text: str, prefix: tuple[str | int, ...] = ()
-) -> ConfigError:
-    """Turn pydantic's first error into one ``file:line: key: reason`` error."""
-    err = exc.errors(include_url=False)[0]
-    loc: tuple[str | int, ...] = (*prefix, *_toml_loc(err["loc"]))
-    reason = err["msg"].removeprefix("Value error, ")
-    if err["type"] == "extra_forbidden":
-        reason = "unknown key"
-    elif err["type"] == "missing":
-        reason = "required key is missing"
-    count = exc.error_count()
-    if count > 1:
-        reason += f" (and {count - 1} more problem{'s' if count > 2 else ''})"
-    return ConfigError(reason, path=file, line=find_line(text, loc), key=_dotted(loc))
-
-
-def _toml_loc(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
-    """Map pydantic's location to the TOML key path (``sources`` is ``[[source]]`` in the file)."""
-    names = {"sources": "source", "channels": "channel"}
-    out: list[str | int] = []
-    for i, part in enumerate(loc):
-        if i == 0 and isinstance(part, str):
-            out.append(names.get(part, part))
-        elif isinstance(part, str) and part in {"slack", "email", "webhook", "console"} and i == 2:
-            continue  # the discriminated-union tag pydantic inserts
-        else:
-            out.append(part)
-    return tuple(out)
-
-
-def _dotted(path: tuple[str | int, ...]) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out
