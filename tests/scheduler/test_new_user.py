@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import select
 import socket
 import subprocess
 import sys
@@ -196,3 +198,56 @@ def test_health_port_taken_is_one_line_naming_the_key(tmp_path: Path) -> None:
     assert "Traceback" not in err, err
     errors = [line for line in err.splitlines() if line.startswith("newswatch: error:")]
     assert len(errors) == 1 and "service.health_listen: cannot listen on" in errors[0], err
+
+
+def crawl_config(tmp_path: Path, sources: str) -> None:
+    (tmp_path / "newswatch.toml").write_text(
+        '[service]\ndata_dir = "data"\nhealth_listen = ""\n\n'
+        '[crawl]\nallow_private = true\ndownload_delay = "1ms"\nautothrottle = false\n'
+        f'retries = 0\ndefault_max_age = "30d"\n\n{sources}',
+        encoding="utf-8",
+    )
+
+
+def test_crawl_once_fails_when_every_story_fails(site: FixtureSite, tmp_path: Path) -> None:
+    site.reset()
+    crawl_config(
+        tmp_path, f'[[source]]\nname = "gone"\nfeed = "{site.url("feeds/gone.rss.xml")}"\n'
+    )
+    code, out, err = newswatch("crawl", "--once", cwd=tmp_path)
+    assert code == 1, out + err
+    assert "failed: 2 request(s)" in out, out
+
+
+def test_crawl_once_shows_progress_on_a_terminal(site: FixtureSite, tmp_path: Path) -> None:
+    site.reset()
+    crawl_config(
+        tmp_path, f'[[source]]\nname = "latest"\nfeed = "{site.url("feeds/latest.rss.xml")}"\n'
+    )
+    primary, secondary = pty.openpty()
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "scheduler", "crawl", "--once"],
+            stdout=subprocess.PIPE,
+            stderr=secondary,
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+        )
+        os.close(secondary)
+        out, _ = proc.communicate(timeout=TIMEOUT)
+        terminal = b""
+        while select.select([primary], [], [], 0.5)[0]:
+            try:
+                chunk = os.read(primary, 65536)
+            except OSError:  # the child closed its end
+                break
+            if not chunk:
+                break
+            terminal += chunk
+    finally:
+        os.close(primary)
+    assert proc.returncode == 0, terminal.decode(errors="replace")
+    shown = terminal.decode(errors="replace")
+    assert "crawling [0/1]" in shown and "waiting for latest" in shown, shown
+    assert "crawling [1/1]" in shown, shown
+    assert b"latest" in out  # the table itself goes to stdout
