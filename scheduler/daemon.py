@@ -19,6 +19,7 @@ import asyncio
 import logging
 import os
 import signal
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -38,6 +39,7 @@ from scheduler.config_watch import config_signature, diff_configs
 from scheduler.errors import ConfigError
 from scheduler.health_server import HealthServer
 from scheduler.jobs import crawl_once
+from scheduler.logs import log_crawl
 from scheduler.metrics import Metrics
 from scheduler.runtime import Runtime, open_runtime
 from scheduler.source_health import SourceHealth
@@ -49,6 +51,9 @@ CONFIG_POLL_SECONDS = 1.0
 HEARTBEAT_SECONDS = 5.0
 HEALTH_EVERY = timedelta(seconds=30)
 RETENTION_EVERY = timedelta(hours=1)
+# A stop signal again within this many seconds is the same one delivered twice (``timeout`` and
+# some supervisors signal the process and then its group), not a second Ctrl-C.
+REPEAT_SIGNAL_WINDOW = 0.5
 
 
 class Service:
@@ -73,6 +78,7 @@ class Service:
         self.dispatcher: Dispatcher | None = None
         self.health_server: HealthServer | None = None
         self._stop = asyncio.Event()
+        self._stop_signalled = 0.0
         self._reload = asyncio.Event()
         self._in_flight: set[asyncio.Task[Any]] = set()
         self._dispatch_lock = asyncio.Lock()
@@ -153,6 +159,10 @@ class Service:
         loop.add_signal_handler(signal.SIGHUP, self._on_hup)
 
     def _on_stop_signal(self, sig: signal.Signals) -> None:
+        now = time.monotonic()
+        if self._stop.is_set() and now - self._stop_signalled < REPEAT_SIGNAL_WINDOW:
+            return  # the same press, delivered twice (to us and to our process group)
+        self._stop_signalled = now
         if self._stop.is_set():
             # A second Ctrl-C means "now": skip the grace period. The outbox is durable and a
             # cut crawl is fetched again next time, so nothing is lost but the wait.
@@ -251,18 +261,7 @@ class Service:
         finally:
             self._in_flight.discard(task)
         self.metrics.observe_crawl(summary)
-        logger.info(
-            "crawled %s: %d requests, %d not modified, %d new, %d duplicates, %d matches, "
-            "%d errors%s",
-            name,
-            summary.requests,
-            summary.not_modified,
-            summary.new_articles,
-            summary.duplicates,
-            summary.matches,
-            summary.errors,
-            f" ({summary.error})" if summary.error else "",
-        )
+        log_crawl(summary)
         await self._evaluate_source(source, summary)
         if summary.matches:
             self._kick_dispatch()

@@ -34,6 +34,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from crawler import reactor
     from scheduler.config import load_config
+    from scheduler.daemon import REPEAT_SIGNAL_WINDOW
     from scheduler.runtime import open_runtime
 
     config = load_config(args.config)
@@ -54,8 +55,13 @@ def run(args: argparse.Namespace) -> int:
         runtime = open_runtime(config, extract_workers=None)
         loop = asyncio.get_running_loop()
 
+        signalled = 0.0
+
         def on_signal(sig: signal.Signals) -> None:
-            nonlocal interrupted
+            nonlocal interrupted, signalled
+            if interrupted and loop.time() - signalled < REPEAT_SIGNAL_WINDOW:
+                return  # one press delivered twice (to us and to our process group)
+            signalled = loop.time()
             if interrupted:  # the second Ctrl-C: the user does not want to wait at all
                 print(f"\nnewswatch: {sig.name} again: exiting now", file=sys.stderr, flush=True)
                 os._exit(130)

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from scheduler.config import load_config
+from scheduler.daemon import REPEAT_SIGNAL_WINDOW
 from scheduler.store import open_store
 from tests.servers.site import FixtureSite
 
@@ -137,6 +138,7 @@ def test_second_ctrl_c_forces_crawl_once_out(site: FixtureSite, tmp_path: Path) 
     try:
         wait_for("the slow fetch", lambda: any(p.startswith("/slow") for p in site.paths()))
         ctrl_c(proc)
+        time.sleep(REPEAT_SIGNAL_WINDOW * 2)  # a second press, not the first one seen twice
         ctrl_c(proc)
         code, _out = finish(proc)
     finally:
@@ -168,6 +170,9 @@ def test_ctrl_c_stops_the_service_cleanly_and_a_second_one_at_once(
     assert code == 0, text[-3000:]
     assert "Traceback" not in text, text[-3000:]
     assert "newswatch stopped" in text
+    # One line for the crawl, one per delivered alert (the default console channel).
+    assert text.count("crawled latest") == 1, text
+    assert "delivered alert #" in text, text
 
     # Now with a crawl that would hold the 60 s grace period: the second Ctrl-C cuts it.
     site.reset()
@@ -177,6 +182,7 @@ def test_ctrl_c_stops_the_service_cleanly_and_a_second_one_at_once(
         wait_for("the slow fetch", lambda: any(p.startswith("/slow") for p in site.paths()))
         ctrl_c(proc)
         wait_for("the grace period", lambda: "waiting up to" in log.read_text(errors="replace"))
+        time.sleep(REPEAT_SIGNAL_WINDOW * 2)
         ctrl_c(proc)
         code, _out = finish(proc)
     finally:
