@@ -105,6 +105,7 @@ class Service:
         self.cadence = SourceCadence(
             self.scheduler, self.health, self.crawl_job, jitter=self.config.service.jitter
         )
+        self.metrics.add_sources(s.name for s in self.config.sources if s.enabled)
         states = {s.name: s for s in await asyncio.to_thread(self.runtime.store.list_source_states)}
         for source in self.config.sources:
             if source.enabled:
@@ -423,6 +424,7 @@ class Service:
             self.cadence.remove(name)
         for name in (*diff.added, *diff.changed):
             self.cadence.schedule(new.source(name), None)
+        self.metrics.add_sources(diff.added)
         logger.info("config reloaded: %s", diff.describe())
 
     def _build_dispatcher(self, config: Config) -> Dispatcher:
