@@ -168,3 +168,20 @@ def test_status_says_whether_a_service_runs_and_when_sources_are_next_due(
     assert main(["--config", str(config), "status", "--json"]) == 0
     status = json.loads(capsys.readouterr().out)
     assert status["service"]["state"] == "not running"
+
+
+def test_rematch_prints_which_stories_an_edit_gains_and_loses(
+    config: Path, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    article_id = store_article(db_url, "Meta hires Scale AI's CEO", HIRE)
+    assert main(["--config", str(config), "rematch", "--since", "1d"]) == 0
+    out = capsys.readouterr().out
+    assert f"+ [deals] Meta hires Scale AI's CEO  (#{article_id}, wire)" in out, out
+    assert "1 gained, 0 lost" in out
+    # The watchlist no longer lists the parties: the story is lost (and its match kept).
+    watchlist = config.parent / "watchlists" / "deals.toml"
+    watchlist.write_text('name = "deals"\nmin_score = 0.3\n\n[[entity]]\nname = "Nvidia"\n')
+    assert main(["--config", str(config), "rematch", "--since", "1d", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert f"- [deals] Meta hires Scale AI's CEO  (#{article_id}, wire)" in out, out
+    assert "0 gained, 1 lost (lost matches stay stored)" in out
