@@ -10,6 +10,7 @@ config requires are permanent. Header values are stripped of CR/LF by :mod:`aler
 from __future__ import annotations
 
 import logging
+import re
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate, make_msgid
@@ -29,6 +30,7 @@ from alerts.render_email import (
     email_notice_subject,
     email_subject,
     email_text,
+    email_watchlists,
 )
 
 log = logging.getLogger(__name__)
@@ -41,6 +43,11 @@ def by_code(code: int, text: str, channel: str) -> DeliveryError:
     return PermanentDeliveryError(f"smtp: {code} {text}", channel=channel)
 
 
+def list_label(name: str) -> str:
+    """A channel name as an RFC 2919 list label (letters, digits and hyphens)."""
+    return re.sub(r"[^A-Za-z0-9-]+", "-", name).strip("-").lower() or "alerts"
+
+
 class EmailNotifier:
     """Sends alerts by email to the channel's recipients."""
 
@@ -48,6 +55,8 @@ class EmailNotifier:
     # Characters of a Subject, From or To value we send (RFC 5322 allows 998 per line; mail
     # clients show far fewer).
     subject_max: ClassVar[int] = 200
+    # The Subject itself: RFC 5322's recommended line length, and about what a mail list shows.
+    subject_line_max: ClassVar[int] = 78
 
     def __init__(self, config: EmailChannel) -> None:
         self.config = config
@@ -56,13 +65,13 @@ class EmailNotifier:
         """The MIME message (text/plain + text/html alternatives) for ``message``."""
         cfg = self.config
         if isinstance(message, Alert):
-            subject = email_subject(message, cfg.subject_prefix, self.subject_max)
+            subject = email_subject(message, cfg.subject_prefix, self.subject_line_max)
             text, html = email_text(message), email_html(message)
         elif isinstance(message, Notice):
-            subject = email_notice_subject(message, cfg.subject_prefix, self.subject_max)
+            subject = email_notice_subject(message, cfg.subject_prefix, self.subject_line_max)
             text, html = notice_text(message) + "\n", email_notice_html(message)
         else:
-            subject = email_digest_subject(message, cfg.subject_prefix, self.subject_max)
+            subject = email_digest_subject(message, cfg.subject_prefix, self.subject_line_max)
             text, html = email_digest_text(message), email_digest_html(message)
         msg = EmailMessage(policy=SMTP)
         msg["Subject"] = subject
@@ -71,6 +80,12 @@ class EmailNotifier:
         msg["Date"] = formatdate(localtime=False, usegmt=True)
         msg["Message-ID"] = make_msgid(domain=cfg.sender.rpartition("@")[2] or None)
         msg["Auto-Submitted"] = "auto-generated"
+        # For mail filters: one List-Id per channel, and the watchlists an alert came from.
+        msg["List-Id"] = f"newswatch {cfg.name} <{list_label(cfg.name)}.newswatch.localhost>"
+        if not isinstance(message, Notice):
+            watchlists = email_watchlists(message)
+            if watchlists:
+                msg["X-Newswatch-Watchlist"] = email_header(watchlists, self.subject_max)
         msg.set_content(text)
         msg.add_alternative(html, subtype="html")
         return msg

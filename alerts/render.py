@@ -139,12 +139,88 @@ def watchlists(alert: Alert) -> str:
 
 
 def evidence_of(alert: Alert, limit: int = 2) -> list[Evidence]:
-    """The evidence sentences of the best match, title evidence last (the title is shown anyway)."""
+    """The body's evidence sentences of the best match: the title is shown anyway, so a quote
+    of it (or of a sentence that only repeats it) would say the same thing twice."""
     match = best_match(alert)
     if match is None:
         return []
-    ordered = sorted(match.evidence, key=lambda e: e.field == "title")
-    return ordered[:limit]
+    title = _plain(alert.title)
+    body = [e for e in match.evidence if e.field != "title" and _plain(e.text) != title]
+    return body[:limit]
+
+
+def _plain(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+def parties_of(match: Match) -> list[str]:
+    """The names an alert emphasises: the main event's parties, else the matched entities."""
+    names: list[str] = []
+    if match.event is not None:
+        names += [n for n in (match.event.actor, match.event.target) if n]
+    names += [e.name for e in match.entities]
+    return list(dict.fromkeys(n for n in names if n.strip()))
+
+
+def emphasis_segments(ev: Evidence, match: Match | None) -> list[tuple[str, bool]]:
+    """Split evidence into (text, emphasised) pieces, emphasising only parties and amounts.
+
+    The filter's spans also mark the cue words ("acquires", "hires"); bolding those too made
+    every sentence look shouted, so a span is kept only when it is a party's name or an amount.
+    """
+    if match is None:
+        return [(ev.text, False)] if ev.text else []
+    wanted = {_plain(n) for n in parties_of(match)} | {_plain(a.text) for a in match.amounts}
+    wanted.discard("")
+    spans = [(a, b) for a, b in ev.spans if _plain(ev.text[a:b]) in wanted]
+    # Names the scan did not mark in this sentence (a party named again) are found by search.
+    folded = ev.text.casefold()
+    for name in [*parties_of(match), *(a.text for a in match.amounts)]:
+        needle = name.casefold().strip()
+        start = folded.find(needle) if needle else -1
+        while start >= 0:
+            end = start + len(needle)
+            before = folded[start - 1] if start else " "
+            after = folded[end] if end < len(folded) else " "
+            if not before.isalnum() and not after.isalnum():
+                spans.append((start, end))
+            start = folded.find(needle, end)
+    return evidence_segments(Evidence(ev.text, _merge(spans), ev.field))
+
+
+def _merge(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return tuple(merged)
+
+
+def why_line(alert: Alert) -> str:
+    """Why it matched, in one line: ``why: deal · Meta (investor), Scale AI (target) · score
+    0.87`` (plain, unescaped)."""
+    match = best_match(alert)
+    if match is None:
+        return ""
+    roles: dict[str, str | None] = {}
+    if match.event is not None:
+        hiring = match.event.kind == "hiring"
+        actor_role = "hirer" if hiring else "acquirer or investor"
+        target_role = "person" if hiring else "target"
+        if match.event.actor:
+            roles[match.event.actor] = actor_role
+        if match.event.target:
+            roles[match.event.target] = target_role
+    for entity in match.entities:
+        if roles.get(entity.name) is None or entity.role:
+            roles[entity.name] = entity.role or roles.get(entity.name)
+    parties = ", ".join(
+        one_line(name) + (f" ({role})" if role else "") for name, role in list(roles.items())[:4]
+    )
+    parts = [f"why: {match.kind}", parties, f"score {match.score:.2f}"]
+    return " · ".join(p for p in parts if p)
 
 
 def evidence_segments(ev: Evidence) -> list[tuple[str, bool]]:
@@ -253,10 +329,7 @@ def notice_text(notice: Notice) -> str:
 
 
 def sample_alert() -> Alert:
-    """A realistic alert for ``newswatch alerts test`` (its title carries the injection probe,
-    so a test message also shows that nobody gets pinged)."""
-    from datetime import timedelta
-
+    """A realistic alert for ``newswatch alerts test``, published now."""
     from crawler.matching.types import EntityRef
 
     sentence = "Meta will invest $14.3 billion in Scale AI, and its CEO Alexandr Wang joins Meta."
@@ -270,9 +343,9 @@ def sample_alert() -> Alert:
     )
     return Alert(
         article_id=0,
-        title="newswatch test alert: Meta invests $14.3B in Scale AI (<!channel> stays literal)",
+        title="newswatch test alert: Meta invests $14.3B in Scale AI",
         url="https://example.com/newswatch-test-alert",
         source="newswatch",
-        published=datetime.now(UTC) - timedelta(minutes=5),
+        published=datetime.now(UTC),
         matches=(match,),
     )

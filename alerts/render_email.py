@@ -11,9 +11,10 @@ import html
 from alerts.model import Alert, Notice
 from alerts.render import (
     Digest,
+    best_match,
     digest_title,
+    emphasis_segments,
     evidence_of,
-    evidence_segments,
     group_by_watchlist,
     lead_line,
     meta_line,
@@ -22,8 +23,9 @@ from alerts.render import (
     safe_http_url,
     strip_bidi,
     truncate,
+    why_line,
 )
-from crawler.matching.types import Evidence
+from crawler.matching.types import Evidence, Match
 
 
 def email_header(text: str, limit: int) -> str:
@@ -37,17 +39,23 @@ def email_subject(alert: Alert, prefix: str, limit: int) -> str:
     return email_header(f"{prefix} {base}" if prefix else base, limit)
 
 
+def email_watchlists(message: Alert | Digest) -> str:
+    """The watchlists behind a message, for the ``X-Newswatch-Watchlist`` header."""
+    alerts = (message,) if isinstance(message, Alert) else message.alerts
+    return ", ".join(dict.fromkeys(m.watchlist for a in alerts for m in a.matches))
+
+
 def email_text(alert: Alert) -> str:
     """The plain-text body of one alert."""
     lines = [lead_line(alert), "", one_line(alert.title), alert.url, ""]
     for ev in evidence_of(alert):
         lines.append("> " + ev.text.replace("\n", " "))
-    lines += ["", meta_line(alert), ""]
+    lines += ["", why_line(alert), meta_line(alert), ""]
     return "\n".join(lines)
 
 
-def _html_evidence(ev: Evidence) -> str:
-    pieces = evidence_segments(ev)
+def _html_evidence(ev: Evidence, match: Match | None) -> str:
+    pieces = emphasis_segments(ev, match)
     return "".join(f"<strong>{html.escape(t)}</strong>" if b else html.escape(t) for t, b in pieces)
 
 
@@ -61,7 +69,7 @@ def email_html(alert: Alert) -> str:
     """The HTML body of one alert (every web string escaped)."""
     quotes = "".join(
         f'<blockquote style="margin:8px 0;padding-left:8px;border-left:3px solid #ccc">'
-        f"{_html_evidence(ev)}</blockquote>"
+        f"{_html_evidence(ev, best_match(alert))}</blockquote>"
         for ev in evidence_of(alert)
     )
     return (
@@ -69,7 +77,8 @@ def email_html(alert: Alert) -> str:
         f'<p style="font-weight:bold;font-size:16px">{html.escape(lead_line(alert))}</p>'
         f'<p style="font-size:15px">{_html_link(alert.url, alert.title)}</p>'
         f"{quotes}"
-        f'<p style="color:#666;font-size:12px">{html.escape(meta_line(alert))}</p>'
+        f'<p style="color:#666;font-size:12px">{html.escape(why_line(alert))}<br>'
+        f"{html.escape(meta_line(alert))}</p>"
         "</body></html>"
     )
 

@@ -14,9 +14,10 @@ from urllib.parse import quote
 from alerts.model import Alert, Notice
 from alerts.render import (
     Digest,
+    best_match,
     digest_title,
+    emphasis_segments,
     evidence_of,
-    evidence_segments,
     format_time,
     group_by_watchlist,
     lead_line,
@@ -26,8 +27,9 @@ from alerts.render import (
     safe_http_url,
     strip_bidi,
     truncate,
+    why_line,
 )
-from crawler.matching.types import Evidence
+from crawler.matching.types import Evidence, Match
 
 
 class SlackLimits(Protocol):
@@ -69,9 +71,9 @@ def _slack_url(url: str) -> str:
     return quote(url, safe=":/?#[]@!$&'()*+,;=%~-._").replace("&", "&amp;")
 
 
-def _slack_evidence(ev: Evidence) -> str:
+def _slack_evidence(ev: Evidence, match: Match | None) -> str:
     pieces = []
-    for text, bold in evidence_segments(ev):
+    for text, bold in emphasis_segments(ev, match):
         chunk = slack_escape(one_line(text) if bold else text.replace("\n", " "))
         # Bold only works on words without surrounding spaces inside the asterisks.
         pieces.append(f"*{chunk.strip()}*" if bold and chunk.strip() else chunk)
@@ -120,10 +122,10 @@ class SlackRender:
             },
         ]
         for ev in evidence_of(alert):
-            blocks.append({"type": "section", "text": self._mrkdwn(_slack_evidence(ev))})
-        blocks.append(
-            {"type": "context", "elements": [self._mrkdwn(slack_escape(meta_line(alert)))]}
-        )
+            text = _slack_evidence(ev, best_match(alert))
+            blocks.append({"type": "section", "text": self._mrkdwn(text)})
+        context = [slack_escape(meta_line(alert)), slack_escape(why_line(alert))]
+        blocks.append({"type": "context", "elements": [self._mrkdwn(c) for c in context if c]})
         url = safe_http_url(alert.url)
         if url and len(url) <= self.limits.button_url_max:
             blocks.append(

@@ -52,7 +52,11 @@ def _quiet_sdk_logger() -> logging.Logger:
 
 
 def classify(
-    status: int | None, error: str | None, headers: Mapping[str, str] | None, channel: str
+    status: int | None,
+    error: str | None,
+    headers: Mapping[str, str] | None,
+    channel: str,
+    slack_channel: str | None = None,
 ) -> DeliveryError:
     """Turn a failed Slack answer into a temporary or permanent delivery error."""
     retry_after = retry_after_of(headers)
@@ -62,6 +66,10 @@ def classify(
         what = f"slack: {error}"
     else:
         what = f"slack: HTTP {status}"
+    if error == "not_in_channel":
+        # The most common first-day failure: the app exists but was never added to the channel.
+        where = slack_channel or "the channel"
+        what += f": invite the bot to {where} (/invite @your-app there)"
     if status == 429 or error in ("ratelimited", "rate_limited"):
         return TemporaryDeliveryError(what, retry_after=retry_after, channel=channel)
     if status is not None and status >= 500:
@@ -201,7 +209,7 @@ class SlackNotifier:
         headers = getattr(response, "headers", None)
         data = getattr(response, "data", None)
         error = data.get("error") if isinstance(data, dict) else None
-        return error, classify(status, error, headers, self.config.name)
+        return error, classify(status, error, headers, self.config.name, self.config.channel)
 
     async def _send_webhook(self, payload: dict[str, Any]) -> None:
         client = self._webhook_client()

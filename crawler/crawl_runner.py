@@ -31,6 +31,9 @@ logger = logging.getLogger(__name__)
 
 _S = TypeVar("_S", bound=BaseSettings)
 
+# The error of a crawl that was cancelled before it finished (Ctrl-C, shutdown).
+INTERRUPTED = "interrupted before the crawl finished"
+
 
 @dataclass(slots=True)
 class CrawlSummary:
@@ -49,6 +52,11 @@ class CrawlSummary:
     errors: int = 0
     dropped: dict[str, int] = field(default_factory=dict)
     error: str | None = None  # why the crawl as a whole failed, if it did
+
+    @property
+    def interrupted(self) -> bool:
+        """Cut short by Ctrl-C or a shutdown: not the source's failure."""
+        return self.error == INTERRUPTED
 
     @property
     def ok(self) -> bool:
@@ -216,6 +224,7 @@ class BatchCrawls:
         self._pending: dict[str, tuple[Source, asyncio.Future[CrawlSummary]]] = {}
         self._timer: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._cancelled = False
 
     async def crawl(self, source: Source) -> CrawlSummary:
         """Crawl ``source`` in the next batch; return its summary."""
@@ -231,7 +240,20 @@ class BatchCrawls:
         return await asyncio.shield(queued[1])
 
     def cancel(self) -> None:
-        """Cancel the batches still running (shutdown after its grace period)."""
+        """Cancel the batches still running, and the sources still waiting for a batch.
+
+        Every caller still gets a summary: what its source's crawl did so far, with the error
+        :data:`INTERRUPTED`.
+        """
+        self._cancelled = True
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        waiting, self._pending = list(self._pending.values()), {}
+        now = datetime.now(UTC)
+        for source, future in waiting:
+            if not future.done():
+                future.set_result(CrawlSummary(source.name, now, now, error=INTERRUPTED))
         for task in self._tasks:
             task.cancel()
 
@@ -247,6 +269,7 @@ class BatchCrawls:
 
     async def _run(self, batch: list[tuple[Source, asyncio.Future[CrawlSummary]]]) -> None:
         error: str | None = None
+        cancelled: asyncio.CancelledError | None = None
         crawler = None
         started = datetime.now(UTC)
         try:
@@ -254,6 +277,11 @@ class BatchCrawls:
                 started = datetime.now(UTC)
                 crawler = self.runner.create_crawler(BatchSpider)
                 await self.runner.crawl(crawler, sources=[source for source, _ in batch])
+        except asyncio.CancelledError as exc:
+            # Cancelled (Ctrl-C, or shutdown after its grace): the callers still get what the
+            # crawl did so far, so ``crawl --once`` can print and record a partial summary.
+            cancelled = exc
+            error = INTERRUPTED
         except BaseException as exc:  # one broken crawl must never take the service down
             error = f"{type(exc).__name__}: {exc}"
             logger.error("crawl of %s failed: %s", ", ".join(s.name for s, _ in batch), error)
@@ -263,6 +291,10 @@ class BatchCrawls:
                 raise
         finally:
             finished = datetime.now(UTC)
+        if self._cancelled and error is None:
+            # Scrapy may take the cancellation as a request to close the spider and return
+            # normally: the crawl was still cut short.
+            error = INTERRUPTED
         stats: Mapping[str, Any] = crawler.stats.get_stats() if crawler and crawler.stats else {}
         for source, future in batch:
             summary = CrawlSummary.from_stats(source.name, stats, started, finished)
@@ -271,3 +303,5 @@ class BatchCrawls:
                 summary.errors += 1
             if not future.done():
                 future.set_result(summary)
+        if cancelled is not None:
+            raise cancelled

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 BOT_NAME = "newswatch"
 SPIDER_MODULES = ["crawler.spiders"]
+# `scrapy crawl` with usage errors for a source name or a missing -a url (crawler/commands/).
+COMMANDS_MODULE = "crawler.commands"
 NEWSPIDER_MODULE = "crawler.spiders"
 
 # --- our settings: defaults here, names through crawler.setting_names ---------------------------

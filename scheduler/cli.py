@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 # Explicit registry: a subcommand exists because it is listed here, not because a file does.
 COMMAND_MODULES = (
@@ -34,12 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="newswatch",
         description="Watch tech news and alert your team when a story matters.",
     )
-    parser.add_argument(
-        "--config",
-        metavar="PATH",
-        help="config file (default: $NEWSWATCH_CONFIG or ./newswatch.toml)",
-    )
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("--version", action="version", version=f"newswatch {version()}")
+    _add_global_options(parser, default=None)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:
@@ -49,7 +48,47 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue  # a subcommand still being built
         module.register(subparsers)
+    for sub in _subparsers(parser):
+        # After the subcommand too (``newswatch check-config --config FILE``). SUPPRESS keeps a
+        # value given before the subcommand when it is not repeated after it.
+        _add_global_options(sub, default=argparse.SUPPRESS)
     return parser
+
+
+def _add_global_options(parser: argparse.ArgumentParser, *, default: Any) -> None:
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        default=default,
+        help="config file (default: $NEWSWATCH_CONFIG, then ./newswatch.toml)",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=False if default is None else default,
+        help="debug logging",
+    )
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+    """Every subcommand's parser, nested ones (``alerts pending``) included."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in dict.fromkeys(action.choices.values()):  # aliases share a parser
+                yield sub
+                yield from _subparsers(sub)
+
+
+def version() -> str:
+    """The installed distribution's version (the source tree's when not installed)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("newswatch")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -65,12 +104,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         code: int = args.func(args)
+        sys.stdout.flush()  # here, so a closed pipe is caught below and not at exit
     except NewswatchError as exc:
-        print(f"newswatch: error: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines():  # a config may have several problems, one a line
+            print(f"newswatch: error: {line}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, as cat does.
+        _discard_stdout()
+        return 128 + signal.SIGPIPE
     return code
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 if __name__ == "__main__":

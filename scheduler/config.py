@@ -34,6 +34,7 @@ from pydantic import (
 from alerts.channels import ChannelConfig, default_channels
 from crawler.matching import Watchlist, load_default_watchlist
 from crawler.sources import CrawlOptions, Duration, Source
+from scheduler.config_errors import config_error, dotted
 from scheduler.errors import ConfigError
 from scheduler.tomllines import find_line
 
@@ -144,9 +145,30 @@ class Config(BaseModel):
         raise KeyError(name)
 
     def routes(self) -> dict[str, list[str]]:
-        """Map each watchlist to the channel names its matches go to (no ``notify`` = all)."""
-        every = [c.name for c in self.channels]
+        """Map each watchlist to the channel names its matches go to.
+
+        No ``notify`` means every channel but the ops channel: ops hears about failing sources
+        and rejected edits, and stories there would drown those out. A watchlist that names the
+        ops channel in ``notify`` still reaches it (``check-config`` warns).
+        """
+        ops = self.service.ops_channel
+        every = [c.name for c in self.channels if c.name != ops]
         return {w.name: list(w.notify) if w.notify else every for w in self.watchlists}
+
+    def warnings(self) -> list[str]:
+        """Valid but probably unintended routing, for ``check-config`` to point out."""
+        ops = self.service.ops_channel
+        routes = self.routes()
+        out = []
+        for w in self.watchlists:
+            if ops and ops in w.notify:
+                out.append(
+                    f"watchlist {w.name!r} sends its matches to the ops channel {ops!r}, where "
+                    "they mix with source-failure notices"
+                )
+            if not routes.get(w.name):
+                out.append(f"watchlist {w.name!r} reaches no channel: its matches are not alerted")
+        return out
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Config:
@@ -172,12 +194,20 @@ def resolve_config_path(path: str | Path | None) -> tuple[Path | None, bool]:
 
 
 def load_config(
-    path: str | Path | None = None, *, environ: Mapping[str, str] | None = None
+    path: str | Path | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    secrets: bool = True,
 ) -> Config:
     """Read, resolve and validate the config; raise :class:`ConfigError` on any problem.
 
     With no path, ``$NEWSWATCH_CONFIG`` and no ``./newswatch.toml``, the bundled example is used
     (``Config.bundled`` is then True) so that ``newswatch run`` works on a fresh machine.
+
+    ``secrets=False`` is for commands that deliver nothing (``status``, ``matches``, the outbox
+    listings): an operator's shell rarely has the service's environment file loaded, so a channel
+    whose ``env:`` secret is unset is read as a console channel of the same name instead of
+    failing. Every other unset variable (``database_url``) is still an error.
     """
     env = os.environ if environ is None else environ
     file, explicit = resolve_config_path(path)
@@ -187,7 +217,7 @@ def load_config(
     if not file.is_file():
         raise ConfigError("config file not found" if explicit else "no config file", path=file)
     try:
-        return _load(file, bundled, env)
+        return _load(file, bundled, env, secrets)
     except ConfigError:
         raise
     except RecursionError:
@@ -198,8 +228,10 @@ def load_config(
         raise ConfigError(f"cannot load: {type(exc).__name__}: {exc}", path=file) from None
 
 
-def _load(file: Path, bundled: bool, env: Mapping[str, str]) -> Config:
+def _load(file: Path, bundled: bool, env: Mapping[str, str], secrets: bool = True) -> Config:
     text, data = _read_toml(file)
+    if not secrets and isinstance(data.get("channel"), list):
+        data["channel"] = [_without_unset_secrets(c, env) for c in data["channel"]]
     data = _resolve_env(data, file, text, env, ())
 
     main = dict(data)
@@ -209,7 +241,7 @@ def _load(file: Path, bundled: bool, env: Mapping[str, str]) -> Config:
     try:
         wl_options = WatchlistsOptions.model_validate(wl_table)
     except ValidationError as exc:
-        raise _config_error(exc, file, text, prefix=("watchlists",)) from None
+        raise config_error(exc, file, text, prefix=("watchlists",)) from None
     watchlists, wl_files = _load_watchlists(file, wl_options, env)
 
     if not isinstance(channels, list) or not isinstance(sources, list):
@@ -243,7 +275,7 @@ def _load(file: Path, bundled: bool, env: Mapping[str, str]) -> Config:
             }
         )
     except ValidationError as exc:
-        raise _config_error(exc, file, text) from None
+        raise config_error(exc, file, text) from None
     _check_routes(config, file, text, wl_files)
     return config
 
@@ -301,17 +333,41 @@ def _resolve_env(
                 "empty environment variable reference",
                 path=file,
                 line=find_line(text, path),
-                key=_dotted(path),
+                key=dotted(path),
             )
         if name not in env:
             raise ConfigError(
                 f"environment variable {name} is not set",
                 path=file,
                 line=find_line(text, path),
-                key=_dotted(path),
+                key=dotted(path),
             )
         return env[name]
     return value
+
+
+def _without_unset_secrets(channel: Any, env: Mapping[str, str]) -> Any:
+    """A console stand-in for a channel table that refers to an unset variable (see load_config).
+
+    Its name stays, so watchlist routes and ``ops_channel`` still check out.
+    """
+    if not isinstance(channel, dict):
+        return channel
+
+    def unset(value: Any) -> bool:
+        if isinstance(value, dict):
+            return any(unset(v) for v in value.values())
+        if isinstance(value, list):
+            return any(unset(v) for v in value)
+        return (
+            isinstance(value, str)
+            and value.startswith(ENV_PREFIX)
+            and value[len(ENV_PREFIX) :].strip() not in env
+        )
+
+    if not unset(channel):
+        return channel
+    return {"name": channel.get("name"), "kind": "console"}
 
 
 def _load_watchlists(
@@ -336,7 +392,7 @@ def _load_watchlists(
         try:
             watchlists.append(Watchlist.model_validate(data))
         except ValidationError as exc:
-            raise _config_error(exc, wl_file, text) from None
+            raise config_error(exc, wl_file, text) from None
         except RecursionError:
             # The rule parser recurses per nesting level and per NOT.
             key = "rule" if "rule" in data else None
@@ -382,41 +438,3 @@ def _file_of_watchlist(name: str, files: list[Path]) -> Path | None:
         except (OSError, tomllib.TOMLDecodeError):
             continue
     return None
-
-
-def _config_error(
-    exc: ValidationError, file: Path, text: str, prefix: tuple[str | int, ...] = ()
-) -> ConfigError:
-    """Turn pydantic's first error into one ``file:line: key: reason`` error."""
-    err = exc.errors(include_url=False)[0]
-    loc: tuple[str | int, ...] = (*prefix, *_toml_loc(err["loc"]))
-    reason = err["msg"].removeprefix("Value error, ")
-    if err["type"] == "extra_forbidden":
-        reason = "unknown key"
-    elif err["type"] == "missing":
-        reason = "required key is missing"
-    count = exc.error_count()
-    if count > 1:
-        reason += f" (and {count - 1} more problem{'s' if count > 2 else ''})"
-    return ConfigError(reason, path=file, line=find_line(text, loc), key=_dotted(loc))
-
-
-def _toml_loc(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
-    """Map pydantic's location to the TOML key path (``sources`` is ``[[source]]`` in the file)."""
-    names = {"sources": "source", "channels": "channel"}
-    out: list[str | int] = []
-    for i, part in enumerate(loc):
-        if i == 0 and isinstance(part, str):
-            out.append(names.get(part, part))
-        elif isinstance(part, str) and part in {"slack", "email", "webhook", "console"} and i == 2:
-            continue  # the discriminated-union tag pydantic inserts
-        else:
-            out.append(part)
-    return tuple(out)
-
-
-def _dotted(path: tuple[str | int, ...]) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out

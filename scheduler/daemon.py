@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -37,6 +39,7 @@ from scheduler.config_watch import config_signature, diff_configs
 from scheduler.errors import ConfigError
 from scheduler.health_server import HealthServer
 from scheduler.jobs import crawl_once
+from scheduler.logs import log_crawl
 from scheduler.metrics import Metrics
 from scheduler.runtime import Runtime, open_runtime
 from scheduler.source_health import SourceHealth
@@ -48,6 +51,9 @@ CONFIG_POLL_SECONDS = 1.0
 HEARTBEAT_SECONDS = 5.0
 HEALTH_EVERY = timedelta(seconds=30)
 RETENTION_EVERY = timedelta(hours=1)
+# A stop signal again within this many seconds is the same one delivered twice (``timeout`` and
+# some supervisors signal the process and then its group), not a second Ctrl-C.
+REPEAT_SIGNAL_WINDOW = 0.5
 
 
 class Service:
@@ -72,6 +78,7 @@ class Service:
         self.dispatcher: Dispatcher | None = None
         self.health_server: HealthServer | None = None
         self._stop = asyncio.Event()
+        self._stop_signalled = 0.0
         self._reload = asyncio.Event()
         self._in_flight: set[asyncio.Task[Any]] = set()
         self._dispatch_lock = asyncio.Lock()
@@ -98,6 +105,7 @@ class Service:
         self.cadence = SourceCadence(
             self.scheduler, self.health, self.crawl_job, jitter=self.config.service.jitter
         )
+        self.metrics.add_sources(s.name for s in self.config.sources if s.enabled)
         states = {s.name: s for s in await asyncio.to_thread(self.runtime.store.list_source_states)}
         for source in self.config.sources:
             if source.enabled:
@@ -152,7 +160,17 @@ class Service:
         loop.add_signal_handler(signal.SIGHUP, self._on_hup)
 
     def _on_stop_signal(self, sig: signal.Signals) -> None:
-        logger.info("received %s: shutting down", sig.name)
+        now = time.monotonic()
+        if self._stop.is_set() and now - self._stop_signalled < REPEAT_SIGNAL_WINDOW:
+            return  # the same press, delivered twice (to us and to our process group)
+        self._stop_signalled = now
+        if self._stop.is_set():
+            # A second Ctrl-C means "now": skip the grace period. The outbox is durable and a
+            # cut crawl is fetched again next time, so nothing is lost but the wait.
+            logger.warning("received %s again: exiting now, without the grace period", sig.name)
+            logging.shutdown()
+            os._exit(130)
+        logger.info("received %s: shutting down (again to exit at once)", sig.name)
         self._stop.set()
 
     def _on_hup(self) -> None:
@@ -244,18 +262,7 @@ class Service:
         finally:
             self._in_flight.discard(task)
         self.metrics.observe_crawl(summary)
-        logger.info(
-            "crawled %s: %d requests, %d not modified, %d new, %d duplicates, %d matches, "
-            "%d errors%s",
-            name,
-            summary.requests,
-            summary.not_modified,
-            summary.new_articles,
-            summary.duplicates,
-            summary.matches,
-            summary.errors,
-            f" ({summary.error})" if summary.error else "",
-        )
+        log_crawl(summary)
         await self._evaluate_source(source, summary)
         if summary.matches:
             self._kick_dispatch()
@@ -417,6 +424,7 @@ class Service:
             self.cadence.remove(name)
         for name in (*diff.added, *diff.changed):
             self.cadence.schedule(new.source(name), None)
+        self.metrics.add_sources(diff.added)
         logger.info("config reloaded: %s", diff.describe())
 
     def _build_dispatcher(self, config: Config) -> Dispatcher:

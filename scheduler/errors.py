@@ -31,14 +31,19 @@ class ConfigError(NewswatchError):
         self.path = Path(path) if path is not None else None
         self.line = line
         self.key = key
-        super().__init__(str(self))
+        # Further problems found in the same pass, each one line of its own in str().
+        self.more: tuple[ConfigError, ...] = ()
+        super().__init__(self._line())
 
-    def __str__(self) -> str:
+    def _line(self) -> str:
         where = ""
         if self.path is not None:
             where = str(self.path) + (f":{self.line}" if self.line else "") + ": "
         key = f"{self.key}: " if self.key else ""
         return f"{where}{key}{self.reason}"
+
+    def __str__(self) -> str:
+        return "\n".join([self._line(), *(m._line() for m in self.more)])
 
 
 class StoreError(NewswatchError):

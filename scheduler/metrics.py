@@ -6,20 +6,41 @@ No global registry, so tests and several services in one process never collide; 
 
 from __future__ import annotations
 
+import platform
+from collections.abc import Iterable
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    Info,
+    disable_created_metrics,
+    generate_latest,
+)
 
 from crawler.crawl_runner import CrawlSummary
 from scheduler.store import SourceState
+
+# Label values known up front: their series exist at 0 from the start, so a rate() or an alert
+# rule sees the first event instead of a series that appears out of nowhere.
+DELIVERY_RESULTS = ("sent", "retried", "failed")
+OUTBOX_STATUSES = ("pending", "sent", "failed")
+RELOAD_RESULTS = ("applied", "rejected")
 
 
 class Metrics:
     """The service's Prometheus metrics."""
 
     def __init__(self) -> None:
+        # The *_created series double every counter for a timestamp nobody graphs. The switch is
+        # process-wide in prometheus_client; nothing else in the process exports metrics.
+        disable_created_metrics()  # type: ignore[no-untyped-call]
         self.registry = CollectorRegistry()
         r = self.registry
+        self.build = Info("newswatch_build", "The running newswatch", registry=r)
+        self.build.info({"version": _version(), "python": platform.python_version()})
         self.fetches = Counter(
             "newswatch_fetches", "HTTP requests made by crawls", ["source"], registry=r
         )
@@ -70,6 +91,27 @@ class Metrics:
             "newswatch_ops_notices", "Notices sent to the ops channel", registry=r
         )
 
+        for result in DELIVERY_RESULTS:
+            self.deliveries.labels(result=result)
+        for status in OUTBOX_STATUSES:
+            self.outbox.labels(status=status)
+        for result in RELOAD_RESULTS:
+            self.config_reloads.labels(result=result)
+
+    def add_sources(self, names: Iterable[str]) -> None:
+        """Create every per-source series at 0 (at start, and for sources a reload adds)."""
+        for name in names:
+            for family in (
+                self.fetches,
+                self.errors,
+                self.not_modified,
+                self.new_articles,
+                self.duplicates,
+                self.matches,
+            ):
+                family.labels(source=name)
+            self.source_failing.labels(source=name)
+
     def observe_crawl(self, s: CrawlSummary) -> None:
         src = s.source
         self.fetches.labels(source=src).inc(s.requests)
@@ -93,3 +135,12 @@ class Metrics:
     def render(self) -> bytes:
         text: bytes = generate_latest(self.registry)
         return text
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("newswatch")
+    except PackageNotFoundError:
+        return "unknown"

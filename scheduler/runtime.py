@@ -115,7 +115,19 @@ def make_extract_executor(workers: int | None = None) -> Executor:
     return ProcessPoolExecutor(
         max_workers=workers or os.cpu_count() or 1,
         mp_context=multiprocessing.get_context("forkserver"),
+        initializer=ignore_sigint,
     )
+
+
+def ignore_sigint() -> None:
+    """In each pool worker: Ctrl-C reaches the whole process group, and the parent decides.
+
+    Without this every worker dies of ``KeyboardInterrupt`` with a traceback of its own while the
+    service is still shutting down gracefully.
+    """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def open_runtime(

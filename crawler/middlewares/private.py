@@ -60,4 +60,9 @@ class PrivateAddressMiddleware:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(STAT_REFUSED_PRIVATE)
         logger.warning("Refused %s: %s", request.url, reason)
-        raise RefusedPrivateAddress(f"refused non-public address: {reason}")
+        hint = (
+            ""
+            if is_metadata_refusal(reason)
+            else " (a local site? set allow_private = true under [crawl])"
+        )
+        raise RefusedPrivateAddress(f"refused non-public address: {reason}{hint}")

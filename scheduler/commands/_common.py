@@ -34,12 +34,18 @@ def parse_since(value: str) -> datetime:
 
 
 @contextmanager
-def config_and_store(args: argparse.Namespace) -> Iterator[tuple[Config, Store]]:
-    """The config of ``--config`` and its store, closed on the way out."""
+def config_and_store(
+    args: argparse.Namespace, *, secrets: bool = False
+) -> Iterator[tuple[Config, Store]]:
+    """The config of ``--config`` and its store, closed on the way out.
+
+    Without ``secrets`` an unset delivery secret is no error (see ``load_config``): only a
+    command that delivers asks for them.
+    """
     from scheduler.config import load_config
     from scheduler.store import open_store
 
-    config = load_config(args.config)
+    config = load_config(args.config, secrets=secrets)
     store = open_store(config.database_url)
     try:
         yield config, store

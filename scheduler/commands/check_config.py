@@ -33,6 +33,8 @@ def run(args: argparse.Namespace) -> int:
             f"the watchlists cannot be compiled: {type(exc).__name__}: {exc}", path=config.path
         ) from None
     print(describe(config))
+    for warning in config.warnings():
+        print(f"warning: {warning}")
     return 0
 
 
@@ -50,10 +52,18 @@ def describe(config: Any) -> str:
         state = "" if s.enabled else "  (disabled)"
         lines.append(f"  {s.name:<24} {s.kind:<8} every {every:<5} {s.url}{state}")
     lines.append(f"watchlists: {len(config.watchlists)}")
+    ops = config.service.ops_channel
+    routes = config.routes()
     for w in config.watchlists:
-        notify = ", ".join(w.notify) if w.notify else "all channels"
+        if w.notify:
+            notify = ", ".join(w.notify)
+        elif ops and ops in {c.name for c in config.channels}:
+            notify = f"all channels but ops ({', '.join(routes[w.name]) or 'none'})"
+        else:
+            notify = "all channels"
         lines.append(f"  {w.name:<24} -> {notify}")
     lines.append(f"channels: {len(config.channels)}")
     for c in config.channels:
-        lines.append(f"  {c.name:<24} {c.kind}")
+        role = "  (ops: failing sources, rejected edits)" if c.name == ops else ""
+        lines.append(f"  {c.name:<24} {c.kind}{role}")
     return "\n".join(lines)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import signal
 import sys
 from typing import Any
 
@@ -32,6 +34,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from crawler import reactor
     from scheduler.config import load_config
+    from scheduler.daemon import REPEAT_SIGNAL_WINDOW
     from scheduler.runtime import open_runtime
 
     config = load_config(args.config)
@@ -44,40 +47,104 @@ def run(args: argparse.Namespace) -> int:
     else:
         sources = [s for s in config.sources if s.enabled]
     progress = sys.stderr.isatty() and not args.json
+    interrupted = False
 
     async def main() -> list[CrawlSummary]:
         from scheduler.jobs import crawl_once
 
         runtime = open_runtime(config, extract_workers=None)
+        loop = asyncio.get_running_loop()
+
+        signalled = 0.0
+
+        def on_signal(sig: signal.Signals) -> None:
+            nonlocal interrupted, signalled
+            if interrupted and loop.time() - signalled < REPEAT_SIGNAL_WINDOW:
+                return  # one press delivered twice (to us and to our process group)
+            signalled = loop.time()
+            if interrupted:  # the second Ctrl-C: the user does not want to wait at all
+                print(f"\nnewswatch: {sig.name} again: exiting now", file=sys.stderr, flush=True)
+                os._exit(130)
+            interrupted = True
+            print(
+                f"\nnewswatch: {sig.name}: stopping the crawl (again to force)",
+                file=sys.stderr,
+                flush=True,
+            )
+            runtime.cancel_crawls()
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, on_signal, sig)
+        ticker = Progress(sources) if progress else None
         try:
-            done = 0
 
             async def one(source: Any) -> CrawlSummary:
-                nonlocal done
                 summary = await crawl_once(runtime, source, dry_run=args.dry_run)
-                done += 1
-                if progress:
-                    print(
-                        f"\r[{done}/{len(sources)}] {source.name}: "
-                        f"{summary.new_articles} new".ljust(60),
-                        end="",
-                        file=sys.stderr,
-                        flush=True,
-                    )
+                if ticker is not None:
+                    ticker.finished(source.name, summary)
                 return summary
 
+            if ticker is not None:
+                ticker.start()
             return list(await asyncio.gather(*(one(s) for s in sources)))
         finally:
+            if ticker is not None:
+                ticker.stop()
             runtime.close()
 
     summaries = reactor.run(main)
-    if progress:
-        print(file=sys.stderr)
     if args.json:
         print(json.dumps({s.source: s.to_dict() for s in summaries}, indent=2))
     else:
         print(format_table(summaries))
-    return 1 if any(not s.ok for s in summaries) else 0
+    if interrupted:
+        return 130
+    # Any error counts: a feed that answers while every story behind it fails is a failure too.
+    return 1 if any(not s.ok or s.errors for s in summaries) else 0
+
+
+class Progress:
+    """One self-rewriting status line on a terminal, so a long crawl is visibly alive."""
+
+    EVERY = 1.0  # seconds between redraws
+
+    def __init__(self, sources: list[Any]) -> None:
+        self.running = [s.name for s in sources]
+        self.total = len(sources)
+        self.new = 0
+        self.errors = 0
+        self._started = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._started = asyncio.get_running_loop().time()
+        self._task = asyncio.ensure_future(self._tick())
+
+    def finished(self, name: str, summary: CrawlSummary) -> None:
+        if name in self.running:
+            self.running.remove(name)
+        self.new += summary.new_articles
+        self.errors += summary.errors
+        self._draw()
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        print(file=sys.stderr, flush=True)
+
+    async def _tick(self) -> None:
+        while True:
+            self._draw()
+            await asyncio.sleep(self.EVERY)
+
+    def _draw(self) -> None:
+        elapsed = asyncio.get_running_loop().time() - self._started
+        done = self.total - len(self.running)
+        waiting = ", ".join(self.running[:3]) + (" …" if len(self.running) > 3 else "")
+        line = f"crawling [{done}/{self.total}] {elapsed:4.0f}s  {self.new} new"
+        line += f", {self.errors} errors" if self.errors else ""
+        line += f"  waiting for {waiting}" if waiting else ""
+        print(f"\r{line[:100]:<100}", end="", file=sys.stderr, flush=True)
 
 
 def format_table(summaries: list[CrawlSummary]) -> str:
@@ -91,5 +158,7 @@ def format_table(summaries: list[CrawlSummary]) -> str:
         line += f"{s.duplicates:>5} {s.matches:>7} {s.errors:>6}  {dropped}"
         if s.error:
             line += f"\n    failed: {s.error}"
+        elif s.errors:
+            line += f"\n    failed: {s.errors} request(s), see the log; retried on the next run"
         lines.append(line)
     return "\n".join(lines)

@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
                 stats.failed,
             )
 
-    with config_and_store(args) as (config, store):
+    with config_and_store(args, secrets=True) as (config, store):
         interval: timedelta = args.interval or config.service.dispatch_every
 
         async def main() -> DispatchStats:

@@ -7,12 +7,14 @@ bundled default, copied so the user can read and edit it. Existing files are nev
 from __future__ import annotations
 
 import argparse
-import shutil
+import re
 from pathlib import Path
 from typing import Any
 
 from crawler.matching import default_watchlist_path
 from scheduler.config import DEFAULT_CONFIG_NAME, EXAMPLE_DIR
+
+_RUBRIC_POINTER = re.compile(r" ?\(see [^()]*RUBRIC\.md[^()]*\)")
 
 
 def register(subparsers: Any) -> None:
@@ -37,7 +39,10 @@ def run(args: argparse.Namespace) -> int:
             print(f"kept     {dest} (already exists)")
             continue
         dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(src, dest)
+        # The bundled watchlist's comments cite the project's labelling rubric, which a user's
+        # copy has no path to: drop that pointer, keep the definitions.
+        text = _RUBRIC_POINTER.sub("", src.read_text(encoding="utf-8"))
+        dest.write_text(text, encoding="utf-8")
         print(f"wrote    {dest}")
     print(f"next: newswatch --config {target / DEFAULT_CONFIG_NAME} check-config")
     return 0

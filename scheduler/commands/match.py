@@ -51,7 +51,8 @@ def load_watchlists(config_path: str | None) -> tuple[Watchlist, ...]:
     file, _ = resolve_config_path(config_path)
     if file is None:
         return (load_default_watchlist(),)
-    return tuple(load_config(file).watchlists) or (load_default_watchlist(),)
+    watchlists = load_config(file, secrets=False).watchlists
+    return tuple(watchlists) or (load_default_watchlist(),)
 
 
 def run(args: argparse.Namespace) -> int:

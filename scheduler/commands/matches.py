@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import Any
 
+from alerts.render import format_time
 from scheduler.commands._common import config_and_store, parse_since
 
 
@@ -19,8 +20,16 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from scheduler.errors import ConfigError
+
     since = parse_since(args.since)
-    with config_and_store(args) as (_config, store):
+    with config_and_store(args) as (config, store):
+        known = {w.name for w in config.watchlists}
+        if args.watchlist is not None and args.watchlist not in known:
+            raise ConfigError(
+                f"--watchlist: no watchlist named {args.watchlist!r} "
+                f"(configured: {', '.join(sorted(known)) or 'none'})"
+            )
         rows = store.list_matches(since, watchlist=args.watchlist, limit=args.limit)
     for row in rows:
         m = row.match
@@ -42,7 +51,12 @@ def run(args: argparse.Namespace) -> int:
             continue
         entities = ", ".join(e.name + (f" ({e.role})" if e.role else "") for e in m.entities)
         print(f"[{m.watchlist}] {m.kind} {m.score:.2f}  {row.title}")
-        print(f"    {row.url}  ({row.source}, {row.created_at:%Y-%m-%d %H:%M} UTC)")
+        published = format_time(row.published) if row.published else "unknown"
+        print(f"    {row.url}")
+        print(
+            f"    source {row.source} · published {published} · "
+            f"matched {format_time(row.created_at)}"
+        )
         if entities:
             print(f"    entities: {entities}")
         for ev in m.evidence:

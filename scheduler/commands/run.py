@@ -20,9 +20,10 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from scheduler.config import load_config
     from scheduler.daemon import run_service
-    from scheduler.logs import setup_logging
+    from scheduler.logs import quiet_crawl_detail, setup_logging
 
     config = load_config(args.config)
     if config.service.log_json and not args.log_json:
         setup_logging(verbose=args.verbose, json_format=True)
+    quiet_crawl_detail(verbose=args.verbose)
     return run_service(config)

@@ -45,11 +45,13 @@ def run(args: argparse.Namespace) -> int:
                     "next_run": _iso(next_run),
                 }
             )
+    service = service_state(config.service.health_listen)
     if args.json:
         print(
             json.dumps(
                 {
                     "config": str(config.path) if not config.bundled else "bundled example",
+                    "service": service,
                     "sources": sources,
                     "outbox": outbox,
                     "failed_deliveries": [
@@ -68,11 +70,15 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print(describe(config))
     print()
-    print(f"{'source':<24} {'status':<14} {'last success':<20} {'fails':>5}  new (last runs)")
+    print(f"service: {service['state']} ({service['detail']})")
+    print()
+    head = f"{'source':<24} {'status':<14} {'last success':<14} {'next run':<14} {'fails':>5}"
+    print(f"{head}  new (last runs)")
     for s in sources:
         print(
-            f"{s['name']:<24} {s['status']:<14} {_ago(s['last_success']):<20} "
-            f"{s['consecutive_failures']:>5}  {s['new_in_last_runs']}"
+            f"{s['name']:<24} {s['status']:<14} {_ago(s['last_success']):<14} "
+            f"{_until(s['next_run'], s['enabled']):<14} {s['consecutive_failures']:>5}  "
+            f"{s['new_in_last_runs']}"
         )
         if s["last_error"]:
             print(f"    last error: {s['last_error']}")
@@ -98,3 +104,37 @@ def _ago(iso: str | None) -> str:
     if delta < timedelta(days=1):
         return f"{int(delta.total_seconds() // 3600)}h ago"
     return f"{delta.days}d ago"
+
+
+def _until(iso: str | None, enabled: bool) -> str:
+    if not enabled:
+        return "disabled"
+    if not iso:
+        return "at start"  # never crawled: the service crawls it as soon as it runs
+    delta = datetime.fromisoformat(iso) - datetime.now(UTC)
+    if delta <= timedelta(0):
+        return "due now"
+    if delta < timedelta(hours=1):
+        return f"in {max(int(delta.total_seconds() // 60), 1)}m"
+    return f"in {int(delta.total_seconds() // 3600)}h"
+
+
+def service_state(listen: str | None) -> dict[str, str]:
+    """Whether a service answers on this config's health endpoint (the only way to ask it)."""
+    if not listen:
+        return {"state": "unknown", "detail": "health_listen is off"}
+    import httpx
+
+    from scheduler.config import parse_listen
+
+    host, port = parse_listen(listen)
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/healthz"
+    try:
+        # Our own loopback endpoint: no proxy may stand in between.
+        response = httpx.get(url, timeout=2.0, trust_env=False)
+    except httpx.HTTPError:
+        return {"state": "not running", "detail": f"nothing answers on {listen}"}
+    if response.status_code == 200:
+        return {"state": "running", "detail": f"{url} answered 200"}
+    return {"state": "unhealthy", "detail": f"{url} answered {response.status_code}"}

@@ -145,7 +145,9 @@ def _source_state(row: RowMapping) -> SourceState:
 def update_source_state(state: SourceState, summary: CrawlSummary) -> SourceState:
     """``state`` after the crawl ``summary`` (updated in place and returned)."""
     state.last_run = summary.finished
-    if summary.ok:
+    if summary.interrupted:
+        pass  # Ctrl-C or a shutdown says nothing about the source's health
+    elif summary.ok:
         state.last_success = summary.finished
         state.consecutive_failures = 0
         state.last_error = None

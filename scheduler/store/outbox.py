@@ -8,6 +8,7 @@ its rows to be claimed again when the lease runs out.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
@@ -21,6 +22,8 @@ from crawler.matching.types import Match
 from scheduler.errors import StoreError
 from scheduler.store.engine import Database, chunks
 from scheduler.store.schema import articles, deliveries, matches_table
+
+logger = logging.getLogger("newswatch.outbox")
 
 
 class OutboxTables(Database):
@@ -134,16 +137,37 @@ class OutboxTables(Database):
         return found[0] if found else None
 
     def mark_sent(self, delivery_id: int, *, now: datetime) -> None:
-        """Record a successful send: counts the attempt and releases the lease."""
-        self._update_delivery(
-            "mark_sent",
+        """Record a successful send: counts the attempt and releases the lease.
+
+        Logs one line per delivered alert: the moment it is durably recorded as sent.
+        """
+        with self._tx("mark_sent", write=True) as conn:
+            row = conn.execute(
+                update(deliveries)
+                .where(deliveries.c.id == delivery_id)
+                .values(
+                    status="sent",
+                    sent_at=now,
+                    lease_until=None,
+                    last_error=None,
+                    updated_at=now,
+                    attempts=deliveries.c.attempts + 1,
+                )
+                .returning(deliveries.c.channel, deliveries.c.article_id, deliveries.c.attempts)
+            ).first()
+        if row is None:
+            raise StoreError(f"mark_sent: no delivery with id {delivery_id}")
+        logger.info(
+            "delivered alert #%d (article %d) to %s",
             delivery_id,
-            status="sent",
-            sent_at=now,
-            lease_until=None,
-            last_error=None,
-            updated_at=now,
-            attempts=deliveries.c.attempts + 1,
+            row.article_id,
+            row.channel,
+            extra={
+                "delivery_id": delivery_id,
+                "article_id": row.article_id,
+                "channel": row.channel,
+                "attempts": row.attempts,
+            },
         )
 
     def mark_retry(self, delivery_id: int, *, next_attempt_at: datetime, error: str) -> None:

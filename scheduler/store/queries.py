@@ -105,6 +105,20 @@ class QueryTables(Database):
                 return
             last_id = int(rows[-1].id)
 
+    def stored_watchlists_since(self, since: datetime) -> dict[int, set[str]]:
+        """Article id -> the watchlists it has stored matches for, for articles created since
+        ``since`` (what ``rematch`` compares a new run of the filter with)."""
+        out: dict[int, set[str]] = {}
+        with self._tx("stored_watchlists_since") as conn:
+            rows = conn.execute(
+                select(matches_table.c.article_id, matches_table.c.watchlist)
+                .join(articles, articles.c.id == matches_table.c.article_id)
+                .where(articles.c.created_at >= since)
+            ).all()
+        for row in rows:
+            out.setdefault(int(row.article_id), set()).add(str(row.watchlist))
+        return out
+
     def counts(self) -> dict[str, int]:
         """Row count of every table (``status``-style overview)."""
         tables = {

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import UTC, datetime
 
+from alerts.channels import parse_channel
 from alerts.email import EmailNotifier
-from alerts.render import Digest, alert_json, lead_line
+from alerts.errors import PermanentDeliveryError
+from alerts.render import Digest, alert_json, lead_line, sample_alert
 from alerts.render_email import email_html, email_subject
 from alerts.render_slack import SlackRender, slack_escape
-from alerts.slack import SlackNotifier
-from crawler.matching.types import EntityRef, Event
+from alerts.slack import SlackNotifier, classify
+from crawler.matching.types import EntityRef, Event, Evidence
 from tests.alerts.conftest import make_alert
 
 SLACK = SlackRender(SlackNotifier)  # the limits the notifier renders with
@@ -101,10 +104,16 @@ def test_block_kit_shape_and_fallback() -> None:
         "*<https://news.example.com/story/1|Meta invests $14.3B in Scale AI and hires its CEO "
         "Alexandr Wang>*"
     )
-    # matched words are emphasised inside the quoted evidence
-    assert blocks[2]["text"]["text"].startswith("> *Meta* *will invest* *$14.3 billion*")
+    # Parties and the amount are emphasised inside the quoted evidence; the cue is not.
+    assert blocks[2]["text"]["text"].startswith(
+        "> *Meta* will invest *$14.3 billion* in *Scale AI*"
+    )
     assert "example-news" in blocks[3]["elements"][0]["text"]
     assert "watchlist ai-deals" in blocks[3]["elements"][0]["text"]
+    # Why it matched: the kind, the parties with their roles, the score.
+    why = blocks[3]["elements"][1]["text"]
+    assert why.startswith("why: deal · Meta (investor), Scale AI (target)"), why
+    assert "score 0." in why
     assert blocks[4]["elements"][0]["url"] == "https://news.example.com/story/1"
     assert all(obj["verbatim"] is True for obj in _mrkdwn_objects(blocks))
     fallback = SLACK.fallback(alert)
@@ -183,3 +192,47 @@ def test_bidi_override_characters_never_reach_slack_or_email_subjects() -> None:
         decoded = json.loads(json.dumps(rendered))
         assert not any(ch in decoded for ch in bidi)
         assert not any(f"\\u{ord(ch):04x}" in json.dumps(SLACK.blocks(alert)) for ch in bidi)
+
+
+def test_the_title_is_not_quoted_again_as_evidence() -> None:
+    alert = make_alert()
+    (match,) = alert.matches
+    title_ev = Evidence(alert.title, spans=((0, 4),), field="title")
+    repeat = Evidence(alert.title + ".", spans=(), field="body")
+    alert = replace(alert, matches=(replace(match, evidence=(*match.evidence, repeat, title_ev)),))
+    blocks = SLACK.blocks(alert)
+    quotes = [b["text"]["text"] for b in blocks if b["type"] == "section"][1:]
+    assert len(quotes) == 1 and quotes[0].startswith("> *Meta* will invest"), quotes
+
+
+def test_email_subject_is_short_and_filterable() -> None:
+    channel = parse_channel(
+        {
+            "name": "AI_deals",
+            "kind": "email",
+            "url": "smtp://127.0.0.1:1",
+            "from": "nw@example.com",
+            "to": ["team@example.com"],
+        }
+    )
+    notifier = EmailNotifier(channel)
+    msg = notifier.build_message(make_alert(title="A headline " * 12))
+    assert len(msg["Subject"]) <= 78, msg["Subject"]
+    assert msg["Subject"].startswith("[newswatch] Deal · Meta → Scale AI")
+    assert msg["List-Id"] == "newswatch AI_deals <ai-deals.newswatch.localhost>"
+    assert msg["X-Newswatch-Watchlist"] == "ai-deals"
+    text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "why: deal · Meta (investor), Scale AI (target), Alexandr Wang (person)" in text
+
+
+def test_slack_not_in_channel_says_to_invite_the_bot() -> None:
+    error = classify(200, "not_in_channel", None, "deals", "#ai-deals")
+    assert isinstance(error, PermanentDeliveryError)
+    assert "invite the bot to #ai-deals" in str(error)
+
+
+def test_the_test_alert_is_a_plain_alert_published_now() -> None:
+    alert = sample_alert()
+    assert "<!" not in alert.title and "literal" not in alert.title
+    assert alert.published is not None
+    assert abs((datetime.now(UTC) - alert.published).total_seconds()) < 60

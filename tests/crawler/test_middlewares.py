@@ -92,6 +92,7 @@ def test_private_source_is_refused_without_allow_private(
     assert result.stat(STAT_REFUSED_PRIVATE) >= 1
     assert result.stat(STAT_ERRORS) == 1  # the source produced nothing: one counted error
     assert "loopback" in result.stats[STAT_SOURCE_ERROR]
+    assert "set allow_private = true under [crawl]" in result.stats[STAT_SOURCE_ERROR]
     assert result.items == []
 
 

@@ -6,7 +6,9 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -117,3 +119,69 @@ def test_rematch_then_matches_and_status(
     assert status["sources"][0]["name"] == "wire"
     assert status["sources"][0]["status"] == "never crawled"
     assert status["outbox"].get("pending", 0) == 0  # rematch without --alert queued nothing
+
+
+def test_matches_labels_times_and_rejects_an_unknown_watchlist(
+    config: Path, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store_article(db_url, "Meta hires Scale AI's CEO", HIRE)
+    assert main(["--config", str(config), "rematch", "--since", "1d"]) == 0
+    capsys.readouterr()
+    assert main(["--config", str(config), "matches", "--since", "1h"]) == 0
+    out = capsys.readouterr().out
+    assert "source wire · published 20" in out and " · matched 20" in out, out
+    assert main(["--config", str(config), "matches", "--watchlist", "nope"]) == 1
+    err = capsys.readouterr().err
+    assert "no watchlist named 'nope' (configured: deals)" in err
+
+
+class _Healthz(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(200 if self.path == "/healthz" else 404)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_status_says_whether_a_service_runs_and_when_sources_are_next_due(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Healthz)
+    port = server.server_address[1]
+    text = config.read_text().replace(
+        "[service]\n", f'[service]\nhealth_listen = "127.0.0.1:{port}"\n'
+    )
+    config.write_text(text)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        assert main(["--config", str(config), "status"]) == 0
+        out = capsys.readouterr().out
+        assert "service: running" in out, out
+        assert "next run" in out and "at start" in out, out
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert main(["--config", str(config), "status", "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["service"]["state"] == "not running"
+
+
+def test_rematch_prints_which_stories_an_edit_gains_and_loses(
+    config: Path, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    article_id = store_article(db_url, "Meta hires Scale AI's CEO", HIRE)
+    assert main(["--config", str(config), "rematch", "--since", "1d"]) == 0
+    out = capsys.readouterr().out
+    assert f"+ [deals] Meta hires Scale AI's CEO  (#{article_id}, wire)" in out, out
+    assert "1 gained, 0 lost" in out
+    # The watchlist no longer lists the parties: the story is lost (and its match kept).
+    watchlist = config.parent / "watchlists" / "deals.toml"
+    watchlist.write_text('name = "deals"\nmin_score = 0.3\n\n[[entity]]\nname = "Nvidia"\n')
+    assert main(["--config", str(config), "rematch", "--since", "1d", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert f"- [deals] Meta hires Scale AI's CEO  (#{article_id}, wire)" in out, out
+    assert "0 gained, 1 lost (lost matches stay stored)" in out

@@ -180,3 +180,66 @@ def test_crawl_deadline_is_validated(tmp_path: Path, value: str, ok: bool) -> No
     else:
         with pytest.raises(ConfigError, match=r"crawl\.deadline: the crawl deadline must be"):
             load_config(path)
+
+
+def test_unset_channel_secret_reads_as_console_only_for_read_only_commands(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "newswatch.toml"
+    path.write_text(
+        '[service]\nops_channel = "ops"\n\n'
+        '[[channel]]\nname = "ops"\nkind = "slack"\ntoken = "env:NW_UNSET"\nchannel = "#ops"\n'
+    )
+    with pytest.raises(ConfigError, match="NW_UNSET is not set"):
+        load_config(path, environ={})
+    config = load_config(path, environ={}, secrets=False)
+    assert [(c.name, c.kind) for c in config.channels] == [("ops", "console")]
+    # A set variable is used as usual.
+    config = load_config(path, environ={"NW_UNSET": "xoxb-1"}, secrets=False)
+    assert config.channels[0].kind == "slack"
+
+
+def test_every_channel_means_every_channel_but_ops(tmp_path: Path) -> None:
+    path = tmp_path / "newswatch.toml"
+    channels = "".join(f'[[channel]]\nname = "{n}"\nkind = "console"\n\n' for n in ("a", "ops"))
+    include = '[watchlists]\ninclude = ["watchlists/*.toml"]\n\n'
+    path.write_text(f'[service]\nops_channel = "ops"\n\n{include}{channels}')
+    (tmp_path / "watchlists").mkdir()
+    (tmp_path / "watchlists" / "all.toml").write_text('name = "all"\n[[entity]]\nname = "Meta"\n')
+    (tmp_path / "watchlists" / "ops.toml").write_text(
+        'name = "to-ops"\nnotify = ["ops"]\n[[entity]]\nname = "Meta"\n'
+    )
+    config = load_config(path)
+    assert config.routes() == {"all": ["a"], "to-ops": ["ops"]}
+    assert any("'to-ops' sends its matches to the ops channel" in w for w in config.warnings())
+
+
+def test_every_problem_in_a_file_is_shown_with_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (
+        GOOD.replace('every = "90s"', 'every = "-1m"')
+        .replace('every = "1h"', 'every = "1h"\ncolour = "red"')
+        .replace('links = "article h2 a"\n', "")
+    )
+    bad = write(tmp_path, text, "bad.toml")
+    assert main(["--config", str(bad), "check-config"]) == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 3, lines
+    assert all(line.startswith(f"newswatch: error: {bad}:") for line in lines), lines
+    joined = "\n".join(lines)
+    assert "source[0].every" in joined and "source[1].colour: unknown key" in joined
+    assert "source[2]" in joined
+    assert "more problem" not in joined
+
+
+def test_init_template_is_true_for_a_user(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["init", str(tmp_path / "nw")]) == 0
+    config = (tmp_path / "nw" / "newswatch.toml").read_text()
+    assert "relative to this file's folder" in config
+    assert "allow_private" in config
+    watchlist = (tmp_path / "nw" / "watchlists" / "ai-talent-and-deals.toml").read_text()
+    assert "RUBRIC" not in watchlist and "shared/data" not in watchlist
+    assert "hiring — an AI talent move" in watchlist
