@@ -101,18 +101,18 @@ def _article(args: argparse.Namespace) -> tuple[str, str]:
             raise NewswatchError(f"cannot read {path}: {exc}") from None
         fields = extract_article(raw, path.resolve().as_uri())
     else:
-        fields = extract_article(_fetch(args.url), args.url)
+        fields = extract_article(_fetch(args.url, args.config), args.url)
     return args.title or fields.title or "", fields.text
 
 
-def _fetch(url: str) -> str | bytes:
-    from scheduler.commands._common import FetchError, fetch_page, page_client
+def _fetch(url: str, config_path: str | None) -> str | bytes:
+    from scheduler.commands._common import FetchError, fetch_page, page_fetcher
 
     if not url.startswith(("http://", "https://")):
         raise NewswatchError(f"not an http(s) URL: {url!r} (use --file for files)")
     try:
-        with page_client() as client:
-            return fetch_page(client, url)[0]
+        with page_fetcher(config_path) as fetcher:
+            return fetch_page(fetcher, url)[0]
     except FetchError as exc:
         raise NewswatchError(f"cannot fetch {url}: {exc}") from None
 
