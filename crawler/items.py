@@ -32,8 +32,9 @@ class PageItem:
     source: str
     url: str  # the URL the story was discovered under (canonicalised)
     final_url: str  # the URL that answered, after redirects
-    html: str
+    html: bytes | str  # the response body as received: decoded at extraction, not before
     hints: EntryHints = field(default_factory=EntryHints)
+    charset: str | None = None  # what the Content-Type header claims; weighed, not trusted
     fetched_at: datetime | None = None
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from scheduler.errors import ConfigError, NewswatchError
 
 if TYPE_CHECKING:
-    from crawler.page_fetch import PageFetcher
+    from crawler.page_fetch import FetchedPage, PageFetcher
     from scheduler.config import Config
     from scheduler.store import Store
 
@@ -66,18 +66,11 @@ def page_fetcher(config_path: str | None) -> PageFetcher:
     )
 
 
-def fetch_page(fetcher: PageFetcher, url: str) -> tuple[str | bytes, str]:
-    """(page, final URL): text when the server names its charset, else bytes to sniff."""
+def fetch_page(fetcher: PageFetcher, url: str) -> FetchedPage:
+    """The page at ``url`` (bytes and the header's charset, for the extractor to weigh)."""
     from crawler.page_fetch import FetchError as PageFetchError
 
     try:
-        page = fetcher.fetch(url)
+        return fetcher.fetch(url)
     except PageFetchError as exc:
         raise FetchError(str(exc)) from None
-    # A charset in Content-Type outranks the page's own <meta>; without one the extractor sniffs.
-    if page.charset:
-        try:
-            return page.body.decode(page.charset, errors="replace"), page.url
-        except LookupError:
-            pass
-    return page.body, page.url

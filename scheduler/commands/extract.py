@@ -50,15 +50,16 @@ def run(args: argparse.Namespace) -> int:
                 if source.startswith(("http://", "https://")):
                     if fetcher is None:
                         fetcher = page_fetcher(args.config)
-                    data, url = fetch_page(fetcher, source)
+                    page = fetch_page(fetcher, source)
+                    data, url, charset = page.body, page.url, page.charset
                 else:
-                    data, url = _read_file(Path(source)), args.base_url
+                    data, url, charset = _read_file(Path(source)), args.base_url, None
                     url = url or Path(source).resolve().as_uri()
             except (OSError, EOFError, gzip.BadGzipFile, FetchError) as exc:
                 print(f"newswatch extract: {source}: {exc}", file=sys.stderr)
                 failed = True
                 continue
-            fields = extract_article(data, url)
+            fields = extract_article(data, url, header_charset=charset)
             print(json.dumps(fields.to_dict(), ensure_ascii=False), flush=True)
     finally:
         if fetcher is not None:

@@ -12,6 +12,8 @@ Routes (every request is recorded in ``hostile.requests``):
 - ``/trickle/<name>.html`` -- announces 100 kB, then sends one byte every half second.
 - ``/feed.xml?pages=a,b`` -- an RSS feed of fresh stories ``/page/a.html``, ``/page/b.html``.
 - ``/page/mislabelled.html`` -- a UTF-8 story whose header says ``charset=iso-8859-1``.
+- ``/page/latin1-says-utf8.html`` -- a latin-1 story whose header says ``charset=utf-8`` and
+  whose ``<meta>`` says ``iso-8859-1``.
 - ``/page/<name>.html`` -- any other name: a plain story.
 - ``/redirect?to=URL`` -- a 302 to ``URL``.
 - ``/huge.html?mb=N`` -- N MiB (default 64) of HTML with no ``Content-Length`` (ends at close).
@@ -143,6 +145,10 @@ class _Handler(BaseHTTPRequestHandler):
         elif route == "/page/mislabelled.html":
             body = _article("Ça coûte 14,3 milliards: Meta recrute le patron de Scale AI")
             self._send(200, body.encode("utf-8"), "text/html; charset=iso-8859-1")
+        elif route == "/page/latin1-says-utf8.html":
+            head = "<meta charset='iso-8859-1'>"
+            body = _article("Ça coûte 14,3 milliards: Meta recrute le patron de Scale AI", head)
+            self._send(200, body.encode("iso-8859-1"), "text/html; charset=utf-8")
         elif route == "/page/canonical-elsewhere.html":
             head = "<link rel='canonical' href='https://victim.example/news/real-story'>"
             self._send(200, _article("Claimed elsewhere", head).encode(), "text/html")
