@@ -106,15 +106,27 @@ def make_extract_executor(workers: int | None = None) -> Executor:
     """A process pool for extraction, so it uses every core and never holds the loop's GIL.
 
     ``forkserver`` rather than ``fork``: forking a process that runs a reactor and threads can copy
-    held locks into the child.
+    held locks into the child. Workers die with the fork server, which dies with this process
+    (:mod:`crawler.worker_life`), so a SIGKILLed service leaves no workers behind.
     """
     import multiprocessing
     import os
     from concurrent.futures import ProcessPoolExecutor
 
+    from crawler.worker_life import die_with_parent
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["crawler.forkserver_preload"])
+    # Start the fork server now, from this thread: the kernel's parent-death signal follows the
+    # thread that forked, and the first submit may come from a short-lived worker thread.
+    from multiprocessing import forkserver
+
+    forkserver.ensure_running()
     return ProcessPoolExecutor(
         max_workers=workers or os.cpu_count() or 1,
-        mp_context=multiprocessing.get_context("forkserver"),
+        mp_context=context,
+        initializer=die_with_parent,
+        initargs=(os.getpid(),),
     )
 
 
