@@ -4,7 +4,10 @@ huge digest drops its last alerts, and the body stays valid, signed JSON."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import replace
+
+import pytest
 
 from alerts.channels import parse_channel
 from alerts.render import Digest
@@ -13,6 +16,14 @@ from crawler.matching.types import Evidence
 from tests.alerts.conftest import T0, WebhookReceiver, make_alert
 
 MB = 1 << 20
+
+
+@pytest.fixture(scope="module")
+def webhook_receiver() -> Iterator[WebhookReceiver]:
+    # One receiver for the module: each one costs half a second to shut down.
+    receiver = WebhookReceiver()
+    yield receiver
+    receiver.close()
 
 
 def notifier(receiver: WebhookReceiver) -> WebhookNotifier:
@@ -31,7 +42,7 @@ async def test_a_megabyte_title_and_sentence_are_cut_to_the_limit(
         await hook.send(alert)
     finally:
         await hook.aclose()
-    headers, body = webhook_receiver.requests[0]
+    headers, body = webhook_receiver.requests[-1]
     assert len(body) <= hook.body_maxlen
     data = json.loads(body)
     assert data["truncated"] is True
@@ -49,17 +60,17 @@ async def test_a_small_alert_is_sent_untouched(webhook_receiver: WebhookReceiver
         await hook.send(make_alert())
     finally:
         await hook.aclose()
-    assert "truncated" not in webhook_receiver.json(0)
+    assert "truncated" not in json.loads(webhook_receiver.requests[-1][1])
 
 
 def test_a_huge_digest_drops_its_last_alerts(webhook_receiver: WebhookReceiver) -> None:
-    alerts = tuple(make_alert(i, title=f"Story {i} " + "z" * 2000) for i in range(3000))
+    alerts = tuple(make_alert(i, title=f"Story {i} " + "z" * 2000) for i in range(1000))
     digest = Digest(channel="h", alerts=alerts, since=T0, until=T0)
     hook = notifier(webhook_receiver)
     body = hook.body(digest)
     assert len(body) <= hook.body_maxlen
     data = json.loads(body)
-    assert data["count"] == 3000 and data["truncated"] is True
-    assert 0 < len(data["alerts"]) < 3000
-    assert data["omitted"] == 3000 - len(data["alerts"])
+    assert data["count"] == 1000 and data["truncated"] is True
+    assert 0 < len(data["alerts"]) < 1000
+    assert data["omitted"] == 1000 - len(data["alerts"])
     assert data["alerts"][0]["article"]["id"] == 0  # the first alerts are the ones kept
