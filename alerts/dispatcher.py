@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -32,6 +33,7 @@ from alerts.model import Alert, Delivery, OutboxStore
 from alerts.notifier import Notifier
 from alerts.registry import build_notifier
 from alerts.render import Digest
+from crawler.retry_after import MAX_RETRY_AFTER
 
 log = logging.getLogger(__name__)
 
@@ -312,14 +314,14 @@ class Dispatcher:
             log.error("channel %s: delivery failed for good: %s", cfg.name, exc)
             return True
         except TemporaryDeliveryError as exc:
-            await self._retry(cfg, rows, str(exc), exc.retry_after, stats)
+            await self._retry_safely(cfg, rows, str(exc), exc.retry_after, stats)
             return False
         except DeliveryError as exc:
-            await self._retry(cfg, rows, str(exc), None, stats)
+            await self._retry_safely(cfg, rows, str(exc), None, stats)
             return False
         except Exception as exc:
             log.exception("channel %s: notifier raised unexpectedly", cfg.name)
-            await self._retry(cfg, rows, f"{type(exc).__name__}: {exc}", None, stats)
+            await self._retry_safely(cfg, rows, f"{type(exc).__name__}: {exc}", None, stats)
             return False
         # Shielded: once the message is out, recording it is what keeps duplicates at one.
         await asyncio.shield(self._mark_sent(rows))
@@ -350,13 +352,33 @@ class Dispatcher:
     def backoff(self, attempts: int, retry_after: float | None) -> timedelta:
         """The wait before the next attempt: ``Retry-After`` (plus up to 10% jitter) when given,
         else exponential from ``backoff_base`` with equal jitter, capped at ``backoff_max``."""
-        if retry_after is not None:
-            return timedelta(seconds=retry_after * (1 + self._rng.uniform(0, 0.1)))
+        # Notifiers hand over whatever the service said: a value no parser bounded (inf, nan,
+        # 1e20) must neither overflow the date sums below nor park a row for centuries.
+        if retry_after is not None and math.isfinite(retry_after):
+            wait = min(max(retry_after, 0.0), MAX_RETRY_AFTER)
+            return timedelta(seconds=wait * (1 + self._rng.uniform(0, 0.1)))
         ceiling = min(
             self.backoff_max.total_seconds(),
             self.backoff_base.total_seconds() * (2 ** min(attempts, 30)),
         )
         return timedelta(seconds=ceiling / 2 + self._rng.uniform(0, ceiling / 2))
+
+    async def _retry_safely(
+        self,
+        cfg: ChannelConfig,
+        rows: Sequence[Delivery],
+        error: str,
+        retry_after: float | None,
+        stats: DispatchStats,
+    ) -> None:
+        """:meth:`_retry`, and if planning the retry itself fails, a plain retry after the
+        default backoff: a failed send must always count its attempt and release the lease, or
+        the rows stay leased with no attempt counted and are re-sent every lease forever."""
+        try:
+            await self._retry(cfg, rows, error, retry_after, stats)
+        except Exception:
+            log.exception("channel %s: scheduling the retry failed; using the backoff", cfg.name)
+            await self._retry(cfg, rows, error, None, stats)
 
     async def _retry(
         self,

@@ -168,10 +168,14 @@ class ArticleFields:
         }
 
 
-def decode_html(data: bytes) -> str:
-    """Bytes to text: BOM first, then a ``<meta charset>`` near the top, else UTF-8.
+def decode_html(data: bytes, header_charset: str | None = None) -> str:
+    """Bytes to text: BOM first; then UTF-8 if the bytes are valid UTF-8; else the ``<meta>``
+    charset, then the HTTP header's (``header_charset``); else UTF-8 with replacements.
 
-    Undecodable bytes become U+FFFD instead of raising, so junk still yields a (useless) string.
+    Servers and pages mislabel charsets both ways; legacy-encoded text with any non-ASCII byte is
+    almost never valid UTF-8, so bytes that decode cleanly as UTF-8 are UTF-8 whatever the labels
+    say, and a label is only believed for bytes that are not. Undecodable bytes become U+FFFD
+    instead of raising, so junk still yields a (useless) string.
     """
     for bom, encoding in (
         (codecs.BOM_UTF8, "utf-8"),
@@ -180,28 +184,36 @@ def decode_html(data: bytes) -> str:
     ):
         if data.startswith(bom):
             return data[len(bom) :].decode(encoding, errors="replace")
-    encoding = "utf-8"
-    match = _CHARSET_RE.search(data[:_SNIFF_BYTES])
-    if match:
-        try:
-            declared = codecs.lookup(match.group(1).decode("ascii")).name
-        except (LookupError, UnicodeDecodeError):
-            declared = "utf-8"
-        # A page that says UTF-16 in ASCII-compatible bytes is lying about it.
-        if not declared.startswith("utf-16") and not declared.startswith("utf-32"):
-            encoding = declared
-    if encoding == "utf-8":
-        return data.decode("utf-8", errors="replace")
-    # Declared legacy charsets are often wrong for UTF-8 pages; UTF-8 that decodes cleanly wins.
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        return data.decode(encoding, errors="replace")
+        pass
+    match = _CHARSET_RE.search(data[:_SNIFF_BYTES])
+    meta = match.group(1).decode("ascii", errors="replace") if match else None
+    for label in (meta, header_charset):
+        if not label:
+            continue
+        try:
+            declared = codecs.lookup(label).name
+        except LookupError:
+            continue
+        # A page that says UTF-16 in ASCII-compatible bytes is lying about it; UTF-8 just failed.
+        if not declared.startswith(("utf-8", "utf-16", "utf-32")):
+            return data.decode(declared, errors="replace")
+    return data.decode("utf-8", errors="replace")
 
 
-def extract_article(html: str | bytes, url: str) -> ArticleFields:
-    """Extract the story's text and metadata from one page; never raises on bad input."""
+def extract_article(
+    html: str | bytes, url: str, *, header_charset: str | None = None
+) -> ArticleFields:
+    """Extract the story's text and metadata from one page; never raises on bad input.
+
+    Give the response's bytes when there are any, with the charset its ``Content-Type`` named:
+    :func:`decode_html` weighs that label against the bytes and the page's ``<meta>``.
+    """
     try:
+        if isinstance(html, bytes):
+            html = decode_html(html, header_charset)
         return bounded(_extract(html, url))
     except Exception:  # a parser edge case must cost one page (empty text), never the crawl
         logger.debug("extraction failed for %s", url, exc_info=True)

@@ -25,6 +25,15 @@ class EntryHints:
     keywords: tuple[str, ...] = ()
 
 
+def _html_text(value: bytes | str) -> str:
+    # Feed exports (scrapy crawl -o) write JSON, which has no bytes.
+    if isinstance(value, str):
+        return value
+    from crawler.extractor import decode_html
+
+    return decode_html(value)
+
+
 @dataclass(slots=True)
 class PageItem:
     """One downloaded article page."""
@@ -32,8 +41,10 @@ class PageItem:
     source: str
     url: str  # the URL the story was discovered under (canonicalised)
     final_url: str  # the URL that answered, after redirects
-    html: str
+    # The response body as received, decoded at extraction (not before); exported as text.
+    html: bytes | str = field(metadata={"serializer": _html_text})
     hints: EntryHints = field(default_factory=EntryHints)
+    charset: str | None = None  # what the Content-Type header claims; weighed, not trusted
     fetched_at: datetime | None = None
 
 

@@ -15,7 +15,6 @@ process-wide, so there is one guard and the latest setting of ``allow_private`` 
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -29,7 +28,7 @@ from twisted.internet.interfaces import (
 from zope.interface import implementer
 
 from crawler.setting_names import NEWSWATCH_ALLOW_PRIVATE
-from crawler.urls import _refusal_for_ip, is_metadata_refusal
+from crawler.urls import refusal_for_address
 
 if TYPE_CHECKING:
     from typing import Self
@@ -37,18 +36,6 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
-
-
-def refusal_for_address(address: str, *, allow_private: bool) -> str | None:
-    """Why a download must not connect to ``address`` (an IP literal), or None."""
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-    except ValueError:
-        return "not an IP address"
-    reason = _refusal_for_ip(ip)
-    if reason is None or (allow_private and not is_metadata_refusal(reason)):
-        return None
-    return reason
 
 
 @implementer(IResolutionReceiver)

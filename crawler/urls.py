@@ -230,6 +230,19 @@ def is_metadata_refusal(reason: str | None) -> bool:
     return reason is not None and reason.startswith("cloud metadata address")
 
 
+def refusal_for_address(address: str, *, allow_private: bool) -> str | None:
+    """Why a download must not connect to ``address`` (an IP literal), or None; with
+    ``allow_private`` only metadata addresses are refused."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return "not an IP address"
+    reason = _refusal_for_ip(ip)
+    if reason is None or (allow_private and not is_metadata_refusal(reason)):
+        return None
+    return reason
+
+
 def is_public_address(host_or_ip: str) -> bool:
     """True unless ``host_or_ip`` is a non-public IP literal or a known internal name.
 

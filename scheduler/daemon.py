@@ -37,7 +37,7 @@ from scheduler.cadence import SourceCadence, add_interval_job
 from scheduler.config import Config, load_config
 from scheduler.config_watch import config_signature, diff_configs
 from scheduler.errors import ConfigError
-from scheduler.health_server import HealthServer
+from scheduler.health_server import HealthServer, StoreHealth
 from scheduler.jobs import crawl_once
 from scheduler.logs import log_crawl
 from scheduler.metrics import Metrics
@@ -87,6 +87,7 @@ class Service:
         self._config_signature = config_signature(config)
         self._last_bad_config: str | None = None
         self.heartbeat = datetime.now(UTC)
+        self.store_health = StoreHealth(timeout=HEARTBEAT_SECONDS)
         self._background: set[asyncio.Task[Any]] = set()
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -148,8 +149,11 @@ class Service:
         self._stop.set()
 
     def alive(self) -> bool:
-        """For ``/healthz``: the scheduler runs and the loop answered a heartbeat lately."""
+        """For ``/healthz``: the scheduler runs, the loop answered a heartbeat lately and the
+        store answered the heartbeat's probe."""
         if self.scheduler is None or not self.scheduler.running:
+            return False
+        if self.store_health.problem is not None:
             return False
         age = (datetime.now(UTC) - self.heartbeat).total_seconds()
         return age < HEARTBEAT_SECONDS * 4
@@ -305,6 +309,8 @@ class Service:
 
     async def _heartbeat_job(self) -> None:
         self.heartbeat = datetime.now(UTC)
+        if self.runtime is not None:
+            await self.store_health.check(self.runtime.store)
 
     async def _health_job(self) -> None:
         """Catch sources that went quiet without failing (a broken selector, a dead feed)."""

@@ -106,28 +106,41 @@ def make_extract_executor(workers: int | None = None) -> Executor:
     """A process pool for extraction, so it uses every core and never holds the loop's GIL.
 
     ``forkserver`` rather than ``fork``: forking a process that runs a reactor and threads can copy
-    held locks into the child.
+    held locks into the child. Workers die with the fork server, which dies with this process
+    (:mod:`crawler.worker_life`), so a SIGKILLed service leaves no workers behind.
     """
     import multiprocessing
     import os
     from concurrent.futures import ProcessPoolExecutor
 
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["crawler.forkserver_preload"])
+    # Start the fork server now, from this thread: the kernel's parent-death signal follows the
+    # thread that forked, and the first submit may come from a short-lived worker thread.
+    from multiprocessing import forkserver
+
+    forkserver.ensure_running()
     return ProcessPoolExecutor(
         max_workers=workers or os.cpu_count() or 1,
-        mp_context=multiprocessing.get_context("forkserver"),
-        initializer=ignore_sigint,
+        mp_context=context,
+        initializer=init_worker,
+        initargs=(os.getpid(),),
     )
 
 
-def ignore_sigint() -> None:
-    """In each pool worker: Ctrl-C reaches the whole process group, and the parent decides.
+def init_worker(service_pid: int) -> None:
+    """In each pool worker: die with the service, and leave Ctrl-C to it.
 
-    Without this every worker dies of ``KeyboardInterrupt`` with a traceback of its own while the
-    service is still shutting down gracefully.
+    Ctrl-C reaches the whole process group, and the parent decides: without ignoring it every
+    worker dies of ``KeyboardInterrupt`` with a traceback of its own while the service is still
+    shutting down gracefully. A SIGKILLed service must not leave workers behind.
     """
     import signal
 
+    from crawler.worker_life import die_with_parent
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent(service_pid)
 
 
 def open_runtime(

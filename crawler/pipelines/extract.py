@@ -56,11 +56,13 @@ class Extracted:
     content_hash: str
 
 
-def extract_page(html: str, url: str, hints: EntryHints) -> Extracted:
+def extract_page(
+    html: bytes | str, url: str, hints: EntryHints, header_charset: str | None = None
+) -> Extracted:
     """Extract one page and fill gaps from the feed entry (runs in a worker process)."""
     # extract_article never raises: broken pages come back with empty text.
     fields = fields_with_fallback(
-        extract_article(html, url),
+        extract_article(html, url, header_charset=header_charset),
         title=hints.title,
         published=hints.published,
         summary=hints.summary,
@@ -101,7 +103,7 @@ class ExtractPipeline:
             return item
         loop = asyncio.get_running_loop()
         result = await loop.run_in_executor(
-            self.executor, extract_page, item.html, item.final_url, item.hints
+            self.executor, extract_page, item.html, item.final_url, item.hints, item.charset
         )
         fields = result.fields
         if not has_article_text(fields.text):

@@ -27,6 +27,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.asyncio import run_in_thread
+from w3lib.encoding import http_content_type_encoding
 
 from crawler.items import EntryHints, PageItem
 from crawler.middlewares.deadline import DeadlineExceeded
@@ -424,7 +425,12 @@ class NewsSpider(scrapy.Spider):
             source=source.name,
             url=info["url"],
             final_url=response.url,
-            html=response.text,
+            # The bytes, not response.text: Scrapy believes the header's charset over the page's
+            # own bytes, and a mislabelled page would be stored and matched as mojibake.
+            html=response.body,
+            charset=http_content_type_encoding(
+                (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+            ),
             hints=info["hints"],
             fetched_at=datetime.now(UTC),
         )

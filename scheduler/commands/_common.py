@@ -1,4 +1,5 @@
-"""What several commands share: the config-and-store context, one page fetcher, ``--since``.
+"""What several commands share: the config-and-store context, the guarded page fetcher,
+``--since``.
 
 Commands stay thin: they parse arguments, call these and the packages, and print. Imports of
 heavy modules happen inside the functions so that ``newswatch --help`` stays fast.
@@ -15,12 +16,9 @@ from typing import TYPE_CHECKING
 from scheduler.errors import ConfigError, NewswatchError
 
 if TYPE_CHECKING:
-    import httpx
-
+    from crawler.page_fetch import FetchedPage, PageFetcher
     from scheduler.config import Config
     from scheduler.store import Store
-
-FETCH_TIMEOUT = 30.0  # seconds, the crawler's own default download timeout
 
 
 def parse_since(value: str) -> datetime:
@@ -57,34 +55,29 @@ class FetchError(NewswatchError):
     """A page that could not be fetched, with a one-line reason."""
 
 
-def page_client() -> httpx.Client:
-    """An HTTP client that fetches pages as the crawler would announce itself."""
-    import httpx
-
+def page_fetcher(config_path: str | None) -> PageFetcher:
+    """The guarded fetcher with the crawl options of the config file, if there is one: its
+    ``allow_private``, ``max_size``, ``timeout`` and ``user_agent``."""
+    from crawler.page_fetch import PageFetcher
     from crawler.sources import CrawlOptions
+    from scheduler.config import load_config, resolve_config_path
 
-    return httpx.Client(
-        headers={"User-Agent": CrawlOptions().user_agent},
-        timeout=FETCH_TIMEOUT,
-        follow_redirects=True,
+    file, _ = resolve_config_path(config_path)
+    # Fetching a page needs no delivery secret: an unset one must not stop it.
+    options = load_config(file, secrets=False).crawl if file is not None else CrawlOptions()
+    return PageFetcher(
+        user_agent=options.user_agent,
+        timeout=options.timeout.total_seconds(),
+        max_size=options.max_size,
+        allow_private=options.allow_private,
     )
 
 
-def fetch_page(client: httpx.Client, url: str) -> tuple[str | bytes, str]:
-    """(page, final URL): text when the server names its charset, else bytes to sniff."""
-    import httpx
+def fetch_page(fetcher: PageFetcher, url: str) -> FetchedPage:
+    """The page at ``url`` (bytes and the header's charset, for the extractor to weigh)."""
+    from crawler.page_fetch import FetchError as PageFetchError
 
     try:
-        response = client.get(url)
-    except httpx.HTTPError as exc:
-        raise FetchError(f"fetch failed: {type(exc).__name__}: {exc}") from exc
-    if response.status_code >= 400:
-        raise FetchError(f"HTTP {response.status_code}")
-    # A charset in Content-Type outranks the page's own <meta>; without one the extractor sniffs.
-    charset = response.charset_encoding
-    if charset:
-        try:
-            return response.content.decode(charset, errors="replace"), str(response.url)
-        except LookupError:
-            pass
-    return response.content, str(response.url)
+        return fetcher.fetch(url)
+    except PageFetchError as exc:
+        raise FetchError(str(exc)) from None

@@ -1,8 +1,9 @@
 """``newswatch extract FILE_OR_URL...``: run the article extractor and print one JSON line each.
 
 A debugging tool for "why did this page give no text / the wrong date?": files may be ``.html`` or
-``.html.gz``; URLs are fetched with httpx (30 s timeout, redirects followed) under the crawler's
-default user agent. One failing input prints one line on stderr and turns the exit code to 1 at the
+``.html.gz``; URLs are fetched by :class:`crawler.page_fetch.PageFetcher` under the config's crawl
+options (user agent, timeout, size limit, ``allow_private``): private addresses are refused, at
+every redirect too. One failing input prints one line on stderr and turns the exit code to 1 at the
 end; the other inputs are still extracted and printed.
 """
 
@@ -39,29 +40,30 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Extract every input; exit code 1 when any of them failed."""
     from crawler.extractor import extract_article
-    from scheduler.commands._common import FetchError, fetch_page, page_client
+    from scheduler.commands._common import FetchError, fetch_page, page_fetcher
 
     failed = False
-    client = None
+    fetcher = None
     try:
         for source in args.inputs:
             try:
                 if source.startswith(("http://", "https://")):
-                    if client is None:
-                        client = page_client()
-                    data, url = fetch_page(client, source)
+                    if fetcher is None:
+                        fetcher = page_fetcher(args.config)
+                    page = fetch_page(fetcher, source)
+                    data, url, charset = page.body, page.url, page.charset
                 else:
-                    data, url = _read_file(Path(source)), args.base_url
+                    data, url, charset = _read_file(Path(source)), args.base_url, None
                     url = url or Path(source).resolve().as_uri()
             except (OSError, EOFError, gzip.BadGzipFile, FetchError) as exc:
                 print(f"newswatch extract: {source}: {exc}", file=sys.stderr)
                 failed = True
                 continue
-            fields = extract_article(data, url)
+            fields = extract_article(data, url, header_charset=charset)
             print(json.dumps(fields.to_dict(), ensure_ascii=False), flush=True)
     finally:
-        if client is not None:
-            client.close()
+        if fetcher is not None:
+            fetcher.close()
     return 1 if failed else 0
 
 

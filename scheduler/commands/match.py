@@ -19,6 +19,7 @@ from scheduler.errors import NewswatchError
 
 if TYPE_CHECKING:
     from crawler.matching import Explanation, Watchlist
+    from crawler.page_fetch import FetchedPage
 
 
 def register(subparsers: Any) -> None:
@@ -102,18 +103,19 @@ def _article(args: argparse.Namespace) -> tuple[str, str]:
             raise NewswatchError(f"cannot read {path}: {exc}") from None
         fields = extract_article(raw, path.resolve().as_uri())
     else:
-        fields = extract_article(_fetch(args.url), args.url)
+        page = _fetch(args.url, args.config)
+        fields = extract_article(page.body, args.url, header_charset=page.charset)
     return args.title or fields.title or "", fields.text
 
 
-def _fetch(url: str) -> str | bytes:
-    from scheduler.commands._common import FetchError, fetch_page, page_client
+def _fetch(url: str, config_path: str | None) -> FetchedPage:
+    from scheduler.commands._common import FetchError, fetch_page, page_fetcher
 
     if not url.startswith(("http://", "https://")):
         raise NewswatchError(f"not an http(s) URL: {url!r} (use --file for files)")
     try:
-        with page_client() as client:
-            return fetch_page(client, url)[0]
+        with page_fetcher(config_path) as fetcher:
+            return fetch_page(fetcher, url)
     except FetchError as exc:
         raise NewswatchError(f"cannot fetch {url}: {exc}") from None
 

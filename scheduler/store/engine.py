@@ -9,12 +9,16 @@ failing on a lock upgrade; PostgreSQL goes through psycopg 3. Failures surface a
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Self
+from urllib.parse import quote
 
 from sqlalchemy import Table, create_engine, event, select, text
 from sqlalchemy.dialects.postgresql import Insert as PgInsert
@@ -29,6 +33,7 @@ from scheduler.errors import StoreError
 from scheduler.store.schema import SCHEMA_VERSION, metadata, schema_version
 
 CHUNK = 500  # IN-list size: well under SQLite's bound-parameter limit
+_SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 def normalise_url(url: str) -> URL:
@@ -113,6 +118,14 @@ class Database:
         self._backend = engine.dialect.name
         self._closed = False
         self._close_lock = threading.Lock()
+        # The SQLite file and its identity at open, for probe(): pooled connections keep reading
+        # (and writing) a deleted or replaced file, so only the file itself tells.
+        self._sqlite_file: str | None = None
+        self._sqlite_id: tuple[int, int] | None = None
+        database = engine.url.database or ""
+        plain_file = database not in ("", ":memory:") and not database.startswith("file:")
+        if self._backend == "sqlite" and plain_file:
+            self._sqlite_file = str(Path(database).expanduser().resolve())
 
     @property
     def engine(self) -> Engine:
@@ -156,6 +169,47 @@ class Database:
                 raise StoreError(
                     f"database schema version {version} is not the supported {SCHEMA_VERSION}"
                 )
+        if self._sqlite_file is not None and self._sqlite_id is None:
+            # The file exists from the first connection on: this is the one the pool holds.
+            with contextlib.suppress(OSError):
+                stat = os.stat(self._sqlite_file)
+                self._sqlite_id = (stat.st_dev, stat.st_ino)
+
+    def probe(self) -> str | None:
+        """Why the store cannot serve now, or None: a cheap read for the health endpoint.
+
+        SQLite: the file must still be the one opened (not deleted or replaced) and readable by a
+        fresh connection; PostgreSQL: one read through the pool.
+        """
+        if self._sqlite_file is not None:
+            path = self._sqlite_file
+            try:
+                stat = os.stat(path)
+            except OSError as exc:
+                return f"database file {path}: {exc.strerror or exc}"
+            if self._sqlite_id is not None and (stat.st_dev, stat.st_ino) != self._sqlite_id:
+                return f"database file {path} was replaced after the store opened it"
+            try:
+                # Pages still in the WAL would hide a clobbered main file from the read below.
+                with open(path, "rb") as file:
+                    head = file.read(len(_SQLITE_MAGIC))
+            except OSError as exc:
+                return f"database file {path}: {exc.strerror or exc}"
+            if head and head != _SQLITE_MAGIC:
+                return f"database file {path} is not an SQLite database any more"
+            try:
+                uri = f"file:{quote(path)}?mode=ro"
+                with closing(sqlite3.connect(uri, uri=True, timeout=5.0)) as conn:
+                    conn.execute("SELECT version FROM schema_version").fetchone()
+            except sqlite3.Error as exc:
+                return f"database file {path}: {exc}"
+            return None
+        try:
+            with self._tx("health probe") as conn:
+                conn.execute(select(schema_version.c.version)).scalar()
+        except StoreError as exc:
+            return str(exc)
+        return None
 
     @contextmanager
     def _tx(self, what: str, *, write: bool = False) -> Iterator[Connection]:

@@ -366,9 +366,15 @@ def news_server() -> Iterator[tuple[str, list[str]]]:
 
 
 def test_extract_command_on_url(
-    news_server: tuple[str, list[str]], capsys: pytest.CaptureFixture[str]
+    news_server: tuple[str, list[str]],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     base, user_agents = news_server
+    config = tmp_path / "newswatch.toml"
+    config.write_text("[crawl]\nallow_private = true\n")  # the server is on loopback
+    monkeypatch.setenv("NEWSWATCH_CONFIG", str(config))
     code = main(["extract", f"{base}/moved", f"{base}/nothing-here"])
     out, err = capsys.readouterr()
     assert code == 1

@@ -237,3 +237,35 @@ def test_titles_and_bodies_are_bounded_at_extraction() -> None:
     empty = extract_article("", "https://example.com/b")
     filled = fields_with_fallback(empty, title="x" * 10**6, text="word " * 10**6)
     assert len(filled.title or "") <= MAX_TITLE_CHARS and len(filled.text) <= MAX_TEXT_CHARS
+
+
+def test_a_listing_nested_too_deep_is_an_error_not_an_empty_page() -> None:
+    from scrapy.http import HtmlResponse
+
+    from crawler.sources import Source
+    from crawler.spiders.base import ParseLimits
+    from crawler.spiders.listing import MAX_DEPTH, listing_entries
+
+    source = Source.model_validate({"name": "l", "listing": "https://x.example/", "links": "a"})
+    limits = ParseLimits(max_age=None, max_size=0)
+
+    def page(depth: int) -> HtmlResponse:
+        body = "<div>" * depth + "<a href='/story'>A story</a>" + "</div>" * depth
+        return HtmlResponse(
+            "https://x.example/", body=f"<html><body>{body}".encode(), encoding="utf-8"
+        )
+
+    assert len(listing_entries(page(100), source, limits)[0]) == 1
+    for depth in (MAX_DEPTH, 100_000):
+        with pytest.raises(ValueError, match="levels deep"):
+            listing_entries(page(depth), source, limits)
+
+
+@pytest.mark.e2e
+def test_a_deep_listing_is_a_counted_error(hostile: HostileSite, tmp_path: Path) -> None:
+    hostile.reset()
+    source = {"name": "deep", "listing": hostile.url("deep-listing.html"), "links": "a.story"}
+    result = run_crawl(tmp_path, "listing", source)
+    assert result.returncode == 0, result.log
+    assert result.stat(source_key(STAT_ERRORS, "deep")) == 1
+    assert "levels deep" in result.stats[source_key(STAT_SOURCE_ERROR, "deep")]

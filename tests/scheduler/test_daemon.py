@@ -207,6 +207,8 @@ def test_service_alerts_reloads_rejects_bad_edits_and_restarts_without_realertin
         metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
         assert 'newswatch_fetches_total{source="latest"}' in metrics
         assert "newswatch_new_articles_total" in metrics
+        index = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
+        assert index.status_code == 200 and "/healthz" in index.text and "/metrics" in index.text
 
         # A broken edit is rejected with file and line; one ops notice; the service keeps going.
         watchlist.write_text(WATCHLIST_GOOGLE + "\n[[entity]]\nname = \n")

@@ -110,6 +110,9 @@ def test_match_url(
 ) -> None:
     site.reset()
     url = site.url("/news/google-windsurf-deal.html")
+    code, _, err = run(capsys, "match", url, "--json")
+    assert code == 1 and "loopback address" in err  # the crawler's guard, unless allowed
+    (isolated_cwd / "newswatch.toml").write_text("[crawl]\nallow_private = true\n")
     code, out, _ = run(capsys, "match", url, "--json")
     assert code == 0
     data = json.loads(out)
@@ -121,6 +124,7 @@ def test_match_url(
 def test_match_url_errors(
     capsys: pytest.CaptureFixture[str], isolated_cwd: Path, site: FixtureSite
 ) -> None:
+    (isolated_cwd / "newswatch.toml").write_text("[crawl]\nallow_private = true\n")
     code, _, err = run(capsys, "match", site.url("/status/404"))
     assert code == 1 and "HTTP 404" in err
     code, _, err = run(capsys, "match", "ftp://example.invalid/x")

@@ -12,6 +12,13 @@ Routes (every request is recorded in ``hostile.requests``):
 - ``/trickle/<name>.html`` -- announces 100 kB, then sends one byte every half second.
 - ``/feed.xml?pages=a,b`` -- an RSS feed of fresh stories ``/page/a.html``, ``/page/b.html``.
 - ``/page/mislabelled.html`` -- a UTF-8 story whose header says ``charset=iso-8859-1``.
+- ``/page/latin1-says-utf8.html`` -- a latin-1 story whose header says ``charset=utf-8`` and
+  whose ``<meta>`` says ``iso-8859-1``.
+- ``/page/<name>.html`` -- any other name: a plain story.
+- ``/redirect?to=URL`` -- a 302 to ``URL``.
+- ``/huge.html?mb=N`` -- N MiB (default 64) of HTML with no ``Content-Length`` (ends at close).
+- ``/bomb.html?mb=N`` -- the gzip bomb of N MiB (default 1024) served as ``text/html`` *with*
+  ``Content-Encoding: gzip``, as an HTTP client sees it.
 - ``/page/canonical-elsewhere.html`` -- a story whose ``<link rel=canonical>`` names another site.
 - ``/page/canonical-same-site.html`` -- a story whose canonical is another URL of this site.
 """
@@ -138,24 +145,58 @@ class _Handler(BaseHTTPRequestHandler):
         elif route == "/page/mislabelled.html":
             body = _article("Ça coûte 14,3 milliards: Meta recrute le patron de Scale AI")
             self._send(200, body.encode("utf-8"), "text/html; charset=iso-8859-1")
+        elif route == "/page/latin1-says-utf8.html":
+            head = "<meta charset='iso-8859-1'>"
+            body = _article("Ça coûte 14,3 milliards: Meta recrute le patron de Scale AI", head)
+            self._send(200, body.encode("iso-8859-1"), "text/html; charset=utf-8")
         elif route == "/page/canonical-elsewhere.html":
             head = "<link rel='canonical' href='https://victim.example/news/real-story'>"
             self._send(200, _article("Claimed elsewhere", head).encode(), "text/html")
         elif route == "/page/canonical-same-site.html":
             head = f"<link rel='canonical' href='{base}/page/the-canonical-one.html'>"
             self._send(200, _article("Canonical on this site", head).encode(), "text/html")
+        elif route.startswith("/page/"):
+            self._send(200, _article("A plain story").encode(), "text/html; charset=utf-8")
+        elif route == "/redirect":
+            self.send_response(302)
+            self.send_header("Location", query.get("to", "/"))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif route == "/huge.html":
+            self._huge(int(query.get("mb", "64")))
+        elif route == "/bomb.html":
+            body = gzip_bomb(int(query.get("mb", "1024")))
+            self._send(200, body, "text/html", {"Content-Encoding": "gzip"})
         else:
             self._send(404, b"not found", "text/plain")
 
-    def _send(self, status: int, body: bytes, content_type: str) -> None:
+    def _send(
+        self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         try:
             self.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+
+    def _huge(self, mib: int) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        block = b"<p>" + b"x" * ((1 << 20) - 7) + b"</p>\n"
+        try:
+            self.wfile.write(b"<html><body>")
+            for _ in range(mib):
+                self.wfile.write(block)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
 
     def _trickle(self) -> None:
         self.send_response(200)
@@ -185,13 +226,13 @@ class _Server(ThreadingHTTPServer):
 class HostileSite:
     """The running hostile site: ``url(path)``, ``requests``, ``reset()``."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self.requests: list[str] = []
         self.lock = threading.Lock()
         self.closing = threading.Event()
         handler = type("HostileHandler", (_Handler,), {"site": self})
-        self._server = _Server(("127.0.0.1", 0), handler)
-        self.base = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._server = _Server((host, 0), handler)
+        self.base = f"http://{host}:{self._server.server_address[1]}"
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="hostile-site", daemon=True
         )
