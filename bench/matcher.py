@@ -179,6 +179,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--extra-aliases", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=20260101)
     parser.add_argument("--repeat", type=int, default=3, help="passes per run; the best counts")
+    parser.add_argument("--sweep-articles", type=int, default=500, help="per watchlist count")
     args = parser.parse_args(argv)
 
     default = load_default_watchlist()
@@ -242,6 +243,19 @@ def main(argv: Sequence[str] | None = None) -> None:
         # Ten times fewer articles: a 10,000-way alternation crawls.
         "extra_aliases": _time(naive_regex(extended), sample[: max(1, len(sample) // 10)]),
     }
+    # Many watchlists: copies of the default one. Every copy has the same hits, so the cost may
+    # grow with the number of watchlists, but no faster than linearly (hits are grouped by
+    # watchlist once, in the scan).
+    sweep = corpus[: args.sweep_articles]
+    per_article: dict[str, float] = {}
+    for k in (1, 10, 50, 100):
+        copies = [default.model_copy(update={"name": f"copy-{i}"}) for i in range(k)]
+        timed = _time(Matcher(copies).match, sweep)
+        per_article[str(k)] = round(timed["cpu_seconds"] / len(sweep) * 1e6, 1)
+    result["watchlists_us_per_article"] = per_article
+    result["watchlists_cost_per_watchlist_100_vs_1"] = round(
+        per_article["100"] / 100 / per_article["1"], 3
+    )
     result["targets"] = {
         "articles_per_s_default_min": 3000,
         "slowdown_extra_aliases_max": 1.5,
