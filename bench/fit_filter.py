@@ -1,8 +1,8 @@
 """Refit the filter's model on the labelled sets and print cross-validated figures as JSON.
 
 Reads ``dev-headlines.jsonl`` and ``dev-bodies.jsonl`` from ``../shared/data/eval`` and our
-own ``bench/data/own-stories.jsonl`` (or the files given), turns every case into story features
-with the default watchlist, and:
+own ``crawler/matching/training/own-stories.jsonl`` (or the files given), turns every case into
+story features with the default watchlist, and:
 
 1. picks the L2 penalty from ``--l2-grid`` by k-fold cross-validated F1, averaged over the files
    and over ``--repeats`` fold splits;
@@ -23,7 +23,13 @@ import time
 from pathlib import Path
 
 from crawler.matching import Matcher, load_default_watchlist
-from crawler.matching.fitting import Story, cross_validate, fit, stories_from_cases
+from crawler.matching.fitting import (
+    Story,
+    cross_validate,
+    fit,
+    stories_from_cases,
+    training_path,
+)
 from crawler.matching.scoring import FilterModel, Model, model_path
 from crawler.matching.story import FEATURES
 from scheduler.commands.eval import figures, read_cases
@@ -31,7 +37,7 @@ from scheduler.commands.eval import figures, read_cases
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "eval"
 # Our own labelled stories (invented companies, our words): the families the shared sets are thin
 # on — hires, features whose news is in the body, strategic rounds, hard negatives.
-OWN = Path(__file__).resolve().parent / "data" / "own-stories.jsonl"
+OWN = training_path()
 DEFAULT_FILES = (DATA / "dev-headlines.jsonl", DATA / "dev-bodies.jsonl", OWN)
 
 

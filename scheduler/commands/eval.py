@@ -10,8 +10,11 @@ number of cases read (borderline included) and each case is ``{"id", "label", "p
 
 ``--cv K`` measures the *fitted* filter honestly: the cases of all the files are split into K
 stratified folds, and every case is scored by a model whose weights and threshold were fitted on the
-other folds only (:mod:`crawler.matching.fitting`). Without it, the shipped model is used, which was
-fitted on the shared dev sets, so figures on those sets are in-sample.
+other folds only (:mod:`crawler.matching.fitting`), plus the labelled stories that ship with
+newswatch (``crawler/matching/training/``), which are trained on and never scored, as the shipped
+model was (``--train-with FILE...`` names other training-only files; ``--train-with`` alone, none).
+Without ``--cv`` the shipped model is used, which was fitted on the shared dev sets, so figures on
+those sets are in-sample.
 """
 
 from __future__ import annotations
@@ -47,6 +50,13 @@ def register(subparsers: Any) -> None:
         type=int,
         metavar="K",
         help="K-fold cross-validation: score each case with a model fitted without it",
+    )
+    parser.add_argument(
+        "--train-with",
+        nargs="*",
+        metavar="FILE.jsonl",
+        help="with --cv: labelled files only trained on (default: the stories shipped with "
+        "newswatch; none when given without a file)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(func=run)
@@ -127,7 +137,11 @@ def evaluate(cases: list[dict[str, Any]], matcher: Any) -> dict[str, Any]:
 
 
 def cross_validated(
-    cases: list[dict[str, Any]], matcher: Any, k: int, groups: dict[str, str] | None = None
+    cases: list[dict[str, Any]],
+    matcher: Any,
+    k: int,
+    groups: dict[str, str] | None = None,
+    train_with: dict[str, list[dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
     """Score each case with a model fitted (weights and threshold) on the other folds."""
     from crawler.matching.fitting import cross_validate, stories_from_cases
@@ -143,7 +157,12 @@ def cross_validated(
     ]
     # The same fitting as the shipped model's: its L2 penalty, chosen by bench/fit_filter.py.
     l2 = float(matcher.model.meta.get("l2", 1.0))
-    scores = cross_validate(stories, FEATURES, k=k, l2=l2)
+    extra = [
+        s
+        for name, rows in (train_with or {}).items()
+        for s in stories_from_cases(matcher, rows, group=name)
+    ]
+    scores = cross_validate(stories, FEATURES, k=k, l2=l2, extra=extra)
     out_cases = [
         {
             "id": c["id"],
@@ -157,6 +176,16 @@ def cross_validated(
     result = figures((c["label"], c["predicted"] == "relevant") for c in out_cases)
     result["cases"] = out_cases
     return result
+
+
+def training_files(args: argparse.Namespace) -> dict[str, list[dict[str, Any]]]:
+    """The training-only files for ``--cv``: the shipped stories unless named otherwise, never one
+    of the files being evaluated."""
+    from crawler.matching.fitting import training_path
+
+    names = [str(training_path())] if args.train_with is None else list(args.train_with)
+    evaluated = {Path(f).resolve() for f in args.files}
+    return {name: read_cases(Path(name)) for name in names if Path(name).resolve() not in evaluated}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -185,7 +214,9 @@ def run(args: argparse.Namespace) -> int:
         if len(watchlists) > 1 and not args.watchlist:
             raise NewswatchError("--cv fits one watchlist's model: choose one with --watchlist")
         group_of = {i: name for name, ids in groups.items() for i in ids}
-        result = cross_validated(cases, Matcher(watchlists[:1]), args.cv, group_of)
+        result = cross_validated(
+            cases, Matcher(watchlists[:1]), args.cv, group_of, training_files(args)
+        )
     else:
         result = evaluate(cases, Matcher(watchlists))
     if len(args.files) > 1:
