@@ -23,9 +23,6 @@ from typing import Any
 from crawler.matching.scoring import REGIMES, FilterModel, Model
 
 Row = dict[str, float]
-# Features that shift the whole scale rather than weigh evidence: a headline without a body is read
-# on a different scale than a full article, so its offset is not shrunk like the evidence weights.
-UNPENALIZED: frozenset[str] = frozenset()
 # The threshold is the best F1 among those precise enough: users hate noise more than they hate
 # a borderline miss, so a threshold below this precision (on held-out scores) is not taken.
 MIN_PRECISION = 0.9
@@ -122,9 +119,6 @@ def fit_logistic(
                 for j, xj in nz:
                     hi[j] += h * xi * xj
         for i in range(1, d):
-            if names[i - 1] in UNPENALIZED:
-                hess[i][i] += 1e-6
-                continue
             grad[i] += l2 * w[i]
             hess[i][i] += l2
         hess[0][0] += 1e-6

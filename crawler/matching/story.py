@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from crawler.matching.compiler import COMPETE, ENTITY, FOCUS, LEAD_CUE, STRATEGIC, CompiledWatchlist
+from crawler.matching.compiler import COMPETE, ENTITY, FOCUS, CompiledWatchlist
 from crawler.matching.descriptors import mentions_ai
-from crawler.matching.event_frame import LEDE_SENTENCES, STRATEGIC_SENTENCES, Frame
+from crawler.matching.event_frame import LEDE_SENTENCES, Frame
 from crawler.matching.scan import Field
 from crawler.matching.story_cues import OPINION_OPENERS
 
@@ -96,7 +96,6 @@ class StoryContext:
     ai_lede: bool
     competing_title: frozenset[str]
     competing_lede: frozenset[str]
-    strategic: bool
     opinion_title: bool
     no_body: bool
     focus_starts: dict[str, list[int]]
@@ -122,7 +121,6 @@ def story_context(title: Field, body: Field, cw: CompiledWatchlist) -> StoryCont
     comp_lede = frozenset(
         h.payload for h in body.shared if h.category == COMPETE and h.start < lede_end
     )
-    strategic = _strategic(title, body)
     first = title.text.strip().split(" ", 1)[0].lower() if title.text.strip() else ""
     opinion = (
         first in OPINION_OPENERS or title.text.rstrip().endswith("?") or "opinion" in comp_title
@@ -132,7 +130,6 @@ def story_context(title: Field, body: Field, cw: CompiledWatchlist) -> StoryCont
         ai_lede=ai_lede,
         competing_title=comp_title,
         competing_lede=comp_lede,
-        strategic=strategic,
         opinion_title=opinion,
         no_body=not body.text.strip(),
         focus_starts=focus,
@@ -141,22 +138,6 @@ def story_context(title: Field, body: Field, cw: CompiledWatchlist) -> StoryCont
 
 def _lede_end(body: Field) -> int:
     return body.lede_end(LEDE_SENTENCES) if body.text else 0
-
-
-def _strategic(title: Field, body: Field) -> bool:
-    """A strategic investor and a word saying who led, in one sentence of the title or lede."""
-    for f in (title, body):
-        investors = [h for h in f.shared if h.category == STRATEGIC]
-        if not investors:
-            continue
-        leads = [h for h in f.shared if h.category == LEAD_CUE]
-        for inv in investors:
-            if f.name == "body" and f.sentence_span(inv.start)[0] >= STRATEGIC_SENTENCES:
-                continue
-            span = (0, len(f.text)) if f.name == "title" else f.sentence_span(inv.start)[1:]
-            if any(span[0] <= h.start < span[1] for h in leads):
-                return True
-    return False
 
 
 def settle_ai(frames: list[Frame], ctx: StoryContext, title: Field, body: Field) -> None:
