@@ -39,7 +39,8 @@ def main() -> None:
     args = parser.parse_args()
 
     from alerts.channels import parse_channel
-    from alerts.dispatcher import Dispatcher, dispatch_loop
+    from alerts.dispatch_loop import dispatch_loop
+    from alerts.dispatcher import Dispatcher
     from alerts.render_slack import SlackRender
     from alerts.slack import SlackNotifier
 

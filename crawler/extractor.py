@@ -6,10 +6,11 @@ this scores F1 0.969 against 0.953 for trafilatura's defaults; see ``bench/extra
 Metadata (title, publication date, authors, canonical URL, language, summary) comes from the page's
 own declarations, in order of trust: JSON-LD ``NewsArticle`` and friends, then OpenGraph, then
 ordinary ``<meta>`` tags (``author``, ``description``, ``parsely-*``, ``sailthru.*``, Dublin Core),
-then ``<link rel=canonical>``, ``<html lang>`` and ``<title>``. A canonical URL on another site
-(registrable domain) is ignored. The page is parsed once with lxml
-and that tree serves both the metadata reading (under 0.5 ms a page, where BeautifulSoup even with
-a SoupStrainer costs about 29 ms, as much as trafilatura itself) and trafilatura. JSON-LD
+then ``<link rel=canonical>``, ``<html lang>`` and ``<title>``; those readers live in
+:mod:`crawler.page_metadata`. A canonical URL on another site (registrable domain) is ignored.
+The page is parsed once with lxml and that tree serves both the metadata reading (under 0.5 ms
+a page, where BeautifulSoup even with a SoupStrainer costs about 29 ms, as much as trafilatura
+itself) and trafilatura. JSON-LD
 ``articleBody`` is used for the text only when trafilatura finds far less than the publisher
 declares (JavaScript app shells). Nothing here raises on bad input: broken markup, binary junk or
 an empty document give an :class:`ArticleFields` with empty text, which the pipeline drops and
@@ -20,110 +21,42 @@ from __future__ import annotations
 
 import codecs
 import html
-import json
 import logging
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 import trafilatura
 from bs4 import BeautifulSoup
-from dateutil import parser as dateparser
 from lxml import html as lxml_html
 from lxml.etree import ParserError
 from trafilatura.utils import load_html
 
-from crawler.urls import same_site
+from crawler.page_metadata import (
+    SUMMARY_KEYS,
+    TITLE_KEYS,
+    article_ld,
+    author_names,
+    aware,
+    canonical_url,
+    clean,
+    dedupe,
+    first,
+    ld_str,
+    page_language,
+    published_at,
+    read_meta,
+    title_tag,
+)
 
 logger = logging.getLogger(__name__)
 
-ARTICLE_TYPES = frozenset(
-    {
-        "NewsArticle",
-        "Article",
-        "ReportageNewsArticle",
-        "BlogPosting",
-        "AnalysisNewsArticle",
-        "OpinionNewsArticle",
-        "ReviewNewsArticle",
-        "BackgroundNewsArticle",
-        "TechArticle",
-        "Report",
-        "LiveBlogPosting",
-    }
-)
-
-# <meta> keys (name, property or itemprop, lower-cased) in order of preference per field.
-_TITLE_KEYS = ("og:title", "twitter:title", "parsely-title", "sailthru.title", "dc.title")
-_SUMMARY_KEYS = (
-    "og:description",
-    "description",
-    "twitter:description",
-    "sailthru.description",
-    "dc.description",
-)
-_DATE_KEYS = (
-    "article:published_time",
-    "og:article:published_time",
-    "datepublished",
-    "parsely-pub-date",
-    "sailthru.date",
-    "date",
-    "dc.date",
-    "dc.date.issued",
-    "dcterms.created",
-    "pubdate",
-    "publishdate",
-    "publish-date",
-    "publish_date",
-    "article.published",
-    "published_time",
-    "og:published_time",
-    "article_date_original",
-    "cxenseparse:recs:publishtime",
-    "datecreated",
-)
-_AUTHOR_KEYS = (
-    "author",
-    "article:author",
-    "parsely-author",
-    "sailthru.author",
-    "dc.creator",
-    "byl",
-    "twitter:creator",
-)
-_LANG_KEYS = ("og:locale", "content-language", "dc.language", "language")
-
 _CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]+)""", re.I)
-_SPACE_RE = re.compile(r"[ \t\r\f\v\u00a0]+")
 _BLANK_LINES_RE = re.compile(r"\n\s*\n+")
 _WORD_RE = re.compile(r"[^\W_]")
-_BYLINE_RE = re.compile(r"^\s*by\s+", re.I)
 _SNIFF_BYTES = 4096
-# Abbreviations are ambiguous in general (IST); these are the unambiguous ones news sites print.
-_TZ_ABBREVIATIONS = {
-    "UTC": 0.0,
-    "GMT": 0.0,
-    "Z": 0.0,
-    "EST": -5.0,
-    "EDT": -4.0,
-    "CST": -6.0,
-    "CDT": -5.0,
-    "MST": -7.0,
-    "MDT": -6.0,
-    "PST": -8.0,
-    "PDT": -7.0,
-    "BST": 1.0,
-    "CET": 1.0,
-    "CEST": 2.0,
-    "JST": 9.0,
-    "AEST": 10.0,
-    "AEDT": 11.0,
-}
-
 # When trafilatura's text is below this share of the declared articleBody, trust the declaration:
 # the publisher's own body is then clearly more complete than what the layout analysis kept.
 _ARTICLE_BODY_SHARE = 0.5
@@ -226,28 +159,28 @@ def _extract(html: str | bytes, url: str) -> ArticleFields:
     tree = _parse(text_html.replace("\x00", ""))
     if tree is None:
         return _empty(url)
-    meta = _read_meta(tree)
-    ld = _article_ld(tree)
+    meta = read_meta(tree)
+    ld = article_ld(tree)
     body = _body_text(tree, url)
-    declared = html_to_text(_ld_str(ld.get("articleBody")))
+    declared = html_to_text(ld_str(ld.get("articleBody")))
     if declared and len(body) < _ARTICLE_BODY_SHARE * len(declared):
         body = declared
     if not _WORD_RE.search(body):  # only punctuation or U+FFFD from undecodable bytes
         body = ""
     return ArticleFields(
         url=url,
-        title=_first(
-            _ld_str(ld.get("headline")),
-            *(meta.get(k) for k in _TITLE_KEYS),
-            _title_tag(tree),
-            _ld_str(ld.get("name")),
+        title=first(
+            ld_str(ld.get("headline")),
+            *(meta.get(k) for k in TITLE_KEYS),
+            title_tag(tree),
+            ld_str(ld.get("name")),
         ),
         text=body,
-        published=_published(ld, meta),
-        authors=_authors(ld, meta),
-        canonical_url=_canonical(tree, meta, ld, url),
-        language=_language(tree, meta, ld),
-        summary=_first(*(meta.get(k) for k in _SUMMARY_KEYS), _ld_str(ld.get("description"))),
+        published=published_at(ld, meta),
+        authors=author_names(ld, meta),
+        canonical_url=canonical_url(tree, meta, ld, url),
+        language=page_language(tree, meta, ld),
+        summary=first(*(meta.get(k) for k in SUMMARY_KEYS), ld_str(ld.get("description"))),
     )
 
 
@@ -271,15 +204,15 @@ def fields_with_fallback(
     is used only when the page yielded no text at all.
     """
     hint_text = html_to_text(text) if text else ""
-    hint_authors = tuple(a for a in (_clean(x) for x in authors) if a)
+    hint_authors = tuple(a for a in (clean(x) for x in authors) if a)
     return bounded(
         replace(
             fields,
-            title=fields.title or _clean(title),
-            published=fields.published or (_aware(published) if published else None),
-            summary=fields.summary or _clean(summary),
+            title=fields.title or clean(title),
+            published=fields.published or (aware(published) if published else None),
+            summary=fields.summary or clean(summary),
             text=fields.text or hint_text,
-            authors=fields.authors or _dedupe(hint_authors),
+            authors=fields.authors or dedupe(hint_authors),
         )
     )
 
@@ -344,192 +277,6 @@ def _trafilatura_text(tree: lxml_html.HtmlElement, url: str, *, favor_precision:
     return text.strip() if text else ""
 
 
-def _read_meta(tree: lxml_html.HtmlElement) -> dict[str, str]:
-    """First non-empty ``content`` per lower-cased ``name``/``property``/``itemprop``."""
-    meta: dict[str, str] = {}
-    for node in tree.iter("meta"):
-        content = _clean(node.get("content"))
-        if not content:
-            continue
-        for attr in ("property", "name", "itemprop", "http-equiv"):
-            key = (node.get(attr) or "").strip().lower()
-            if key and key not in meta:
-                meta[key] = content
-    return meta
-
-
-def _article_ld(tree: lxml_html.HtmlElement) -> Mapping[str, Any]:
-    """The first JSON-LD object typed as an article, searched through lists and ``@graph``."""
-    for script in tree.iter("script"):
-        if "ld+json" not in (script.get("type") or "").lower():
-            continue
-        raw = (script.text or "").strip()
-        if not raw:
-            continue
-        try:
-            data = json.loads(raw, strict=False)  # strict=False: raw newlines inside strings
-        except ValueError:
-            continue
-        for obj in _ld_objects(data, depth=0):
-            types = obj.get("@type")
-            names = (
-                {types}
-                if isinstance(types, str)
-                else set(types or ())
-                if isinstance(types, list)
-                else set()
-            )
-            if names & ARTICLE_TYPES:
-                return obj
-    return {}
-
-
-def _ld_objects(data: Any, depth: int) -> Iterator[Mapping[str, Any]]:
-    if depth > 4:  # declarations are shallow; deep nesting is not worth following
-        return
-    if isinstance(data, list):
-        for item in data:
-            yield from _ld_objects(item, depth + 1)
-    elif isinstance(data, dict):
-        yield data
-        for key in ("@graph", "mainEntity"):
-            if key in data:
-                yield from _ld_objects(data[key], depth + 1)
-
-
-# -- fields --------------------------------------------------------------------------------------
-
-
-def _published(ld: Mapping[str, Any], meta: Mapping[str, str]) -> datetime | None:
-    candidates = [_ld_str(ld.get("datePublished")), _ld_str(ld.get("dateCreated"))]
-    candidates += [meta.get(k) for k in _DATE_KEYS]
-    for value in candidates:
-        parsed = _parse_date(value) if value else None
-        if parsed is not None:
-            return parsed
-    return None
-
-
-def _parse_date(value: str) -> datetime | None:
-    value = value.strip()
-    try:
-        parsed = dateparser.isoparse(value)
-    except (ValueError, OverflowError):
-        try:
-            parsed = dateparser.parse(value, tzinfos=_tzinfo)
-        except (ValueError, OverflowError, TypeError):
-            return None
-    return _aware(parsed)
-
-
-def _tzinfo(name: str | None, offset: int | None) -> tzinfo | None:
-    """Zone for a parsed date: explicit offsets, else the few abbreviations news sites print.
-
-    Unknown abbreviations give a naive date (read as UTC) instead of dateutil's warning, and the
-    machine's own zone never leaks in.
-    """
-    if offset is not None:
-        return timezone(timedelta(seconds=offset))
-    hours = _TZ_ABBREVIATIONS.get((name or "").upper())
-    return timezone(timedelta(hours=hours)) if hours is not None else None
-
-
-def _aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
-def _authors(ld: Mapping[str, Any], meta: Mapping[str, str]) -> tuple[str, ...]:
-    found = list(_ld_names(ld.get("author")))
-    if not found:
-        for key in _AUTHOR_KEYS:
-            value = meta.get(key)
-            if value:
-                found = [part for part in re.split(r"\s*(?:,|;|\band\b)\s*", value) if part]
-                break
-    names = (_BYLINE_RE.sub("", name) for name in found)
-    return _dedupe(n for n in (_clean(name) for name in names) if n and not _looks_like_url(n))
-
-
-def _ld_names(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        name = value.get("name")
-        if isinstance(name, str):
-            yield name
-    elif isinstance(value, list):
-        for item in value[:20]:
-            if not isinstance(item, list):
-                yield from _ld_names(item)
-
-
-def _canonical(
-    tree: lxml_html.HtmlElement, meta: Mapping[str, str], ld: Mapping[str, Any], url: str
-) -> str | None:
-    candidates: list[str | None] = [
-        node.get("href")
-        for node in tree.iter("link")
-        if "canonical" in (node.get("rel") or "").lower().split()
-    ]
-    candidates += [meta.get("og:url"), _ld_str(ld.get("url"))]
-    for href in candidates:
-        href = (href or "").strip()
-        if not href:
-            continue
-        try:
-            absolute = urljoin(url, href)
-            parts = urlsplit(absolute)
-        except ValueError:
-            continue
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            continue
-        # A page may only speak for its own site: a canonical elsewhere would make the alert link
-        # there and have the real story skipped later as already seen.
-        if not same_site(url, absolute):
-            logger.debug("ignored canonical %s of %s: another site", absolute, url)
-            continue
-        return absolute
-    return None
-
-
-def _language(
-    tree: lxml_html.HtmlElement, meta: Mapping[str, str], ld: Mapping[str, Any]
-) -> str | None:
-    value = _first(
-        tree.get("lang"),
-        tree.get("xml:lang"),
-        *(meta.get(k) for k in _LANG_KEYS),
-        _ld_str(ld.get("inLanguage")),
-    )
-    if not value:
-        return None
-    value = value.split(",")[0].strip().replace("_", "-")
-    return value if re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", value) else None
-
-
-def _title_tag(tree: lxml_html.HtmlElement) -> str | None:
-    node = tree.find(".//title")
-    return _clean(node.text_content()) if node is not None else None
-
-
-# -- small helpers -------------------------------------------------------------------------------
-
-
-def _ld_str(value: Any) -> str | None:
-    if isinstance(value, list) and value:
-        value = value[0]
-    if isinstance(value, dict):
-        value = value.get("@value") or value.get("name")
-    return value if isinstance(value, str) else None
-
-
-def _clean(value: str | None) -> str | None:
-    if not value:
-        return None
-    cleaned = _SPACE_RE.sub(" ", value).strip()
-    return cleaned or None
-
-
 _BLOCK_TAGS = ("p", "br", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr")
 
 
@@ -552,24 +299,5 @@ def html_to_text(value: str | None) -> str:
         value = soup.get_text()
     else:
         value = html.unescape(value)
-    lines = (_SPACE_RE.sub(" ", line).strip() for line in value.splitlines())
+    lines = (clean(line) or "" for line in value.splitlines())
     return _BLANK_LINES_RE.sub("\n", "\n".join(line for line in lines if line)).strip()
-
-
-def _first(*values: str | None) -> str | None:
-    for value in values:
-        cleaned = _clean(value)
-        if cleaned:
-            return cleaned
-    return None
-
-
-def _dedupe(values: Iterable[str]) -> tuple[str, ...]:
-    seen: dict[str, str] = {}
-    for value in values:
-        seen.setdefault(value.casefold(), value)
-    return tuple(seen.values())
-
-
-def _looks_like_url(value: str) -> bool:
-    return value.startswith(("http://", "https://", "www.", "@")) or "/" in value

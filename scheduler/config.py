@@ -34,14 +34,14 @@ from pydantic import (
 from alerts.channels import ChannelConfig, default_channels
 from crawler.matching import Watchlist, load_default_watchlist
 from crawler.sources import CrawlOptions, Duration, Source
-from scheduler.config_errors import config_error, dotted
+from scheduler.config_errors import config_error
+from scheduler.config_toml import read_toml, resolve_env, without_unset_secrets
 from scheduler.errors import ConfigError
 from scheduler.tomllines import find_line
 
 CONFIG_ENV = "NEWSWATCH_CONFIG"
 DEFAULT_CONFIG_NAME = "newswatch.toml"
 EXAMPLE_DIR = Path(__file__).parent / "example"
-ENV_PREFIX = "env:"
 MIN_DISPATCH_EVERY = timedelta(seconds=1)
 _HOST_NAME = re.compile(
     r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*\.?$"
@@ -229,10 +229,10 @@ def load_config(
 
 
 def _load(file: Path, bundled: bool, env: Mapping[str, str], secrets: bool = True) -> Config:
-    text, data = _read_toml(file)
+    text, data = read_toml(file)
     if not secrets and isinstance(data.get("channel"), list):
-        data["channel"] = [_without_unset_secrets(c, env) for c in data["channel"]]
-    data = _resolve_env(data, file, text, env, ())
+        data["channel"] = [without_unset_secrets(c, env) for c in data["channel"]]
+    data = resolve_env(data, file, text, env, ())
 
     main = dict(data)
     wl_table = main.pop("watchlists", {})
@@ -280,96 +280,6 @@ def _load(file: Path, bundled: bool, env: Mapping[str, str], secrets: bool = Tru
     return config
 
 
-def _read_toml(file: Path) -> tuple[str, dict[str, Any]]:
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read: {exc}", path=file) from None
-    try:
-        return text, tomllib.loads(text)
-    except RecursionError:
-        raise ConfigError(
-            "not valid TOML: arrays or tables nested too deeply",
-            path=file,
-            line=_deepest_line(text),
-        ) from None
-    except tomllib.TOMLDecodeError as exc:
-        # Python < 3.14 has no lineno attribute; the message ends "(at line L, column C)".
-        where = re.search(r"\(at line (\d+), column (\d+)\)$", str(exc))
-        reason = str(exc)
-        line = None
-        if where:
-            line = int(where.group(1))
-            reason = reason[: where.start()].strip() + f" (column {where.group(2)})"
-        raise ConfigError(f"not valid TOML: {reason}", path=file, line=line) from None
-
-
-def _deepest_line(text: str) -> int | None:
-    """The line where bracket nesting is deepest (a rough guide: strings are not skipped)."""
-    depth, deepest, where = 0, 0, None
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        for char in line:
-            if char in "[{":
-                depth += 1
-                if depth > deepest:
-                    deepest, where = depth, lineno
-            elif char in "]}":
-                depth -= 1
-    return where
-
-
-def _resolve_env(
-    value: Any, file: Path, text: str, env: Mapping[str, str], path: tuple[str | int, ...]
-) -> Any:
-    """Replace every ``"env:NAME"`` string by the variable's value (never logged)."""
-    if isinstance(value, dict):
-        return {k: _resolve_env(v, file, text, env, (*path, k)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_resolve_env(v, file, text, env, (*path, i)) for i, v in enumerate(value)]
-    if isinstance(value, str) and value.startswith(ENV_PREFIX):
-        name = value[len(ENV_PREFIX) :].strip()
-        if not name:
-            raise ConfigError(
-                "empty environment variable reference",
-                path=file,
-                line=find_line(text, path),
-                key=dotted(path),
-            )
-        if name not in env:
-            raise ConfigError(
-                f"environment variable {name} is not set",
-                path=file,
-                line=find_line(text, path),
-                key=dotted(path),
-            )
-        return env[name]
-    return value
-
-
-def _without_unset_secrets(channel: Any, env: Mapping[str, str]) -> Any:
-    """A console stand-in for a channel table that refers to an unset variable (see load_config).
-
-    Its name stays, so watchlist routes and ``ops_channel`` still check out.
-    """
-    if not isinstance(channel, dict):
-        return channel
-
-    def unset(value: Any) -> bool:
-        if isinstance(value, dict):
-            return any(unset(v) for v in value.values())
-        if isinstance(value, list):
-            return any(unset(v) for v in value)
-        return (
-            isinstance(value, str)
-            and value.startswith(ENV_PREFIX)
-            and value[len(ENV_PREFIX) :].strip() not in env
-        )
-
-    if not unset(channel):
-        return channel
-    return {"name": channel.get("name"), "kind": "console"}
-
-
 def _load_watchlists(
     main_file: Path, options: WatchlistsOptions, env: Mapping[str, str]
 ) -> tuple[list[Watchlist], list[Path]]:
@@ -387,8 +297,8 @@ def _load_watchlists(
         files.extend(matched)
     watchlists: list[Watchlist] = []
     for wl_file in files:
-        text, data = _read_toml(wl_file)
-        data = _resolve_env(data, wl_file, text, env, ())
+        text, data = read_toml(wl_file)
+        data = resolve_env(data, wl_file, text, env, ())
         try:
             watchlists.append(Watchlist.model_validate(data))
         except ValidationError as exc:

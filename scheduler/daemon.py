@@ -9,8 +9,9 @@ one is logged with its file and line and the last good config stays), answers ``
 ``/metrics``, and on SIGTERM/SIGINT lets in-flight crawls finish within a grace period, flushes the
 dispatcher, closes the store and returns 0. A failing job logs one line and is counted; nothing a
 source or a channel does can stop the service. The decisions live elsewhere -- job set-up in
-:mod:`scheduler.cadence`, and the pure :mod:`scheduler.source_health` and
-:mod:`scheduler.config_watch` -- and this class wires them.
+:mod:`scheduler.cadence`, the pure :mod:`scheduler.source_health` and
+:mod:`scheduler.config_watch`, dispatch coalescing in :mod:`scheduler.dispatch_kicks` and ops
+notices in :mod:`scheduler.ops_notices` -- and this class wires them.
 """
 
 from __future__ import annotations
@@ -28,19 +29,19 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEv
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from alerts.dispatcher import Dispatcher
-from alerts.model import Notice
-from alerts.registry import build_notifier
 from crawler.crawl_runner import CrawlSummary
 from crawler.matching import Matcher
 from crawler.sources import Source
 from scheduler.cadence import SourceCadence, add_interval_job
 from scheduler.config import Config, load_config
 from scheduler.config_watch import config_signature, diff_configs
+from scheduler.dispatch_kicks import DispatchKicks
 from scheduler.errors import ConfigError
 from scheduler.health_server import HealthServer, StoreHealth
 from scheduler.jobs import crawl_once
 from scheduler.logs import log_crawl
 from scheduler.metrics import Metrics
+from scheduler.ops_notices import RepeatFilter, ops_channel, send_ops_notice
 from scheduler.runtime import Runtime, open_runtime
 from scheduler.source_health import SourceHealth
 from scheduler.store import SourceState, redact_url
@@ -81,11 +82,10 @@ class Service:
         self._stop_signalled = 0.0
         self._reload = asyncio.Event()
         self._in_flight: set[asyncio.Task[Any]] = set()
-        self._dispatch_lock = asyncio.Lock()
-        self._dispatch_again = False
+        self._dispatch_kicks = DispatchKicks(self._dispatch_pass)
         self.health = SourceHealth(config.service)
         self._config_signature = config_signature(config)
-        self._last_bad_config: str | None = None
+        self._rejected_edits = RepeatFilter()
         self.heartbeat = datetime.now(UTC)
         self.store_health = StoreHealth(timeout=HEARTBEAT_SECONDS)
         self._background: set[asyncio.Task[Any]] = set()
@@ -282,16 +282,12 @@ class Service:
     async def _dispatch(self) -> None:
         if self.dispatcher is None:
             return
-        if self._dispatch_lock.locked():
-            self._dispatch_again = True  # a run is going on: make it go round once more
-            return
-        async with self._dispatch_lock:
-            while True:
-                self._dispatch_again = False
-                stats = await self.dispatcher.run_once()
-                self.metrics.observe_dispatch(stats)
-                if not self._dispatch_again:
-                    break
+        await self._dispatch_kicks.kick()
+
+    async def _dispatch_pass(self) -> None:
+        assert self.dispatcher is not None  # read per pass: a reload may swap it
+        stats = await self.dispatcher.run_once()
+        self.metrics.observe_dispatch(stats)
 
     async def _update_outbox_metrics(self) -> None:
         if self.runtime is None:
@@ -357,20 +353,9 @@ class Service:
 
     async def notify_ops(self, text: str) -> None:
         """Send one notice to the ops channel (if one is configured); never raises."""
-        name = self.config.service.ops_channel
-        if not name:
-            return
-        channel = next((c for c in self.config.channels if c.name == name), None)
-        if channel is None:
-            return
-        notifier = build_notifier(channel)
-        try:
-            await notifier.send(Notice(text=text, channel=name))
+        channel = ops_channel(self.config.service.ops_channel, self.config.channels)
+        if channel is not None and await send_ops_notice(channel, text):
             self.metrics.ops_notices.inc()
-        except Exception as exc:
-            logger.error("could not notify ops channel %s: %s", name, exc)
-        finally:
-            await notifier.aclose()
 
     # -- live config -------------------------------------------------------------------------------
 
@@ -401,11 +386,10 @@ class Service:
             message = str(exc) if isinstance(exc, ConfigError) else f"{path}: {exc!r}"
             logger.error("config edit rejected, keeping the last good config: %s", message)
             self.metrics.config_reloads.labels(result="rejected").inc()
-            if message != self._last_bad_config:
-                self._last_bad_config = message
+            if self._rejected_edits.is_new(message):
                 await self.notify_ops(f"newswatch: config edit rejected: {message}")
             return False
-        self._last_bad_config = None
+        self._rejected_edits.reset()
         self._config_signature = config_signature(new)
         self._apply(new, matcher)
         self.metrics.config_reloads.labels(result="applied").inc()

@@ -42,7 +42,8 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from alerts.dispatcher import Dispatcher, DispatchStats, dispatch_loop
+    from alerts.dispatch_loop import dispatch_loop
+    from alerts.dispatcher import Dispatcher, DispatchStats
     from scheduler.commands._common import config_and_store
 
     def log_pass(stats: DispatchStats) -> None:

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from alerts.channels import parse_channel
-from alerts.dispatcher import Dispatcher, dispatch_loop
+from alerts.dispatch_loop import dispatch_loop
+from alerts.dispatcher import Dispatcher
 from alerts.model import Alert
 from alerts.render import Digest
 from tests.alerts.conftest import Clock, MemoryOutbox, WebhookReceiver, make_alert

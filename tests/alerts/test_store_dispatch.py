@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from alerts.channels import parse_channel
-from alerts.dispatcher import Dispatcher, dispatch_loop
+from alerts.dispatch_loop import dispatch_loop
+from alerts.dispatcher import Dispatcher
 from scheduler.cli import main
 from tests.alerts.helpers import fill, slack_channel_toml, write_config
 from tests.servers.fake_slack import FakeSlack, error, rate_limited

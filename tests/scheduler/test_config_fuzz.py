@@ -236,14 +236,14 @@ async def test_live_reload_rejects_any_broken_edit_and_keeps_watching(tmp_path: 
     watcher = asyncio.ensure_future(service._watch_config())
     try:
         for broken in ("inf", "1e308", "[" * 3000 + "]" * 3000):
-            service._last_bad_config = None
+            service._rejected_edits.reset()
             path.write_text(BASE.replace('every = "5m"', f"every = {broken}"), encoding="utf-8")
             for _ in range(500):
                 await asyncio.sleep(0.02)
-                if service._last_bad_config:
+                if service._rejected_edits.last:
                     break
-            assert service._last_bad_config is not None
-            assert str(path) in service._last_bad_config
+            assert service._rejected_edits.last is not None
+            assert str(path) in service._rejected_edits.last
         path.write_text(BASE.replace('every = "5m"', 'every = "7m"'), encoding="utf-8")
         for _ in range(500):
             await asyncio.sleep(0.02)
