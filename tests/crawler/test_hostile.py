@@ -226,9 +226,12 @@ def test_titles_and_bodies_are_bounded_at_extraction() -> None:
         fields_with_fallback,
     )
 
+    paragraph = "<p>Meta hires a researcher for its AI lab, the company said today.</p>"
+    # Just over the text limit (the limit, not the size of the page, is what is tested).
+    count = MAX_TEXT_CHARS // (len(paragraph) - 7) + 500
     html = (
         f"<html><head><title>{'T' * 1_000_000}</title></head><body><article>"
-        + "<p>Meta hires a researcher for its AI lab, the company said today.</p>" * 20_000
+        + paragraph * count
         + "</article></body></html>"
     )
     fields = extract_article(html, "https://example.com/a")

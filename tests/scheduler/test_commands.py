@@ -155,7 +155,9 @@ def test_status_says_whether_a_service_runs_and_when_sources_are_next_due(
         "[service]\n", f'[service]\nhealth_listen = "127.0.0.1:{port}"\n'
     )
     config.write_text(text)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         assert main(["--config", str(config), "status"]) == 0

@@ -234,7 +234,10 @@ class HostileSite:
         self._server = _Server((host, 0), handler)
         self.base = f"http://{host}:{self._server.server_address[1]}"
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="hostile-site", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="hostile-site",
+            daemon=True,
         )
 
     def start(self) -> HostileSite:

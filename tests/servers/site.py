@@ -235,7 +235,10 @@ class FixtureSite:
             self._servers[label] = server
             self._state.bases[label] = f"http://127.0.0.1:{server.server_address[1]}"
             thread = threading.Thread(
-                target=server.serve_forever, name=f"site-{label}", daemon=True
+                target=server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name=f"site-{label}",
+                daemon=True,
             )
             thread.start()
             self._threads.append(thread)
