@@ -39,11 +39,10 @@ class Lexicon:
     roles: tuple[str, ...] = ()
 
 
-# Funding-round vocabulary: a venture round is neither a hire nor a deal under the rubric, and it is
-# the most common way big names and money appear together in a headline.
-_FUNDING = (
+# The words that name a funding round, one home for the topics' negative cues below and for the
+# story's competing "funding" frame (crawler.matching.story_cues).
+ROUND_WORDS = (
     "raises",
-    "raise",
     "raising",
     "funding round",
     "seed round",
@@ -53,11 +52,10 @@ _FUNDING = (
     "series d",
     "series e",
     "series f",
-    "series g",
-    "backing from",
-    "tender offer",
-    "debt round",
 )
+# Funding-round vocabulary: a venture round is neither a hire nor a deal under the rubric, and it is
+# the most common way big names and money appear together in a headline.
+_FUNDING = (*ROUND_WORDS, "raise", "series g", "backing from", "tender offer", "debt round")
 
 HIRING = Lexicon(
     kind="hiring",

@@ -178,7 +178,8 @@ class Matcher:
         if body.strip() and is_short(body):
             # A teaser under a headline: read the headline alone too, and keep the surer reading
             # of each event kind (the article model learned from full articles).
-            alone = {"title": fields["title"], "body": self._scan("", "")["body"]}
+            empty = scan(self._compiled.automaton, self._compiled.patterns, "body", "")
+            alone = {"title": fields["title"], "body": empty}
             headline = self._analyse_fields(alone, cw)
             for kind, score in headline.scores.items():
                 if score > story.scores.get(kind, 0.0):

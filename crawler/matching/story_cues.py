@@ -17,25 +17,18 @@ the names in ``CASED_INVESTORS``), once for all watchlists.
 
 from __future__ import annotations
 
+from crawler.matching.lexicons import ROUND_WORDS
+
 COMPETING: dict[str, tuple[str, ...]] = {
     "funding": (
-        "raises",
+        *ROUND_WORDS,
         "raised",
-        "raising",
         "nabs",
         "lands",
         "secures",
         "bags",
         "snags",
-        "funding round",
         "funding",
-        "seed round",
-        "series a",
-        "series b",
-        "series c",
-        "series d",
-        "series e",
-        "series f",
         "round",
         "valuation",
         "unicorn",
