@@ -2,14 +2,16 @@
 
 One crawl can serve several sources (the service batches the sources that fall due together), so
 every count of ours is kept twice: under its plain key (the crawl's total) and under
-``key@source``, which :class:`crawler.crawl_runner.CrawlSummary` reads for each source.
+``key@source``, which :class:`crawler.crawl_summary.CrawlSummary` reads for each source.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from scrapy.statscollectors import StatsCollector
+if TYPE_CHECKING:
+    # Annotations only: the crawl summary reads ``source_key`` without importing Scrapy.
+    from scrapy.statscollectors import StatsCollector
 
 
 def source_key(key: str, source: str) -> str:

@@ -15,44 +15,82 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 # Explicit registry: a subcommand exists because it is listed here, not because a file does.
-COMMAND_MODULES = (
-    "scheduler.commands.init",
-    "scheduler.commands.check_config",
-    "scheduler.commands.crawl",
-    "scheduler.commands.extract",
-    "scheduler.commands.match",
-    "scheduler.commands.eval",
-    "scheduler.commands.rematch",
-    "scheduler.commands.alerts",
-    "scheduler.commands.dispatch",
-    "scheduler.commands.run",
-    "scheduler.commands.status",
-    "scheduler.commands.matches",
-    "scheduler.commands.demo",
-)
+# The one-line help lives here, so that ``newswatch --help`` lists every command without importing
+# any of them; only the command being run is imported (and registers its full parser).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("scheduler.commands.init", "write an example config and watchlist folder"),
+    "check-config": ("scheduler.commands.check_config", "validate the config and print a summary"),
+    "crawl": ("scheduler.commands.crawl", "crawl sources once and print what was found"),
+    "extract": (
+        "scheduler.commands.extract",
+        "extract article fields from HTML files or URLs (JSON lines)",
+    ),
+    "match": (
+        "scheduler.commands.match",
+        "run the watchlists on one article and show why it matches (or not)",
+    ),
+    "eval": (
+        "scheduler.commands.eval",
+        "precision / recall of the watchlists on labelled JSON lines",
+    ),
+    "rematch": (
+        "scheduler.commands.rematch",
+        "match stored articles against the current watchlists again",
+    ),
+    "alerts": ("scheduler.commands.alerts", "test channels and inspect the alert outbox"),
+    "dispatch": ("scheduler.commands.dispatch", "deliver pending alerts from the outbox"),
+    "run": ("scheduler.commands.run", "run the service (crawl on schedule, match, alert)"),
+    "status": (
+        "scheduler.commands.status",
+        "show source health, the outbox and the config in force",
+    ),
+    "matches": ("scheduler.commands.matches", "list recent matches with their evidence"),
+    "demo": (
+        "scheduler.commands.demo",
+        "run the whole path offline against a bundled snapshot site",
+    ),
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser with ``command``'s full sub-parser; every other command is a stub.
+
+    A stub takes no arguments of its own and has no ``-h``: it names the command in the listing
+    and lets :func:`main` find out which command to load before parsing for real.
+    """
     parser = argparse.ArgumentParser(
         prog="newswatch",
         description="Watch tech news and alert your team when a story matters.",
     )
-    parser.add_argument("--version", action="version", version=f"newswatch {version()}")
+    parser.add_argument("--version", action=_VersionAction)
     _add_global_options(parser, default=None)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue  # a subcommand still being built
-        module.register(subparsers)
+    for name, (module_name, help_text) in COMMANDS.items():
+        if name != command:
+            subparsers.add_parser(name, help=help_text, add_help=False)
+            continue
+        # The command's own parser (with its ``-h``); the listing above is only printed from the
+        # first, all-stubs pass, so it needs no help text here.
+        importlib.import_module(module_name).register(subparsers)
     for sub in _subparsers(parser):
         # After the subcommand too (``newswatch check-config --config FILE``). SUPPRESS keeps a
         # value given before the subcommand when it is not repeated after it.
         _add_global_options(sub, default=argparse.SUPPRESS)
     return parser
+
+
+class _VersionAction(argparse.Action):
+    """``--version``, reading the installed version only when asked (importlib.metadata is slow
+    to import)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(
+            option_strings, dest, nargs=0, default=argparse.SUPPRESS, help="show the version"
+        )
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        print(f"newswatch {version()}")
+        parser.exit()
 
 
 def _add_global_options(parser: argparse.ArgumentParser, *, default: Any) -> None:
@@ -92,7 +130,10 @@ def version() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # First pass on stubs: which command is it? (``--help`` and bad input end here.)
+    first, _ = build_parser().parse_known_args(argv)
+    parser = build_parser(first.command)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

@@ -29,7 +29,7 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEv
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from alerts.dispatcher import Dispatcher
-from crawler.crawl_runner import CrawlSummary
+from crawler.crawl_summary import CrawlSummary
 from crawler.matching import Matcher
 from crawler.sources import Source
 from scheduler.cadence import SourceCadence, add_interval_job

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from crawler.crawl_runner import CrawlSummary
+from crawler.crawl_summary import CrawlSummary
 from crawler.sources import Source
 from scheduler.runtime import Runtime
 from scheduler.store import SourceState, Store

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from crawler.crawl_runner import CrawlSummary
+    from crawler.crawl_summary import CrawlSummary
 
 # The service's own lines go out under the name "newswatch".
 _service_logger = logging.getLogger("newswatch")

@@ -20,7 +20,7 @@ from prometheus_client import (
     generate_latest,
 )
 
-from crawler.crawl_runner import CrawlSummary
+from crawler.crawl_summary import CrawlSummary
 from scheduler.store import SourceState
 
 # Label values known up front: their series exist at 0 from the start, so a rate() or an alert

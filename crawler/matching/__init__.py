@@ -2,25 +2,54 @@
 
 A pure core with no Scrapy in it. :class:`Watchlist` is the validated model of one watchlist file;
 :class:`Matcher` compiles any number of them into one Aho-Corasick automaton and turns a title and a
-body into :class:`Match` es (``match``) or full :class:`Explanation` s (``explain``).
+body into :class:`Match` es (``match``) or full :class:`Explanation` s (``explain``). The names
+below are loaded on first use (PEP 562): the plain types (``crawler.matching.types``) are read by
+the store and the read-only commands, which must not pay for importing the matcher.
 """
 
 from __future__ import annotations
 
-from crawler.matching.matcher import ExplainHit, Explanation, Matcher
-from crawler.matching.rules import RuleError, compile_rule
-from crawler.matching.types import Amount, EntityRef, EventKind, Evidence, Match
-from crawler.matching.watchlist import (
-    Entity,
-    Focus,
-    SourceFilter,
-    TopicSpec,
-    Watchlist,
-    default_watchlist_path,
-    load_default_watchlist,
-    load_watchlist,
-    watchlist_from_toml,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from crawler.matching.matcher import ExplainHit, Explanation, Matcher
+    from crawler.matching.rules import RuleError, compile_rule
+    from crawler.matching.types import Amount, EntityRef, EventKind, Evidence, Match
+    from crawler.matching.watchlist import (
+        Entity,
+        Focus,
+        SourceFilter,
+        TopicSpec,
+        Watchlist,
+        default_watchlist_path,
+        load_default_watchlist,
+        load_watchlist,
+        watchlist_from_toml,
+    )
+
+# Where each public name lives; ``__getattr__`` imports that module the first time it is asked for.
+_HOMES = {
+    "ExplainHit": "matcher",
+    "Explanation": "matcher",
+    "Matcher": "matcher",
+    "RuleError": "rules",
+    "compile_rule": "rules",
+    "Amount": "types",
+    "EntityRef": "types",
+    "EventKind": "types",
+    "Evidence": "types",
+    "Match": "types",
+    "Entity": "watchlist",
+    "Focus": "watchlist",
+    "SourceFilter": "watchlist",
+    "TopicSpec": "watchlist",
+    "Watchlist": "watchlist",
+    "default_watchlist_path": "watchlist",
+    "load_default_watchlist": "watchlist",
+    "load_watchlist": "watchlist",
+    "watchlist_from_toml": "watchlist",
+}
 
 __all__ = [
     "Amount",
@@ -43,3 +72,16 @@ __all__ = [
     "load_watchlist",
     "watchlist_from_toml",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

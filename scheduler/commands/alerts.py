@@ -13,7 +13,9 @@ from alerts.model import Delivery
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("alerts", help="test channels and inspect the alert outbox")
+    parser = subparsers.add_parser(
+        "alerts",
+    )
     sub = parser.add_subparsers(dest="alerts_command", metavar="ACTION", required=True)
 
     test = sub.add_parser("test", help="send a sample alert to CHANNEL and report the outcome")

@@ -14,7 +14,6 @@ from typing import Any
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "check-config",
-        help="validate the config and print a summary",
         description="Validate the config (and included watchlists); exit code 1 on error.",
     )
     parser.set_defaults(func=run)

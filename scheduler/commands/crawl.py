@@ -14,14 +14,13 @@ import signal
 import sys
 from typing import Any
 
-from crawler.crawl_runner import CrawlSummary
+from crawler.crawl_summary import CrawlSummary
 from scheduler.errors import ConfigError
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "crawl",
-        help="crawl sources once and print what was found",
         description="Crawl the named sources (default: all enabled) once.",
     )
     parser.add_argument("sources", nargs="*", metavar="SOURCE", help="source names")

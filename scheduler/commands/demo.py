@@ -13,7 +13,7 @@ from scheduler.demo_server import demo_config_text, serve_snapshot
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "demo", help="run the whole path offline against a bundled snapshot site"
+        "demo",
     )
     parser.set_defaults(func=run)
 

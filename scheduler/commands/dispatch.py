@@ -17,7 +17,9 @@ log = logging.getLogger(__name__)
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("dispatch", help="deliver pending alerts from the outbox")
+    parser = subparsers.add_parser(
+        "dispatch",
+    )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--once", action="store_true", help="one pass over what is due (default)")
     mode.add_argument("--loop", action="store_true", help="keep dispatching until interrupted")

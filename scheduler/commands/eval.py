@@ -35,7 +35,6 @@ def register(subparsers: Any) -> None:
     """Add the ``eval`` subcommand to the ``newswatch`` parser."""
     parser = subparsers.add_parser(
         "eval",
-        help="precision / recall of the watchlists on labelled JSON lines",
         description=(
             "Evaluate the watchlists on labelled articles (JSON lines with id, title, text, label "
             "in relevant/irrelevant/borderline). Borderline rows are reported, not scored."

@@ -21,7 +21,6 @@ def register(subparsers: Any) -> None:
     """Add the ``extract`` subcommand to the ``newswatch`` parser."""
     parser = subparsers.add_parser(
         "extract",
-        help="extract article fields from HTML files or URLs (JSON lines)",
         description=(
             "Extract title, text, date, authors, canonical URL, language and summary from each "
             "file (.html or .html.gz) or http(s) URL and print one JSON object per line."

@@ -11,16 +11,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-from crawler.matching import default_watchlist_path
-from scheduler.config import DEFAULT_CONFIG_NAME, EXAMPLE_DIR
-
 _RUBRIC_POINTER = re.compile(r" ?\(see [^()]*RUBRIC\.md[^()]*\)")
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "init",
-        help="write an example config and watchlist folder",
         description="Write newswatch.toml and watchlists/ai-talent-and-deals.toml into DIR.",
     )
     parser.add_argument("dir", nargs="?", default=".", metavar="DIR", help="default: .")
@@ -28,6 +24,10 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Only path constants are needed: importing them validates nothing.
+    from crawler.matching.watchlist import default_watchlist_path
+    from scheduler.config import DEFAULT_CONFIG_NAME, EXAMPLE_DIR
+
     target = Path(args.dir)
     target.mkdir(parents=True, exist_ok=True)
     files = {

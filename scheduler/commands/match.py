@@ -26,7 +26,6 @@ def register(subparsers: Any) -> None:
     """Add the ``match`` subcommand to the ``newswatch`` parser."""
     parser = subparsers.add_parser(
         "match",
-        help="run the watchlists on one article and show why it matches (or not)",
         description=(
             "Match one article (a URL, an HTML file, or plain text) against the configured "
             "watchlists (the default watchlist without a config file)."

@@ -11,7 +11,9 @@ from scheduler.commands._common import config_and_store, parse_since
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("matches", help="list recent matches with their evidence")
+    parser = subparsers.add_parser(
+        "matches",
+    )
     parser.add_argument("--since", default="24h", help="how far back (default 24h)")
     parser.add_argument("--watchlist", help="only this watchlist")
     parser.add_argument("--limit", type=int, default=200)

@@ -17,7 +17,7 @@ from scheduler.commands._common import config_and_store, parse_since
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "rematch", help="match stored articles against the current watchlists again"
+        "rematch",
     )
     parser.add_argument("--since", default="7d", help="articles stored within (default 7d)")
     parser.add_argument("--alert", action="store_true", help="also queue alerts for new matches")

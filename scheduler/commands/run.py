@@ -9,7 +9,6 @@ from typing import Any
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "run",
-        help="run the service (crawl on schedule, match, alert)",
         description="Run newswatch as a long-running service. SIGHUP reloads the config; "
         "SIGTERM/SIGINT shut down gracefully.",
     )

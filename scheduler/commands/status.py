@@ -10,7 +10,7 @@ from typing import Any
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "status", help="show source health, the outbox and the config in force"
+        "status",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(func=run)
@@ -123,18 +123,23 @@ def service_state(listen: str | None) -> dict[str, str]:
     """Whether a service answers on this config's health endpoint (the only way to ask it)."""
     if not listen:
         return {"state": "unknown", "detail": "health_listen is off"}
-    import httpx
+    # The stdlib client, not httpx: one GET to our own loopback endpoint needs no proxy support
+    # (none may stand in between) and httpx costs more to import than the rest of this command.
+    import http.client
 
     from scheduler.config import parse_listen
 
     host, port = parse_listen(listen)
     host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
     url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/healthz"
+    connection = http.client.HTTPConnection(host, port, timeout=2.0)
     try:
-        # Our own loopback endpoint: no proxy may stand in between.
-        response = httpx.get(url, timeout=2.0, trust_env=False)
-    except httpx.HTTPError:
+        connection.request("GET", "/healthz")
+        code = connection.getresponse().status
+    except (OSError, http.client.HTTPException):
         return {"state": "not running", "detail": f"nothing answers on {listen}"}
-    if response.status_code == 200:
+    finally:
+        connection.close()
+    if code == 200:
         return {"state": "running", "detail": f"{url} answered 200"}
-    return {"state": "unhealthy", "detail": f"{url} answered {response.status_code}"}
+    return {"state": "unhealthy", "detail": f"{url} answered {code}"}

@@ -2,7 +2,7 @@
 
 Only the service reads these (cadence after a restart, source health, ``newswatch status``); the
 crawler never sees them. A crawl's counts arrive as the crawler's own
-:class:`crawler.crawl_runner.CrawlSummary`, so one record type serves the crawl and the table.
+:class:`crawler.crawl_summary.CrawlSummary`, so one record type serves the crawl and the table.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 
-from crawler.crawl_runner import CrawlSummary
+from crawler.crawl_summary import CrawlSummary
 from scheduler.store.engine import Database
 from scheduler.store.schema import crawl_runs, sources
 

@@ -11,7 +11,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
-from crawler.crawl_runner import CrawlSummary
+from crawler.crawl_summary import CrawlSummary
 from crawler.in_flight import InFlightArticles
 from crawler.pipelines.dedupe import DedupePipeline
 from crawler.pipelines.match import MatchPipeline

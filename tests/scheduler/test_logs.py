@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.crawl_runner import CrawlSummary
+from crawler.crawl_summary import CrawlSummary
 from scheduler.logs import CRAWL_DETAIL_LOGGERS, log_crawl, quiet_crawl_detail, setup_logging
 from scheduler.store import open_store
 from tests.scheduler.test_store import make_article, make_match

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from alerts.model import OutboxStore
 from crawler.article_store import ArticleRecord, ArticleStore
-from crawler.crawl_runner import CrawlSummary
+from crawler.crawl_summary import CrawlSummary
 from crawler.matching.types import Amount, EntityRef, Evidence, Match
 from scheduler.errors import StoreError
 from scheduler.store import SourceState, Store, normalise_url, open_store
