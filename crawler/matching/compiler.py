@@ -4,12 +4,16 @@ Each pattern is normalised by :func:`crawler.matching.text.pattern_key` (lower c
 spaces, wrapped in spaces) so every hit falls on word boundaries. A pattern carries one or more
 *refs*: (category, watchlist index, payload, case-sensitive form or None, may sit inside an entity
 name). The story vocabularies of :mod:`crawler.matching.story_cues` are compiled once for all
-watchlists under watchlist index ``SHARED``. Compiling the default watchlist takes a few ms, so a
-pickled matcher carries only its watchlists and compiles again.
+watchlists under watchlist index ``SHARED``. Watchlists that read stories the same way (the same
+topics, focus, background cues and ``parties``; they may differ in everything else: name, entities,
+rule, min_score, routing) share a *reading* number, so that the matcher judges an article once
+for all of them that the article names none of the entities of. Compiling the default watchlist
+takes a few ms, so a pickled matcher carries only its watchlists and compiles again.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -72,6 +76,14 @@ SHARED = -1  # the watchlist index of the story vocabularies
 # (category, watchlist index, payload, case-sensitive form or None, may be inside an entity name)
 Ref = tuple[int, int, Any, str | None, bool]
 
+# The watchlist settings that do not change how a story is read without its entities: its own
+# entities (an article that names none of them is read the same way), and what is applied after
+# the reading (rule, min_score) or around it (name, routing, sources, age). Every other setting,
+# present or future, is part of the reading, so a new one is never shared by mistake.
+NOT_READING = frozenset(
+    ("name", "description", "notify", "min_score", "rule", "sources", "max_age", "entities")
+)
+
 
 @dataclass(frozen=True, slots=True)
 class CompiledWatchlist:
@@ -83,6 +95,8 @@ class CompiledWatchlist:
     rule: Rule | None
     core: frozenset[int]
     persons: frozenset[int]
+    # Watchlists with the same reading judge an article that names none of their entities alike.
+    reading: int
 
     @property
     def open_world(self) -> bool:
@@ -109,7 +123,9 @@ def compile_watchlists(watchlists: Sequence[Watchlist]) -> Compiled:
             table.setdefault(k, []).append((*ref, False))
 
     compiled: list[CompiledWatchlist] = []
+    readings: dict[str, int] = {}
     for wi, wl in enumerate(watchlists):
+        reading = readings.setdefault(reading_key(wl), len(readings))
         lexicons = wl.lexicons()
         core: set[int] = set()
         persons: set[int] = set()
@@ -143,7 +159,7 @@ def compile_watchlists(watchlists: Sequence[Watchlist]) -> Compiled:
             for key in rule.patterns:
                 add("", (RULE, wi, key, None), key=key)
         compiled.append(
-            CompiledWatchlist(wi, wl, lexicons, rule, frozenset(core), frozenset(persons))
+            CompiledWatchlist(wi, wl, lexicons, rule, frozenset(core), frozenset(persons), reading)
         )
     if compiled:
         for name, phrases in COMPETING.items():
@@ -178,3 +194,9 @@ def compile_watchlists(watchlists: Sequence[Watchlist]) -> Compiled:
     if table:
         automaton.make_automaton()
     return Compiled(automaton, tuple(compiled), len(table))
+
+
+def reading_key(wl: Watchlist) -> str:
+    """What decides how ``wl`` reads a story that names none of its entities (see
+    ``NOT_READING``), as a string two watchlists share when they read alike."""
+    return json.dumps(wl.model_dump(mode="json", exclude=set(NOT_READING)), sort_keys=True)

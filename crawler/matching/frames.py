@@ -59,7 +59,8 @@ def build_frames(
         )
     ]
     cue_hits = [h for h in kept if h.category in CUE_CATEGORIES]
-    rounds = round_leads(f, shared)
+    # The rounds strategic investors lead depend on the shared vocabulary only: once per field.
+    rounds = f.once("round_leads", lambda: round_leads(f, shared))
     if not cue_hits and not rounds:
         return []
     # Sentences are keyed by where they start: indexes are exact only for the first sentences.

@@ -40,7 +40,7 @@ from crawler.matching.explain import (
     explain_hits,
 )
 from crawler.matching.frames import build_frames
-from crawler.matching.parties import Party, find_parties, is_title_case, title_names
+from crawler.matching.parties import title_names
 from crawler.matching.scan import Field, scan
 from crawler.matching.scoring import FilterModel, is_short, load_model, regime
 from crawler.matching.story import (
@@ -148,7 +148,7 @@ class Matcher:
     def analyse(self, title: str, text: str) -> list[StoryAnalysis]:
         """Each watchlist's frames and features (what the model is fitted on)."""
         fields = self._scan(title, text)
-        return [self._analyse(fields, cw) for cw in self._compiled.watchlists]
+        return [self._read(fields, cw) for cw in self._compiled.watchlists]
 
     # ------------------------------------------------------------------ stages
 
@@ -156,10 +156,10 @@ class Matcher:
         title, body = fields["title"], fields["body"]
         body_frames = build_frames(body, body.of(cw.index), body.shared, cw, [])
         known: list[str] = []
-        if title.text and is_title_case(title.text):
+        if title.text and title.title_case:
             # A Title Case headline: only names the body writes as names are names.
             known = [p.name for fr in body_frames for p in (fr.actor, fr.target) if p]
-            known += title_names(title.text, body.text[:20_000])
+            known += body.once("title_names", lambda: title_names(title.text, body.text[:20_000]))
             known += [
                 title.text[h.start : h.end] for h in title.of(cw.index) if h.category == ENTITY
             ]
@@ -167,10 +167,22 @@ class Matcher:
         rounds = [fr for fr in body_frames if fr.form == "round" and fr.target is None]
         if rounds and title.text:
             # A round's company is the headline's subject ("HiddenLayer raises $50M").
-            subject = next(iter(title_parties(title.text, known)), None)
+            subject = next(iter(title.parties(0, len(title.text), known)), None)
             for fr in rounds:
                 fr.target = subject
         return title_frames + body_frames
+
+    def _read(self, fields: dict[str, Field], cw: CompiledWatchlist) -> StoryAnalysis:
+        """The watchlist's reading of the article (frames, features, scores).
+
+        An article that names none of the watchlist's entities is read alike by every watchlist
+        with the same reading (:func:`~crawler.matching.compiler.reading_key`): that reading is
+        made once per article and shared, so the cost grows with the watchlists the article
+        names, not with all of them. The shared analysis must not be changed by its readers.
+        """
+        if any(cw.index in _named(f) for f in fields.values()):
+            return self._analyse(fields, cw)
+        return fields["body"].once(("reading", cw.reading), lambda: self._analyse(fields, cw))
 
     def _analyse(self, fields: dict[str, Field], cw: CompiledWatchlist) -> StoryAnalysis:
         story = self._analyse_fields(fields, cw)
@@ -178,7 +190,10 @@ class Matcher:
         if body.strip() and is_short(body):
             # A teaser under a headline: read the headline alone too, and keep the surer reading
             # of each event kind (the article model learned from full articles).
-            empty = scan(self._compiled.automaton, self._compiled.patterns, "body", "")
+            c = self._compiled
+            empty = fields["body"].once(
+                "headline_alone", lambda: scan(c.automaton, c.patterns, "body", "")
+            )
             alone = {"title": fields["title"], "body": empty}
             headline = self._analyse_fields(alone, cw)
             for kind, score in headline.scores.items():
@@ -216,7 +231,7 @@ class Matcher:
         self, fields: dict[str, Field], cw: CompiledWatchlist, *, explain: bool
     ) -> Explanation:
         wl = cw.watchlist
-        story = self._analyse(fields, cw)
+        story = self._read(fields, cw)
         passing = {k: s for k, s in story.scores.items() if s >= wl.min_score and s > 0}
         score = max(story.scores.values(), default=0.0)
         kind: EventKind | None = None
@@ -291,17 +306,37 @@ class Matcher:
         return components, frame_lines
 
 
-def title_parties(title: str, known: list[str]) -> list[Party]:
-    """The headline's parties (Title Case headlines only take names the body confirms)."""
-    return find_parties(title, title_case=is_title_case(title), known=known)
-
-
 def _has_cue(fields: dict[str, Field], cw: CompiledWatchlist) -> bool:
     """Whether a frame is possible: a hiring or deal cue, or a strategic investor (who may lead
     a round that no cue names)."""
-    return any(
-        h.category in CUE_CATEGORIES for f in fields.values() for h in f.of(cw.index)
-    ) or any(h.category == STRATEGIC for f in fields.values() for h in f.shared)
+    return any(cw.index in _cued(f) for f in fields.values()) or any(
+        _strategic(f) for f in fields.values()
+    )
+
+
+def _cued(f: Field) -> frozenset[int]:
+    """The watchlists with a hiring or deal cue in ``f``: one walk over the field's hits for all
+    watchlists, not one per watchlist."""
+    return f.once(
+        "cued",
+        lambda: frozenset(
+            wi for wi, hits in f.hits.items() if any(h.category in CUE_CATEGORIES for h in hits)
+        ),
+    )
+
+
+def _named(f: Field) -> frozenset[int]:
+    """The watchlists one of whose entities ``f`` names."""
+    return f.once(
+        "named",
+        lambda: frozenset(
+            wi for wi, hits in f.hits.items() if any(h.category == ENTITY for h in hits)
+        ),
+    )
+
+
+def _strategic(f: Field) -> bool:
+    return f.once("strategic", lambda: any(h.category == STRATEGIC for h in f.shared))
 
 
 def _skip_reason(wl: Watchlist, source: str | None, published: datetime | None) -> str | None:

@@ -15,7 +15,7 @@ import re
 from crawler.matching.compiler import CompiledWatchlist
 from crawler.matching.event_frame import Frame
 from crawler.matching.lexicons import HIRE_PARTICIPLES, MERGE_CUES, MOVE_CUES, TRAVEL_MOVES
-from crawler.matching.parties import Party, find_parties, is_title_case
+from crawler.matching.parties import Party
 from crawler.matching.scan import Field, Hit
 
 _PASSIVE_AFTER = (" by ", " from ")
@@ -252,8 +252,7 @@ def sentence_parties(
     f: Field, start: int, end: int, entity_hits: list[Hit], cw: CompiledWatchlist, known: list[str]
 ) -> list[Party]:
     """Parties of one sentence: open-world names merged with the watchlist's entity hits."""
-    title_case = f.name == "title" and is_title_case(f.text)
-    found = find_parties(f.text, start, end, title_case=title_case, known=known)
+    found = f.parties(start, end, known)  # found once per article, for every watchlist
     out: list[Party] = []
     used: set[int] = set()
     for p in found:

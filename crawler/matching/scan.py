@@ -3,16 +3,21 @@
 The text is normalised (:func:`crawler.matching.text.normalize`), run through the automaton once,
 and every hit is checked for case when its pattern is case-sensitive. Hits are grouped by watchlist
 as they are found, so each watchlist later walks its own hits only (the cost grows with the hits a
-watchlist has, not with the number of watchlists). The body is cut at ``MAX_TEXT`` characters
-first: news that matters is said long before that, and a hostile page must not cost more.
+watchlist has, not with the number of watchlists). What the matcher reads from a field that no
+watchlist changes (its sentences, the open-world parties of a sentence, whether a headline is in
+Title Case, ...) is computed on first use and kept on the :class:`Field`, so every watchlist of
+the article shares it. The body is cut at ``MAX_TEXT`` characters first: news that matters is said
+long before that, and a hostile page must not cost more.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, TypeVar
 
 from crawler.matching.compiler import CATEGORY_NAMES, SHARED
+from crawler.matching.parties import Party, find_parties, is_title_case
 from crawler.matching.text import (
     SentenceLocator,
     Sentences,
@@ -27,6 +32,7 @@ MAX_TEXT = 60_000
 EXACT_SENTENCES = 10
 
 FieldName = Literal["title", "body"]
+_T = TypeVar("_T")
 
 
 class Hit(NamedTuple):
@@ -60,6 +66,8 @@ class Field:
     _sentences: Sentences | None = field(default=None)
     _tokens: list[int] | None = field(default=None)
     _locator: SentenceLocator | None = field(default=None)
+    # Watchlist-independent readings of this field, keyed by what they are (see ``once``).
+    _once: dict[Any, Any] = field(default_factory=dict)
 
     @property
     def sentences(self) -> Sentences:
@@ -92,6 +100,31 @@ class Field:
         if self._locator is None:
             self._locator = SentenceLocator(self.text, EXACT_SENTENCES)
         return self._locator.start_of(sentences)
+
+    def once(self, key: Any, compute: Callable[[], _T]) -> _T:
+        """``compute()``, called on the first request for ``key`` only: for what the matcher reads
+        from this field whatever the watchlist (every watchlist of the article then shares it).
+        The value is shared, so callers must not change it."""
+        try:
+            return self._once[key]  # type: ignore[no-any-return]
+        except KeyError:
+            value = self._once[key] = compute()
+            return value
+
+    @property
+    def title_case(self) -> bool:
+        """Whether this is a headline written in Title Case (the body never is)."""
+        return self.name == "title" and self.once("title_case", lambda: is_title_case(self.text))
+
+    def parties(self, start: int, end: int, known: Iterable[str] = ()) -> list[Party]:
+        """The open-world parties of ``text[start:end]`` (:func:`find_parties`; a Title Case
+        headline only takes ``known`` names and name-shaped words), found once per article."""
+        key = ("parties", start, end, tuple(known))
+        found = self.once(
+            key,
+            lambda: find_parties(self.text, start, end, title_case=self.title_case, known=key[3]),
+        )
+        return list(found)
 
     def token_of(self, offset: int) -> int:
         if self._tokens is None:
