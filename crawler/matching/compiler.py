@@ -72,8 +72,14 @@ CUE_CATEGORIES = frozenset((CUE, WEAK, BOTH, MOVE))
 # a name with AI in it says the company is about AI).
 SUPPRESSIBLE = frozenset((CUE, WEAK, CONTEXT, NEGATIVE, BOTH, MOVE, ROLE, COMPETE, STATUS_CUE))
 SHARED = -1  # the watchlist index of the story vocabularies
+# Where a watchlist's hits within one automaton output go first when two watchlists' refs are
+# merged back into one list (see ``vocabulary_index``): its entities, then its vocabulary (cues,
+# focus, background), then its rule terms -- the order in which ``compile_watchlists`` adds them.
+RANKS = {ENTITY: 0, RULE: 2}
+VOCABULARY_RANK = 1
 
-# (category, watchlist index, payload, case-sensitive form or None, may be inside an entity name)
+# (category, watchlist index, payload, case-sensitive form or None, may be inside an entity name);
+# the automaton stores each with its rank (``RANKS``) as a sixth item.
 Ref = tuple[int, int, Any, str | None, bool]
 
 # The watchlist settings that do not change how a story is read without its entities: its own
@@ -111,6 +117,15 @@ class Compiled:
     automaton: Any
     watchlists: tuple[CompiledWatchlist, ...]
     patterns: int
+    # For each watchlist, the index its vocabulary hits are recorded under (its reading's).
+    vocabulary: tuple[int, ...] = ()
+
+
+def vocabulary_index(reading: int) -> int:
+    """The index under which the vocabulary (topic lexicons, focus terms, background cues) of
+    every watchlist of ``reading`` is compiled, once: a cue in an article is then one hit for all
+    those watchlists, not one per watchlist."""
+    return -2 - reading
 
 
 def compile_watchlists(watchlists: Sequence[Watchlist]) -> Compiled:
@@ -122,21 +137,7 @@ def compile_watchlists(watchlists: Sequence[Watchlist]) -> Compiled:
         if k:
             table.setdefault(k, []).append((*ref, False))
 
-    compiled: list[CompiledWatchlist] = []
-    readings: dict[str, int] = {}
-    for wi, wl in enumerate(watchlists):
-        reading = readings.setdefault(reading_key(wl), len(readings))
-        lexicons = wl.lexicons()
-        core: set[int] = set()
-        persons: set[int] = set()
-        for ei, entity in enumerate(wl.entities):
-            if entity.core:
-                core.add(ei)
-            if entity.type == "person":
-                persons.add(ei)
-            sensitive = set(entity.case_sensitive)
-            for alias in entity.all_aliases():
-                add(alias, (ENTITY, wi, ei, cased_key(alias) if alias in sensitive else None))
+    def add_vocabulary(wl: Watchlist, vi: int, lexicons: dict[str, Lexicon]) -> None:
         for topic, lex in lexicons.items():
             for category, phrases in (
                 (CUE, lex.cues),
@@ -148,12 +149,33 @@ def compile_watchlists(watchlists: Sequence[Watchlist]) -> Compiled:
                 (ROLE, lex.roles),
             ):
                 for phrase in phrases:
-                    add(phrase, (category, wi, topic, None))
+                    add(phrase, (category, vi, topic, None))
         if wl.focus is not None:
             for phrase in wl.focus.all_terms():
-                add(phrase, (FOCUS, wi, None, None))
+                add(phrase, (FOCUS, vi, None, None))
         for phrase in wl.background_cues():
-            add(phrase, (BACKGROUND, wi, None, None))
+            add(phrase, (BACKGROUND, vi, None, None))
+
+    compiled: list[CompiledWatchlist] = []
+    readings: dict[str, int] = {}
+    vocabulary: list[int] = []
+    for wi, wl in enumerate(watchlists):
+        known_readings = len(readings)
+        reading = readings.setdefault(reading_key(wl), len(readings))
+        vocabulary.append(vocabulary_index(reading))
+        lexicons = wl.lexicons()
+        core: set[int] = set()
+        persons: set[int] = set()
+        for ei, entity in enumerate(wl.entities):
+            if entity.core:
+                core.add(ei)
+            if entity.type == "person":
+                persons.add(ei)
+            sensitive = set(entity.case_sensitive)
+            for alias in entity.all_aliases():
+                add(alias, (ENTITY, wi, ei, cased_key(alias) if alias in sensitive else None))
+        if reading == known_readings:  # the first watchlist of its reading
+            add_vocabulary(wl, vocabulary_index(reading), lexicons)
         rule = wl.compiled_rule()
         if rule is not None:
             for key in rule.patterns:
@@ -188,12 +210,15 @@ def compile_watchlists(watchlists: Sequence[Watchlist]) -> Compiled:
         nested = key in inner
         # Deduplicate: the same phrase may be listed twice in one role.
         final = tuple(
-            dict.fromkeys((c, w, p, cf, nested and c != ENTITY) for c, w, p, cf, _ in refs)
+            dict.fromkeys(
+                (c, w, p, cf, nested and c != ENTITY, RANKS.get(c, VOCABULARY_RANK))
+                for c, w, p, cf, _ in refs
+            )
         )
         automaton.add_word(key, (len(key), not key.endswith(" "), final))
     if table:
         automaton.make_automaton()
-    return Compiled(automaton, tuple(compiled), len(table))
+    return Compiled(automaton, tuple(compiled), len(table), tuple(vocabulary))
 
 
 def reading_key(wl: Watchlist) -> str:

@@ -29,6 +29,7 @@ from crawler.matching.compiler import (
     STRATEGIC,
     CompiledWatchlist,
     compile_watchlists,
+    vocabulary_index,
 )
 from crawler.matching.event_frame import Frame
 from crawler.matching.evidence import build_match
@@ -101,8 +102,8 @@ class Matcher:
     def _scan(self, title: str, text: str) -> dict[str, Field]:
         c = self._compiled
         return {
-            "title": scan(c.automaton, c.patterns, "title", title or ""),
-            "body": scan(c.automaton, c.patterns, "body", text or ""),
+            "title": scan(c.automaton, c.patterns, "title", title or "", c.vocabulary),
+            "body": scan(c.automaton, c.patterns, "body", text or "", c.vocabulary),
         }
 
     # ------------------------------------------------------------------ public API
@@ -192,7 +193,7 @@ class Matcher:
             # of each event kind (the article model learned from full articles).
             c = self._compiled
             empty = fields["body"].once(
-                "headline_alone", lambda: scan(c.automaton, c.patterns, "body", "")
+                "headline_alone", lambda: scan(c.automaton, c.patterns, "body", "", c.vocabulary)
             )
             alone = {"title": fields["title"], "body": empty}
             headline = self._analyse_fields(alone, cw)
@@ -309,14 +310,15 @@ class Matcher:
 def _has_cue(fields: dict[str, Field], cw: CompiledWatchlist) -> bool:
     """Whether a frame is possible: a hiring or deal cue, or a strategic investor (who may lead
     a round that no cue names)."""
-    return any(cw.index in _cued(f) for f in fields.values()) or any(
+    vi = vocabulary_index(cw.reading)
+    return any(cw.index in _cued(f) or vi in _cued(f) for f in fields.values()) or any(
         _strategic(f) for f in fields.values()
     )
 
 
 def _cued(f: Field) -> frozenset[int]:
-    """The watchlists with a hiring or deal cue in ``f``: one walk over the field's hits for all
-    watchlists, not one per watchlist."""
+    """The watchlists and vocabularies with a hiring or deal cue in ``f``: one walk over the
+    field's hits for all watchlists, not one per watchlist."""
     return f.once(
         "cued",
         lambda: frozenset(

@@ -12,7 +12,8 @@ long before that, and a hostile page must not cost more.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple, TypeVar
 
@@ -62,7 +63,11 @@ class Field:
     name: FieldName
     text: str
     norm: str  # padded normalised text
-    hits: dict[int, list[Hit]]  # watchlist index (or SHARED) -> hits in text order
+    hits: dict[int, list[Hit]]  # watchlist, vocabulary or SHARED index -> hits in text order
+    # Each watchlist's vocabulary index (see compiler.vocabulary_index), and each hit's place in
+    # the automaton's output (to merge a watchlist's own hits with its vocabulary's in order).
+    vocabulary: Sequence[int] = ()
+    order: dict[int, list[int]] = field(default_factory=dict)
     _sentences: Sentences | None = field(default=None)
     _tokens: list[int] | None = field(default=None)
     _locator: SentenceLocator | None = field(default=None)
@@ -79,8 +84,28 @@ class Field:
         return self._sentences
 
     def of(self, wi: int) -> list[Hit]:
-        """The hits of watchlist ``wi`` (or the shared story vocabulary)."""
-        return self.hits.get(wi, [])
+        """The hits of watchlist ``wi`` (or the shared story vocabulary), in text order: its own
+        (entities, rule terms) with those of its vocabulary, which all the watchlists of its
+        reading share. Callers must not change the list."""
+        own = self.hits.get(wi, [])
+        if not 0 <= wi < len(self.vocabulary):
+            return own
+        vi = self.vocabulary[wi]
+        words = self.hits.get(vi)
+        if not words:
+            return own
+        if not own:
+            return words
+        return self.once(("of", wi), lambda: self._merge(wi, vi))
+
+    def _merge(self, wi: int, vi: int) -> list[Hit]:
+        """Own hits (a few) placed among the vocabulary's (many) as the automaton found them."""
+        out, keys = list(self.hits[vi]), list(self.order[vi])
+        for hit, key in zip(self.hits[wi], self.order[wi], strict=True):
+            i = bisect_right(keys, key)  # after equal keys: one output's refs keep their order
+            out.insert(i, hit)
+            keys.insert(i, key)
+        return out
 
     @property
     def shared(self) -> list[Hit]:
@@ -132,27 +157,35 @@ class Field:
         return token_index(self._tokens, offset + 1)
 
 
-def scan(automaton: Any, patterns: int, name: FieldName, text: str) -> Field:
-    """Run the automaton over ``text`` and return the field with its hits."""
+def scan(
+    automaton: Any, patterns: int, name: FieldName, text: str, vocabulary: Sequence[int] = ()
+) -> Field:
+    """Run the automaton over ``text`` and return the field with its hits (``vocabulary``: each
+    watchlist's vocabulary index, :attr:`Compiled.vocabulary`)."""
     if len(text) > MAX_TEXT:
         text = text[:MAX_TEXT]
     norm = " " + normalize(text) + " "
-    hits: dict[int, list[Hit]] = {}
     if not patterns:
-        return Field(name, text, norm, hits)
+        return Field(name, text, norm, {}, vocabulary)
     new = tuple.__new__  # skips the named tuple's Python-level __new__ on a hot path
+    slots: dict[int, tuple[list[Hit], list[int]]] = {}
+    place = 0
     for end, (length, prefix, refs) in automaton.iter(norm):
+        place += 4  # room for the ranks of one output's refs
         # Padded coordinates: the key's leading space is at ``start``, so the word starts at
         # start + 1 in the padded text, which is ``start`` in the original text.
         start = end - length + 1
         stop = norm.find(" ", end) - 1 if prefix else end - 1
-        for category, wi, payload, case_form, nested in refs:
+        for category, wi, payload, case_form, nested, rank in refs:
             if case_form is not None:
                 found = text[start:stop]
                 if found != case_form and normalize_cased(found) != case_form:
                     continue
-            bucket = hits.get(wi)
-            if bucket is None:
-                bucket = hits[wi] = []
-            bucket.append(new(Hit, (category, wi, payload, name, start, stop, nested)))
-    return Field(name, text, norm, hits)
+            slot = slots.get(wi)
+            if slot is None:
+                slot = slots[wi] = ([], [])
+            slot[0].append(new(Hit, (category, wi, payload, name, start, stop, nested)))
+            slot[1].append(place + rank)
+    hits = {wi: slot[0] for wi, slot in slots.items()}
+    order = {wi: slot[1] for wi, slot in slots.items()}
+    return Field(name, text, norm, hits, vocabulary, order)
