@@ -20,6 +20,9 @@ from crawler.fingerprint import content_hash, simhash
 from scheduler.cli import main
 from scheduler.store import open_store
 
+# Every test here runs the command line as a child process.
+pytestmark = pytest.mark.e2e
+
 REPO = Path(__file__).resolve().parents[2]
 
 # Runs the real command line, then reports every module the interpreter loaded, as the last line
