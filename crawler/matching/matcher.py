@@ -13,7 +13,10 @@ Matching an article runs these stages, each in its own module:
 5. **evidence** (:mod:`~crawler.matching.evidence`) — the :class:`Match` the alert shows;
 6. **explain** (:mod:`~crawler.matching.explain`) — why, for ``newswatch match --explain``.
 
-A watchlist matches when its score reaches ``min_score`` and its rule (if any) holds.
+A watchlist matches when its score reaches ``min_score`` and its rule (if any) holds. Stages 2-4
+are one watchlist's *reading* of the article; an article that names none of a watchlist's entities
+is read once for all the watchlists that read alike (:meth:`Matcher._read`), so many watchlists
+cost little more than one unless the article names them all.
 """
 
 from __future__ import annotations
