@@ -72,14 +72,13 @@ CUE_CATEGORIES = frozenset((CUE, WEAK, BOTH, MOVE))
 # a name with AI in it says the company is about AI).
 SUPPRESSIBLE = frozenset((CUE, WEAK, CONTEXT, NEGATIVE, BOTH, MOVE, ROLE, COMPETE, STATUS_CUE))
 SHARED = -1  # the watchlist index of the story vocabularies
-# Where a watchlist's hits within one automaton output go first when two watchlists' refs are
-# merged back into one list (see ``vocabulary_index``): its entities, then its vocabulary (cues,
-# focus, background), then its rule terms -- the order in which ``compile_watchlists`` adds them.
+# The order of a watchlist's refs within one pattern: its entities, then its vocabulary (cues,
+# focus, background; see ``vocabulary_index``), then its rule terms -- the order in which
+# ``compile_watchlists`` adds them, kept when the vocabulary is compiled apart.
 RANKS = {ENTITY: 0, RULE: 2}
 VOCABULARY_RANK = 1
 
-# (category, watchlist index, payload, case-sensitive form or None, may be inside an entity name);
-# the automaton stores each with its rank (``RANKS``) as a sixth item.
+# (category, watchlist index, payload, case-sensitive form or None, may be inside an entity name)
 Ref = tuple[int, int, Any, str | None, bool]
 
 # The watchlist settings that do not change how a story is read without its entities: its own
@@ -210,11 +209,11 @@ def compile_watchlists(watchlists: Sequence[Watchlist]) -> Compiled:
         nested = key in inner
         # Deduplicate: the same phrase may be listed twice in one role.
         final = tuple(
-            dict.fromkeys(
-                (c, w, p, cf, nested and c != ENTITY, RANKS.get(c, VOCABULARY_RANK))
-                for c, w, p, cf, _ in refs
-            )
+            dict.fromkeys((c, w, p, cf, nested and c != ENTITY) for c, w, p, cf, _ in refs)
         )
+        # Entities first, rule terms last (a stable sort: each watchlist's own order is kept), so
+        # that the scan knows where a watchlist's own hit falls among its vocabulary's.
+        final = tuple(sorted(final, key=lambda ref: RANKS.get(ref[0], VOCABULARY_RANK)))
         automaton.add_word(key, (len(key), not key.endswith(" "), final))
     if table:
         automaton.make_automaton()

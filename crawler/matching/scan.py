@@ -12,7 +12,6 @@ long before that, and a hostile page must not cost more.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple, TypeVar
@@ -34,6 +33,7 @@ EXACT_SENTENCES = 10
 
 FieldName = Literal["title", "body"]
 _T = TypeVar("_T")
+_MISSING = object()
 
 
 class Hit(NamedTuple):
@@ -64,10 +64,10 @@ class Field:
     text: str
     norm: str  # padded normalised text
     hits: dict[int, list[Hit]]  # watchlist, vocabulary or SHARED index -> hits in text order
-    # Each watchlist's vocabulary index (see compiler.vocabulary_index), and each hit's place in
-    # the automaton's output (to merge a watchlist's own hits with its vocabulary's in order).
+    # Each watchlist's vocabulary index (see compiler.vocabulary_index), and for each of its own
+    # hits how many of its vocabulary's hits came before it (to merge the two lists in order).
     vocabulary: Sequence[int] = ()
-    order: dict[int, list[int]] = field(default_factory=dict)
+    places: dict[int, list[int]] = field(default_factory=dict)
     _sentences: Sentences | None = field(default=None)
     _tokens: list[int] | None = field(default=None)
     _locator: SentenceLocator | None = field(default=None)
@@ -100,11 +100,9 @@ class Field:
 
     def _merge(self, wi: int, vi: int) -> list[Hit]:
         """Own hits (a few) placed among the vocabulary's (many) as the automaton found them."""
-        out, keys = list(self.hits[vi]), list(self.order[vi])
-        for hit, key in zip(self.hits[wi], self.order[wi], strict=True):
-            i = bisect_right(keys, key)  # after equal keys: one output's refs keep their order
-            out.insert(i, hit)
-            keys.insert(i, key)
+        out = list(self.hits[vi])
+        for inserted, (hit, place) in enumerate(zip(self.hits[wi], self.places[wi], strict=True)):
+            out.insert(place + inserted, hit)
         return out
 
     @property
@@ -130,11 +128,10 @@ class Field:
         """``compute()``, called on the first request for ``key`` only: for what the matcher reads
         from this field whatever the watchlist (every watchlist of the article then shares it).
         The value is shared, so callers must not change it."""
-        try:
-            return self._once[key]  # type: ignore[no-any-return]
-        except KeyError:
+        value = self._once.get(key, _MISSING)
+        if value is _MISSING:
             value = self._once[key] = compute()
-            return value
+        return value  # type: ignore[no-any-return]
 
     @property
     def title_case(self) -> bool:
@@ -165,27 +162,28 @@ def scan(
     if len(text) > MAX_TEXT:
         text = text[:MAX_TEXT]
     norm = " " + normalize(text) + " "
+    hits: dict[int, list[Hit]] = {}
+    places: dict[int, list[int]] = {}
     if not patterns:
-        return Field(name, text, norm, {}, vocabulary)
+        return Field(name, text, norm, hits, vocabulary)
+    own = len(vocabulary)  # indexes below this (and >= 0) are watchlists; the rest vocabularies
     new = tuple.__new__  # skips the named tuple's Python-level __new__ on a hot path
-    slots: dict[int, tuple[list[Hit], list[int]]] = {}
-    place = 0
     for end, (length, prefix, refs) in automaton.iter(norm):
-        place += 4  # room for the ranks of one output's refs
         # Padded coordinates: the key's leading space is at ``start``, so the word starts at
         # start + 1 in the padded text, which is ``start`` in the original text.
         start = end - length + 1
         stop = norm.find(" ", end) - 1 if prefix else end - 1
-        for category, wi, payload, case_form, nested, rank in refs:
+        for category, wi, payload, case_form, nested in refs:
             if case_form is not None:
                 found = text[start:stop]
                 if found != case_form and normalize_cased(found) != case_form:
                     continue
-            slot = slots.get(wi)
-            if slot is None:
-                slot = slots[wi] = ([], [])
-            slot[0].append(new(Hit, (category, wi, payload, name, start, stop, nested)))
-            slot[1].append(place + rank)
-    hits = {wi: slot[0] for wi, slot in slots.items()}
-    order = {wi: slot[1] for wi, slot in slots.items()}
-    return Field(name, text, norm, hits, vocabulary, order)
+            bucket = hits.get(wi)
+            if bucket is None:
+                bucket = hits[wi] = []
+            bucket.append(new(Hit, (category, wi, payload, name, start, stop, nested)))
+            if 0 <= wi < own:
+                # An entity or rule term: the refs of one pattern list entities before the
+                # vocabulary and rule terms after it, so this count places it right.
+                places.setdefault(wi, []).append(len(hits.get(vocabulary[wi], ())))
+    return Field(name, text, norm, hits, vocabulary, places)
