@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from crawler.matching import Matcher, Watchlist, load_default_watchlist
-from crawler.matching.compiler import reading_key
+from crawler.matching.compiler import CATEGORY_NAMES, compile_watchlists, reading_key
+from crawler.matching.scan import Hit, scan
 from tests.crawler.filter_cases import CASES
 
 DEFAULT = load_default_watchlist()
@@ -49,8 +50,19 @@ def mixed() -> list[Watchlist]:
             "min_score": 0.05,
         }
     )
+    # An alias that is also a cue word, and rule terms: own hits that fall on the same words as
+    # the shared vocabulary's, which the scan keeps apart and hands back merged.
+    odd = Watchlist.model_validate(
+        {
+            "name": "odd",
+            "parties": "any",
+            "entity": [{"name": "Scale AI", "aliases": ["Scale", "acquires"]}, {"name": "AI"}],
+            "rule": "acquires OR hires OR @entities",
+            "min_score": 0.05,
+        }
+    )
     few = clients(4)
-    return [few[0], listed, few[1], no_focus, ruled, few[2], custom, few[3], DEFAULT]
+    return [few[0], listed, few[1], no_focus, odd, ruled, few[2], custom, few[3], DEFAULT]
 
 
 def verdicts(matcher: Matcher, title: str, body: str) -> list[dict[str, Any]]:
@@ -77,13 +89,60 @@ def test_each_watchlist_gets_the_verdict_it_gets_alone() -> None:
         for m in alone:
             (solo,) = m.explain(title, body)
             shared = explained[solo.watchlist]
-            assert (shared.score, shared.kind, shared.reason, shared.components) == (
+            assert (shared.score, shared.kind, shared.reason, shared.rule_ok) == (
                 solo.score,
                 solo.kind,
                 solo.reason,
+                solo.rule_ok,
+            ), (title, solo.watchlist)
+            assert (shared.hits, shared.components, shared.frames) == (
+                solo.hits,
                 solo.components,
+                solo.frames,
             ), (title, solo.watchlist)
     assert matched > 20  # the fixtures do match: the comparison is not between empty lists
+
+
+def _hits(compiled: Any, title: str, body: str, wi: int) -> list[list[tuple[Any, ...]]]:
+    """Watchlist ``wi``'s hits in each field, without the index they were recorded under."""
+    out = []
+    for name, text in (("title", title), ("body", body)):
+        f = scan(compiled.automaton, compiled.patterns, name, text, compiled.vocabulary)  # type: ignore[arg-type]
+        out.append([_plain(h) for h in f.of(wi)])
+    return out
+
+
+def _plain(h: Hit) -> tuple[Any, ...]:
+    # Not ``nested``: it says a cue may sit inside *some* watchlist's entity name (any watchlist
+    # of the automaton), only to ask for the containment check against the watchlist's own.
+    return (h.category, h.payload, h.field, h.start, h.end)
+
+
+def test_each_watchlist_sees_the_hits_it_sees_alone_in_the_same_order() -> None:
+    watchlists = mixed()
+    together = compile_watchlists(watchlists)
+    alone = [compile_watchlists([w]) for w in watchlists]
+    for title, body in ARTICLES:
+        for wi, solo in enumerate(alone):
+            assert _hits(together, title, body, wi) == _hits(solo, title, body, 0), (title, wi)
+
+
+def test_own_hits_are_merged_with_the_vocabulary_in_text_order() -> None:
+    """Entities before the vocabulary's cue on the same word, rule terms after: the order in
+    which the watchlist lists them, whatever other watchlists share the automaton."""
+    odd = next(w for w in mixed() if w.name == "odd")
+    for watchlists in ([odd], [DEFAULT, odd], [odd, *clients(3)]):
+        compiled = compile_watchlists(watchlists)
+        wi = watchlists.index(odd)
+        (body,) = _hits(compiled, "", "Scale acquires Meta and hires staff.", wi)[1:]
+        assert [(CATEGORY_NAMES[c], p, a, b) for c, p, _, a, b in body] == [
+            ("entity", 0, 0, 5),
+            ("entity", 0, 6, 14),
+            ("cue", "deal", 6, 14),
+            ("rule-term", " acquires ", 6, 14),
+            ("cue", "hiring", 24, 29),
+            ("rule-term", " hires ", 24, 29),
+        ]
 
 
 def test_an_article_is_judged_once_for_the_watchlists_it_names_nothing_of(
