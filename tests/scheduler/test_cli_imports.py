@@ -159,6 +159,17 @@ def test_read_only_commands_load_no_crawler_and_no_matcher(
     assert loaded(modules, FORBIDDEN) == [], "a read-only command imported the crawler or matcher"
 
 
+def test_check_config_compiles_the_watchlists_without_the_rest_of_the_matcher(
+    workdir: Path,
+) -> None:
+    proc, modules = run_cli(workdir, "--config", str(workdir / "newswatch.toml"), "check-config")
+    assert proc.returncode == 0, proc.stderr
+    assert "config OK" in proc.stdout
+    assert "crawler.matching.compiler" in modules  # it does compile them
+    reading = ("crawler.matching.matcher", "crawler.matching.story", "crawler.matching.scoring")
+    assert loaded(modules, ("scrapy", "twisted", *reading)) == []
+
+
 def test_init_writes_files_without_the_matcher(tmp_path: Path) -> None:
     proc, modules = run_cli(tmp_path, "init", str(tmp_path / "new"))
     assert proc.returncode == 0, proc.stderr
