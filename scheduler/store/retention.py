@@ -28,9 +28,10 @@ from scheduler.store.schema import (
     seen_urls,
 )
 
-# Rows per write transaction. 200 articles with their matches, deliveries and links take a few
-# milliseconds with the indexes (bench/store.py reports the longest transaction of a purge).
-BATCH = 200
+# Rows per write transaction: 100 articles with their matches, deliveries and links hold the
+# write lock ~30 ms here (bench/store.py, 2 KB and 5 KB articles, 100k-500k stored, a loaded
+# machine); 200 reached ~90 ms under load, 500 over 100 ms.
+BATCH = 100
 
 
 class RetentionTables(Database):

@@ -292,7 +292,9 @@ def _pg_problems(engine: Engine, issued: Sequence[Issued]) -> list[str]:
         cursor.execute("SET enable_seqscan = off")
         for item in issued:
             cursor.execute("EXPLAIN (FORMAT JSON) " + item.statement, item.parameters or None)
-            plan = cursor.fetchone()[0][0]["Plan"]
+            row = cursor.fetchone()
+            assert row is not None
+            plan = row[0][0]["Plan"]
             for node in _pg_nodes(plan):
                 kind = node["Node Type"]
                 relation = node.get("Relation Name")
