@@ -9,8 +9,9 @@
 - :mod:`~scheduler.store.queries` and :mod:`~scheduler.store.retention` -- the CLI's reads, purging.
 
 :class:`Store` is all of them on one engine; :func:`open_store` opens one from a URL. Every method
-is one short transaction, safe to call from several threads (the service calls them through
-``asyncio.to_thread``) and from several processes. Datetimes are timezone-aware UTC in and out.
+is one short transaction (a purge, one per batch), safe to call from several threads (the service
+calls them through ``asyncio.to_thread``) and from several processes. Datetimes are timezone-aware
+UTC in and out.
 """
 
 from __future__ import annotations

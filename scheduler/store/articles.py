@@ -126,12 +126,14 @@ class ArticleTables(Database):
             query = query.where(
                 or_(*(articles.c[f"band{i}"] == band for i, band in enumerate(bands)))
             )
+        # No ORDER BY: sorting by id makes SQLite walk the whole table in id order instead of
+        # the window's index; ties go to the oldest id here instead.
         best: tuple[int, int] | None = None
         with self._tx("find_near_duplicate") as conn:
-            for row in conn.execute(query.order_by(articles.c.id)):
-                distance = hamming(fingerprint, row.fingerprint)
-                if distance <= max_distance and (best is None or distance < best[0]):
-                    best = (distance, row.id)
+            for row in conn.execute(query):
+                candidate = (hamming(fingerprint, row.fingerprint), int(row.id))
+                if candidate[0] <= max_distance and (best is None or candidate < best):
+                    best = candidate
         return best[1] if best is not None else None
 
     def save_article(

@@ -10,6 +10,7 @@ failing on a lock upgrade; PostgreSQL goes through psycopg 3. Failures surface a
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sqlite3
 import threading
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import quote
 
-from sqlalchemy import Table, create_engine, event, select, text
+from sqlalchemy import Table, create_engine, event, inspect, select, text
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 
 CHUNK = 500  # IN-list size: well under SQLite's bound-parameter limit
+logger = logging.getLogger("newswatch.store")
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
@@ -90,6 +92,21 @@ def sqlite_engine(url: URL) -> Engine:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+def _create_missing_indexes(conn: Connection) -> None:
+    """Create the indexes a database made by an older version lacks.
+
+    ``create_all`` skips a table that exists, and with it every index added to the table since.
+    Building one on a large table holds its write lock for a while, once, at the first open.
+    """
+    inspector = inspect(conn)
+    for table in metadata.sorted_tables:
+        existing = {index["name"] for index in inspector.get_indexes(table.name)}
+        for index in sorted(table.indexes, key=lambda i: str(i.name)):
+            if index.name not in existing:
+                logger.info("creating index %s on %s", index.name, table.name)
+                index.create(conn)
 
 
 def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
@@ -158,6 +175,7 @@ class Database:
                 conn.execute(text("SELECT pg_advisory_xact_lock(7263540501)"))
             if create:
                 metadata.create_all(conn)
+                _create_missing_indexes(conn)
             elif not conn.dialect.has_table(conn, "schema_version"):
                 raise StoreError("database has no newswatch schema; open it with create=True")
             version = conn.execute(select(schema_version.c.version)).scalar()

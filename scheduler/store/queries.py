@@ -84,7 +84,16 @@ class QueryTables(Database):
 
         Read in pages by id, so no connection stays open while the caller rematches a page.
         """
-        last_id = 0
+        with self._tx("articles_since") as conn:
+            # Start at the first article of the window: paging by id from 0 would walk every
+            # older article first (the plan follows the primary key, not ``created_at``). The
+            # ``+ 0`` keeps SQLite from answering min(id) by that same walk.
+            first = conn.execute(
+                select(func.min(articles.c.id + 0)).where(articles.c.created_at >= since)
+            ).scalar()
+        if first is None:
+            return
+        last_id = int(first) - 1
         while True:
             with self._tx("articles_since") as conn:
                 rows = conn.execute(

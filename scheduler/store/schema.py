@@ -2,7 +2,9 @@
 
 One :class:`~sqlalchemy.MetaData` for SQLite and PostgreSQL alike. Timestamps are aware UTC in
 Python on both backends (:class:`UTCDateTime`). ``SCHEMA_VERSION`` is checked when a store opens;
-changes to these tables go through a migration once released.
+changes to these tables go through a migration once released. Indexes are the exception: opening
+a store creates the ones an older database lacks (see ``Database.ensure_schema``), so every foreign
+key with an ``ON DELETE`` action and every retention filter has one on both backends.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 
 SCHEMA_VERSION = 1
@@ -112,6 +115,16 @@ seen_urls = Table(
     Column("status", String(100), nullable=False),  # stored | duplicate | dropped:<reason>
     Column("article_id", _Id, ForeignKey("articles.id", ondelete="SET NULL")),
     Column("first_seen", UTCDateTime, nullable=False, index=True),
+    # Deleting an article looks up its seen URLs (ON DELETE SET NULL): without this index every
+    # purged article scans the whole table. Partial, so that it stays small (dropped, duplicate
+    # and purged URLs have no article) and so that purging old URLs without an article walks
+    # ``first_seen`` rather than every NULL.
+    Index(
+        "ix_seen_urls_article_id",
+        "article_id",
+        sqlite_where=text("article_id IS NOT NULL"),
+        postgresql_where=text("article_id IS NOT NULL"),
+    ),
 )
 
 article_links = Table(
@@ -158,6 +171,8 @@ deliveries = Table(
     UniqueConstraint("article_id", "channel", name="uq_deliveries_article_channel"),
     Index("ix_deliveries_due", "status", "next_attempt_at"),
     Index("ix_deliveries_sent", "channel", "status", "sent_at"),
+    # Deleting a match looks up its deliveries (ON DELETE CASCADE) by this column.
+    Index("ix_deliveries_match_id", "match_id"),
 )
 
 crawl_runs = Table(
@@ -175,6 +190,7 @@ crawl_runs = Table(
     Column("dropped", JSON, nullable=False),
     Column("error", Text),
     Index("ix_crawl_runs_source_started", "source", "started"),
+    Index("ix_crawl_runs_started", "started"),  # retention deletes by age across sources
 )
 
 
