@@ -138,7 +138,10 @@ def test_second_ctrl_c_forces_crawl_once_out(site: FixtureSite, tmp_path: Path) 
     try:
         wait_for("the slow fetch", lambda: any(p.startswith("/slow") for p in site.paths()))
         ctrl_c(proc)
-        time.sleep(REPEAT_SIGNAL_WINDOW * 2)  # a second press, not the first one seen twice
+        # A second press, not the first one seen twice: wait until the first was handled (a loaded
+        # machine can handle it late), then for longer than the window that folds repeats.
+        wait_for("the first press", lambda: "stopping the crawl" in log.read_text(errors="replace"))
+        time.sleep(REPEAT_SIGNAL_WINDOW * 2)
         ctrl_c(proc)
         code, _out = finish(proc)
     finally:
