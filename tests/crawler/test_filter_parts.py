@@ -8,6 +8,8 @@ import random
 import pytest
 
 from crawler.matching import Matcher, Watchlist, load_default_watchlist
+from crawler.matching.compiler import FOCUS
+from crawler.matching.descriptors import mentions_ai
 from crawler.matching.fitting import Story, best_threshold, cross_validate, fit, fit_logistic
 from crawler.matching.parties import ai_name, find_parties, is_title_case, person_like, title_names
 from crawler.matching.scoring import FilterModel, load_model
@@ -42,6 +44,25 @@ def test_party_shapes() -> None:
     assert is_title_case(title) and not is_title_case("Zendesk acquires a startup in Denver")
     body = "Zendesk has bought Cleverly.ai, which automates support."
     assert title_names(title, body) == ["Zendesk", "Cleverly.ai"]
+
+
+def test_ai_angle_from_descriptors_and_subject_sentences() -> None:
+    m = Matcher([load_default_watchlist()])
+
+    def ai(text: str, name: str) -> bool:
+        f = m._scan("", text)["body"]
+        return mentions_ai(f, name, sorted(h.start for h in f.of(0) if h.category == FOCUS))
+
+    # A place's commas do not end an apposition.
+    assert ai(
+        "Arbuckle bought Sorrelgrid, a Lincoln, Nebraska, company that builds machine-learning "
+        "models for farms.",
+        "Sorrelgrid",
+    )
+    # A sentence the company opens describes it; a quote it opens, or another sentence, does not.
+    assert ai("Halloran bought Skinsight. Skinsight trains neural networks on photos.", "Skinsight")
+    assert not ai("Halloran bought Arcion. “Arcion will speed up our data and AI work.”", "Arcion")
+    assert not ai("Halloran bought Arcion, a data company. Shares rose on AI hopes.", "Arcion")
 
 
 # ----------------------------------------------------------------------------- frames
