@@ -102,6 +102,20 @@ def descriptor_window(text: str, start: int, end: int, limit: int) -> tuple[int,
     return lo, end + m.end() + stop
 
 
+def apposition_end(text: str, end: int, limit: int) -> int:
+    """Where the apposition after a name ending at ``end`` stops ("Bellcourt Hotels, which owns
+    140 hotels," stops at its comma): ``end`` when there is none."""
+    after = text[end : min(limit, end + 160)]
+    m = _APPOSITION.match(after)
+    if m is None:
+        return end
+    rest = after[m.end() :]
+    for x in re.finditer(r",\s|[.;]\s|\)", rest):
+        if not (rest[x.start()] == "," and _place_comma(rest, x.start())):
+            return end + m.end() + x.start()
+    return end + len(after)
+
+
 def mentions_ai(f: Field, name: str, focus_starts: list[int], limit: int = 6) -> bool:
     """Whether some mention of ``name`` in ``f`` has an AI term close by (its descriptor)."""
     pos = 0

@@ -30,7 +30,7 @@ from crawler.matching.compiler import (
     WEAK,
     CompiledWatchlist,
 )
-from crawler.matching.descriptors import frame_ai
+from crawler.matching.descriptors import apposition_end, descriptor_window, frame_ai
 from crawler.matching.event_frame import LEDE_SENTENCES, Frame
 from crawler.matching.lexicons import INVEST_CUES, SENIOR_ROLES
 from crawler.matching.parties import Party, is_company
@@ -187,11 +187,17 @@ def _sentence_frames(
         assign_roles(frame, parties, f, taken)
         if frame.target is not None:
             taken.append(frame.target)
-        frame.negative = any(n.payload == topic for n in cats.get(NEGATIVE, ()))
+        asides = _appositions(frame, f)
+        frame.negative = any(
+            n.payload == topic and not _aside(n.start, asides) for n in cats.get(NEGATIVE, ())
+        )
         frame.background = any(
             # Perfect tense is today's news in a lede ("Zendesk has acquired ..."), a recap later.
-            index >= LEDE_SENTENCES
-            or not f.norm[b.start + 1 : b.end + 1].startswith(("has ", "had "))
+            (
+                index >= LEDE_SENTENCES
+                or not f.norm[b.start + 1 : b.end + 1].startswith(("has ", "had "))
+            )
+            and not _aside(b.start, asides)
             for b in cats.get(BACKGROUND, ())
         )
         frame.role = any(r.payload == topic for r in cats.get(ROLE, ())) or any(
@@ -227,6 +233,29 @@ def _sentence_frames(
             if licensed is not None:
                 frames.append(licensed)
     return _one_event_per_sentence(frames)
+
+
+def _appositions(frame: Frame, f: Field) -> list[tuple[int, int]]:
+    """The spans that describe a deal's parties ("Rosterine, an AI startup that forecasts staff
+    for stores and warehouses", "Bellcourt Hotels, which owns 140 hotels,") and do not hold its
+    cue: what they say is about the company, not about the purchase or its date."""
+    if frame.kind != "deal":
+        return []
+    out = []
+    for p in (frame.actor, frame.target):
+        if p is None:
+            continue
+        _, hi = descriptor_window(f.text, p.start, p.end, frame.end)
+        if p.end <= frame.cue[0] < hi:
+            # "Bellcourt Hotels, which owns 140 hotels, has acquired": up to the first comma.
+            hi = apposition_end(f.text, p.end, frame.end)
+        if hi > p.end and not p.end <= frame.cue[0] < hi:
+            out.append((p.end, hi))
+    return out
+
+
+def _aside(at: int, asides: list[tuple[int, int]]) -> bool:
+    return any(a <= at < b for a, b in asides)
 
 
 def _one_event_per_sentence(frames: list[Frame]) -> list[Frame]:

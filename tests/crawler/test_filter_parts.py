@@ -101,6 +101,33 @@ def test_frame_roles(title: str, actor: str, target: str) -> None:
     assert found[:2] == (actor, target)
 
 
+def _deal_frame(text: str) -> tuple[str | None, str | None, bool, bool]:
+    m = Matcher([load_default_watchlist()])
+    (analysis,) = m.analyse("", text)
+    fr = analysis.kinds["deal"].frames[0]
+    return (
+        fr.actor.name if fr.actor else None,
+        fr.target.name if fr.target else None,
+        fr.negative,
+        fr.background,
+    )
+
+
+def test_what_an_apposition_says_is_about_the_party_not_the_deal() -> None:
+    # "warehouse" describes the startup's customers, not an asset bought.
+    text = (
+        "Workday said on Thursday it had acquired Rosterine, an AI startup that forecasts "
+        "how many staff a store, warehouse or clinic will need."
+    )
+    assert _deal_frame(text) == ("Workday", "Rosterine", False, False)
+    # "which owns" describes the buyer; it is no recap of this purchase.
+    text = "Bellcourt Hotels, which owns 140 hotels, has acquired Roomcast, an AI pricing startup."
+    assert _deal_frame(text) == ("Bellcourt Hotels", "Roomcast", False, False)
+    # An asset after the cue is still an asset purchase, a recap still a recap.
+    assert _deal_frame("Ennor AI acquired a warehouse from Gatehold.")[2]
+    assert _deal_frame("Ennor, which bought the AI startup Gatehold in 2021, said so.")[3]
+
+
 def test_deal_status() -> None:
     assert roles("Google in advanced talks to acquire AI startup Threadline")[2] == "talks"
     assert roles("Regulators block Microsoft's AI chip deal; the acquisition of Siltrove")[2] == (
