@@ -34,6 +34,7 @@ from crawler.matching.descriptors import apposition_end, descriptor_window, fram
 from crawler.matching.event_frame import LEDE_SENTENCES, Frame
 from crawler.matching.lexicons import INVEST_CUES, SENIOR_ROLES
 from crawler.matching.parties import Party, is_company
+from crawler.matching.references import StoryParties, resolve
 from crawler.matching.roles import assign_roles, party_name, sentence_parties
 from crawler.matching.rounds import LICENSE, license_frame, round_frame, round_leads
 from crawler.matching.scan import Field, Hit
@@ -74,6 +75,7 @@ def build_frames(
         by_sentence.setdefault(s, [])
         spans[s] = (index, s, e)
     frames: list[Frame] = []
+    story = StoryParties(f) if f.name == "body" else None
     # Hits sorted by start once, so each sentence takes its hits by bisection, not by a scan.
     kept.sort(key=_start)
     shared = sorted(shared, key=_start)
@@ -83,7 +85,7 @@ def build_frames(
         index, s, e = spans[start]
         inside = kept[bisect_left(kept_starts, s) : bisect_left(kept_starts, e)]
         shared_in = shared[bisect_left(shared_starts, s) : bisect_left(shared_starts, e)]
-        found = _sentence_frames(f, index, s, e, cues, inside, shared_in, cw, known)
+        found = _sentence_frames(f, index, s, e, cues, inside, shared_in, cw, known, story)
         if start in round_at:
             # The round says who invested in whom better than an "investment" cue near it.
             found = [fr for fr in found if not fr.invest]
@@ -102,6 +104,7 @@ def _sentence_frames(
     shared_in: list[Hit],
     cw: CompiledWatchlist,
     known: list[str],
+    story: StoryParties | None = None,
 ) -> list[Frame]:
     entity_hits = [h for h in inside if h.category == ENTITY]
     parties: list[Party] | None = None
@@ -185,6 +188,7 @@ def _sentence_frames(
         if any(a <= h.start < b for a, b in names):
             continue
         assign_roles(frame, parties, f, taken)
+        resolve(frame, parties, f, story)
         if frame.target is not None:
             taken.append(frame.target)
         asides = _appositions(frame, f)

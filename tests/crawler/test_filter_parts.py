@@ -128,6 +128,32 @@ def test_what_an_apposition_says_is_about_the_party_not_the_deal() -> None:
     assert _deal_frame("Ennor, which bought the AI startup Gatehold in 2021, said so.")[3]
 
 
+def test_it_and_the_bank_are_the_story_subject() -> None:
+    text = (
+        "Thessaly Bank, the Athens-based lender, is trying to take paper out of its trading desk.\n"
+        "The bank said on Tuesday that it had taken a 19.9% stake in Cantilo AI, a London "
+        "startup whose language models read trade confirmations."
+    )
+    assert _deal_frame(text)[:2] == ("Thessaly Bank", "Cantilo AI")
+    # The target is never its own buyer.
+    text = "Cantilo AI builds language models.\nThe company said a rival acquired Cantilo AI."
+    assert _deal_frame(text)[:2] == (None, "Cantilo AI")
+
+
+def test_she_and_a_surname_are_the_person_the_story_named() -> None:
+    m = Matcher([load_default_watchlist()])
+    text = (
+        "Marguerite Aldana has been in her new job for six weeks.\n"
+        "Aldana joined Fenwick & Rowe, the home-improvement chain, as its first chief AI "
+        "officer in September. She was hired from Amazon, where she led a machine-learning team."
+    )
+    (analysis,) = m.analyse("A conversation with Marguerite Aldana", text)
+    hires = analysis.kinds["hiring"].frames
+    assert [fr.target.name if fr.target else None for fr in hires] == ["Marguerite Aldana"] * 2
+    assert hires[0].actor is not None and hires[0].actor.name.startswith("Fenwick")
+    assert hires[1].origin is not None and hires[1].origin.name == "Amazon"
+
+
 def test_deal_status() -> None:
     assert roles("Google in advanced talks to acquire AI startup Threadline")[2] == "talks"
     assert roles("Regulators block Microsoft's AI chip deal; the acquisition of Siltrove")[2] == (
