@@ -239,10 +239,10 @@ def analyse(
         1 for fr in frames if main.target and fr.target and fr.target.name == main.target.name
     )
     x["main_repeated"] = min(4, same) / 4
-    # A story whose headline names the main event's parties is about that event.
+    # Whether the headline names a party of an event told only in the body: a feature about
+    # that company, or an essay that recalls a deal between others. (A headline's own frame is
+    # weighed by main_parties: counting its parties here too made the two features fight.)
     named = [p for p in (main.actor, main.target) if p is not None]
     if main.field == "body" and named:
-        x["title_names_parties"] = sum(_named_in(title.text, p.name) for p in named) / 2
-    elif main.field == "title":
-        x["title_names_parties"] = len(named) / 2
+        x["title_names_parties"] = float(any(_named_in(title.text, p.name) for p in named))
     return KindAnalysis(kind, frames, main, x)
