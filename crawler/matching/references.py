@@ -2,10 +2,11 @@
 
 News names a story's subject once, in its first sentence ("Thessaly Bank, the Athens-based lender,
 is trying to ..."), and then says "the bank said on Tuesday that it had taken a 19.9% stake in
-Cantilo AI" or "she was hired from Amazon". A deal whose clause before the cue names its buyer
-only as "it" or "the <company noun>" takes the story's subject as buyer; a hire whose clause says
-"she" or "he" takes the story's first person as the person hired. A single word that is the
-surname of a person the story has named ("Aldana joined Fenwick & Rowe") is that person.
+Cantilo AI" or "she was hired from Amazon". A deal or hire whose clause before the cue names its
+buyer or hirer only as "it" or "the <company noun>" takes the story's subject; a hire whose
+clause says "she" or "he" takes the story's first person as the person hired. A single word
+that is the surname of a person the story has named ("Aldana joined Fenwick & Rowe") is that
+person.
 """
 
 from __future__ import annotations
@@ -82,6 +83,11 @@ def resolve(frame: Frame, parties: list[Party], f: Field, story: StoryParties | 
             frame.actor = None
             if frame.target is None:
                 frame.target = Party(person.name, person.start, person.end, person=True)
+    if frame.actor is None and frame.form == "active" and _IT.search(clause):
+        # "Now, the company is ... announcing the hire of Elizabeth Samara-Rubio".
+        subject = story.subject()
+        if subject is not None and (frame.target is None or subject.name != frame.target.name):
+            frame.actor = Party(subject.name, subject.start, subject.end)
     if frame.target is None:
         named = (story.person_named(p.name) for p in parties if p.end <= frame.cue[0])
         known = next((p for p in named if p is not None), None)

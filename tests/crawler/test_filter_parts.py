@@ -30,6 +30,10 @@ from crawler.matching.types import Event, Match
         ("NEW YORK — GM-backed Cruise is acquiring Voyage.", ["Cruise", "Voyage"]),
         ("The round was led by SoftBank Vision Fund 2 and xAI.", ["SoftBank Vision Fund 2", "xAI"]),
         ("Google to invest $15B in Indian AI infrastructure", ["Google"]),
+        (
+            "San Jose-based edge startup SiMa.ai hired Ana Samara-Rubio.",
+            ["SiMa.ai", "Ana Samara-Rubio"],
+        ),
     ],
 )
 def test_find_parties(sentence: str, names: list[str]) -> None:
@@ -39,6 +43,7 @@ def test_find_parties(sentence: str, names: list[str]) -> None:
 def test_party_shapes() -> None:
     assert person_like("Alexandr Wang") and not person_like("Global Illumination")
     assert not person_like("North America")
+    assert person_like("Elizabeth Samara-Rubio") and not person_like("Samara Rubio Labs")
     assert ai_name("Nod.ai") and ai_name("Scale AI") and not ai_name("Arcion")
     title = "Zendesk Acquires Customer Service Automation Startup Cleverly.ai"
     assert is_title_case(title) and not is_title_case("Zendesk acquires a startup in Denver")
@@ -152,6 +157,19 @@ def test_she_and_a_surname_are_the_person_the_story_named() -> None:
     assert [fr.target.name if fr.target else None for fr in hires] == ["Marguerite Aldana"] * 2
     assert hires[0].actor is not None and hires[0].actor.name.startswith("Fenwick")
     assert hires[1].origin is not None and hires[1].origin.name == "Amazon"
+
+
+def test_the_company_that_hires_is_the_story_subject() -> None:
+    m = Matcher([load_default_watchlist()])
+    text = (
+        "San Jose-based edge computing startup SiMa.ai has released a no-code AI system.\n"
+        "Now, the company is pushing ahead, announcing the hire of Elizabeth Samara-Rubio as its "
+        "new Chief Business Officer."
+    )
+    (analysis,) = m.analyse("", text)
+    (hire,) = analysis.kinds["hiring"].frames
+    assert hire.actor is not None and hire.actor.name == "SiMa.ai"
+    assert hire.target is not None and hire.target.name == "Elizabeth Samara-Rubio"
 
 
 def test_deal_status() -> None:
