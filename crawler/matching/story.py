@@ -11,6 +11,7 @@ calibrated score with weights fitted on labelled news.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from crawler.matching.compiler import COMPETE, ENTITY, FOCUS, CompiledWatchlist
@@ -117,9 +118,15 @@ def story_context(title: Field, body: Field, cw: CompiledWatchlist) -> StoryCont
     # The story has an AI angle when its title or lede says AI or names an AI-native company.
     ai_title = no_focus or bool(focus["title"] or core["title"])
     ai_lede = no_focus or any(x < lede_end for x in (*focus["body"], *core["body"]))
-    comp_title = frozenset(h.payload for h in title.shared if h.category == COMPETE)
+    comp_title = frozenset(
+        h.payload
+        for h in title.shared
+        if h.category == COMPETE and not _describes_company(title.text, h.end)
+    )
     comp_lede = frozenset(
-        h.payload for h in body.shared if h.category == COMPETE and h.start < lede_end
+        h.payload
+        for h in body.shared
+        if h.category == COMPETE and h.start < lede_end and not _describes_company(body.text, h.end)
     )
     first = title.text.strip().split(" ", 1)[0].lower() if title.text.strip() else ""
     opinion = (
@@ -134,6 +141,18 @@ def story_context(title: Field, body: Field, cw: CompiledWatchlist) -> StoryCont
         no_body=not body.text.strip(),
         focus_starts=focus,
     )
+
+
+# A competing word that describes a company is no competing event: "Contract management startup
+# ContractPodAI nabs $115M", "Edge compute maker SiMa.ai hires".
+_COMPANY_AFTER = re.compile(
+    r"(?:[\s-]+[a-z][\w-]*){0,2}\s+(?:startup|start-up|maker|company|firm|provider|platform|"
+    r"developer|specialist|vendor|giant|leader)s?\b"
+)
+
+
+def _describes_company(text: str, end: int) -> bool:
+    return _COMPANY_AFTER.match(text, end) is not None
 
 
 def _lede_end(body: Field) -> int:

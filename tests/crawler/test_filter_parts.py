@@ -172,6 +172,18 @@ def test_the_company_that_hires_is_the_story_subject() -> None:
     assert hire.target is not None and hire.target.name == "Elizabeth Samara-Rubio"
 
 
+def test_a_competing_word_that_describes_a_company_is_no_competing_event() -> None:
+    m = Matcher([load_default_watchlist()])
+    body = "The round was led by SoftBank Vision Fund 2, the AI startup said on Monday."
+
+    def compete(title: str) -> float:
+        (analysis,) = m.analyse(title, body)
+        return analysis.kinds["deal"].features["compete_title"]
+
+    assert compete("Contract management startup Clausewell nabs $115M for AI review") == 0.0
+    assert compete("Clausewell signs a cloud contract with Oracle for AI review") == 1.0
+
+
 def test_deal_status() -> None:
     assert roles("Google in advanced talks to acquire AI startup Threadline")[2] == "talks"
     assert roles("Regulators block Microsoft's AI chip deal; the acquisition of Siltrove")[2] == (
