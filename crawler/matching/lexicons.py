@@ -149,6 +149,13 @@ HIRING = Lexicon(
         "to lead",
         "will lead",
         "to join",
+        # A founder or executive coming back ("said Lasko would return as chief executive").
+        "return as",
+        "returns as",
+        "returned as",
+        "returning as",
+        "comes back as",
+        "came back as",
     ),
     moves=(
         "joins",

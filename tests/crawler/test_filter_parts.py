@@ -184,6 +184,18 @@ def test_a_competing_word_that_describes_a_company_is_no_competing_event() -> No
     assert compete("Clausewell signs a cloud contract with Oracle for AI review") == 1.0
 
 
+def test_a_founder_returning_as_chief_executive_is_a_hire() -> None:
+    m = Matcher([load_default_watchlist()])
+    text = (
+        "Halberd AI said on Wednesday that co-founder Dmitri Lasko would return as chief executive."
+    )
+    (analysis,) = m.analyse("", text)
+    (hire,) = analysis.kinds["hiring"].frames
+    assert hire.actor is not None and hire.actor.name == "Halberd AI" and hire.senior
+    (analysis,) = m.analyse("", "Shares of Halberd AI would return as markets calm.")
+    assert analysis.kinds["hiring"].frames == []
+
+
 def test_deal_status() -> None:
     assert roles("Google in advanced talks to acquire AI startup Threadline")[2] == "talks"
     assert roles("Regulators block Microsoft's AI chip deal; the acquisition of Siltrove")[2] == (
