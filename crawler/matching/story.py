@@ -173,8 +173,10 @@ def settle_ai(frames: list[Frame], ctx: StoryContext, title: Field, body: Field)
     for fr in frames:
         if fr.ai:
             continue
-        # A hire is about AI when the hirer or the person is; a deal when its target is.
-        for p in (fr.target, fr.actor if fr.kind == "hiring" else None):
+        # A hire is about AI when the hirer, the person or the company they come from is (the
+        # founder of the AI startup a stake was just bought in); a deal when its target is.
+        hiring = fr.kind == "hiring"
+        for p in (fr.target, fr.actor if hiring else None, fr.origin if hiring else None):
             if p is None:
                 continue
             if p.name not in ai_names:
