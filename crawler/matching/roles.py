@@ -73,8 +73,13 @@ def _object(parties: list[Party], f: Field, offset: int, skip: Party | None) -> 
     for i, p in enumerate(later):
         if i + 1 < len(later) and _HEAD_NOUN.match(f.text[p.end : later[i + 1].start]):
             continue
+        if _FORMER_BEFORE.search(f.text[max(0, p.start - 8) : p.start]):
+            continue  # "a startup founded by ex-Instagram staff": where people came from
         return p
     return None
+
+
+_FORMER_BEFORE = re.compile(r"(?:\bex-|\bex |\bformer )$", re.IGNORECASE)
 
 
 _IN_OBJECT = re.compile(r"\b(?:in|into)\s")

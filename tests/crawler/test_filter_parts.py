@@ -99,9 +99,10 @@ def roles(title: str, text: str = "") -> tuple[str | None, str | None, str | Non
         ),
         ("Dana Ruiz joins Anthropic as chief AI officer", "Anthropic", "Dana Ruiz"),
         ("Google and Meta acquire AI firm Wiz", "Google and Meta", "Wiz"),
+        ("OpenAI acquires AI startup founded by ex-Instagram staff", "OpenAI", None),
     ],
 )
-def test_frame_roles(title: str, actor: str, target: str) -> None:
+def test_frame_roles(title: str, actor: str, target: str | None) -> None:
     found = roles(title)
     assert found[:2] == (actor, target)
 
