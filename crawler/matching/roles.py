@@ -29,6 +29,9 @@ _ORIGIN_BEFORE = re.compile(
 )
 
 
+_BEHIND = re.compile(r"\bbehind (?:[\w.&'’ -]+ (?:and|&) )?$")
+
+
 _REPORTER_BEFORE = re.compile(r"(?:according to|told|reported by|reports?|said)\s*$", re.IGNORECASE)
 
 
@@ -42,6 +45,8 @@ def _subject(parties: list[Party], f: Field, cue_start: int, sent_start: int) ->
         for p in parties
         if p.end <= cue_start
         and not _REPORTER_BEFORE.search(f.text[max(sent_start, p.start - 20) : p.start])
+        # "The company behind ChatGPT acquired ...": the product names its maker, it is not it.
+        and not _BEHIND.search(f.text[max(sent_start, p.start - 40) : p.start])
     ]
     orgs = [p for p in before if not p.person]
     chosen = orgs or before

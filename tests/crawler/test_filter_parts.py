@@ -146,6 +146,14 @@ def test_it_and_the_bank_are_the_story_subject() -> None:
     assert _deal_frame(text)[:2] == (None, "Cantilo AI")
 
 
+def test_the_company_behind_a_product_is_not_the_product() -> None:
+    text = (
+        "OpenAI is making more moves.\nThe company behind ChatGPT and Dall-E 2 just announced "
+        "it has acquired Global Illumination, a New York startup."
+    )
+    assert _deal_frame(text)[:2] == ("OpenAI", "Global Illumination")
+
+
 def test_she_and_a_surname_are_the_person_the_story_named() -> None:
     m = Matcher([load_default_watchlist()])
     text = (
