@@ -191,7 +191,8 @@ def _sentence_frames(
         resolve(frame, parties, f, story)
         if frame.target is not None:
             taken.append(frame.target)
-        asides = _appositions(frame, f)
+        # (Read only when a negative or background cue is there to be excused.)
+        asides = _appositions(frame, f) if NEGATIVE in cats or BACKGROUND in cats else []
         frame.negative = any(
             n.payload == topic and not _aside(n.start, asides) for n in cats.get(NEGATIVE, ())
         )

@@ -66,7 +66,7 @@ class StoryParties:
 
 def resolve(frame: Frame, parties: list[Party], f: Field, story: StoryParties | None) -> None:
     """Fill a frame's missing buyer or person from the story when its clause refers back."""
-    if story is None:
+    if story is None or (frame.actor is not None and frame.target is not None):
         return
     clause = f.text[frame.start : frame.cue[0]]
     if frame.kind == "deal":
