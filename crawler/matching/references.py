@@ -41,6 +41,7 @@ class StoryParties:
     f: Field
     _subject: list[Party | None] = field(default_factory=list)
     _people: list[Party] | None = None
+    _head: str | None = None
 
     def subject(self) -> Party | None:
         """The first organisation of the body's first sentence."""
@@ -53,13 +54,18 @@ class StoryParties:
     def people(self) -> list[Party]:
         """The people the story names in full, in order."""
         if self._people is None:
-            head = self.f.text[:_LEAD_CHARS]
-            self._people = [p for p in find_parties(head) if p.person]
+            self._people = [p for p in find_parties(self.head()) if p.person]
         return self._people
 
-    def person_named(self, name: str) -> Party | None:
-        """The person whose surname ``name`` is ("Aldana" for "Marguerite Aldana")."""
-        if " " in name or f" {name}" not in self.f.text[:_LEAD_CHARS]:
+    def head(self) -> str:
+        if self._head is None:
+            self._head = self.f.text[:_LEAD_CHARS]
+        return self._head
+
+    def person_named(self, party: Party) -> Party | None:
+        """The person whose surname ``party`` is ("Aldana" for "Marguerite Aldana")."""
+        name = party.name
+        if party.entity is not None or " " in name or f" {name}" not in self.head():
             return None  # (checked first: reading the people costs more than a look)
         return next((p for p in self.people() if p.name.split()[-1] == name), None)
 
@@ -76,9 +82,9 @@ def resolve(frame: Frame, parties: list[Party], f: Field, story: StoryParties | 
         if subject is not None and subject.name != frame.target.name:
             frame.actor = Party(subject.name, subject.start, subject.end)
         return
-    if frame.actor is not None and frame.actor.entity is None:
+    if frame.actor is not None:
         # "Kovalenko is hiring": a surname is the person, not the hirer.
-        person = story.person_named(frame.actor.name)
+        person = story.person_named(frame.actor)
         if person is not None:
             frame.actor = None
             if frame.target is None:
@@ -89,7 +95,7 @@ def resolve(frame: Frame, parties: list[Party], f: Field, story: StoryParties | 
         if subject is not None and (frame.target is None or subject.name != frame.target.name):
             frame.actor = Party(subject.name, subject.start, subject.end)
     if frame.target is None:
-        named = (story.person_named(p.name) for p in parties if p.end <= frame.cue[0])
+        named = (story.person_named(p) for p in parties if p.end <= frame.cue[0])
         known = next((p for p in named if p is not None), None)
         if known is not None:
             frame.target = Party(known.name, known.start, known.end, person=True)
