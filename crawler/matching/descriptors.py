@@ -58,6 +58,17 @@ _UNIT_AFTER = re.compile(
 )
 
 
+_CAPITALISED_BEFORE = re.compile(r"(?:^|\s)[A-Z][\w.]*$")
+
+
+def _place_comma(text: str, at: int) -> bool:
+    """Whether the comma at ``at`` joins the parts of a place name ("Lincoln, Nebraska")."""
+    return (
+        bool(_CAPITALISED_BEFORE.search(text[max(0, at - 20) : at]))
+        and text[at + 1 : at + 3].strip()[:1].isupper()
+    )
+
+
 def descriptor_window(text: str, start: int, end: int, limit: int) -> tuple[int, int]:
     """Where a name's descriptor stands: the words just before it ("AI startup X", back to a
     clause break) and its apposition after it ("X, an AI startup that ...", up to the next comma
@@ -77,12 +88,32 @@ def descriptor_window(text: str, start: int, end: int, limit: int) -> tuple[int,
     # An apposition may hold a comma of its own ("Neeva, the Mountain View, CA-based search
     # startup, once seen as an AI-driven challenger"): it ends at the second comma or a stop.
     rest = after[m.end() :]
-    stops = [x.start() for x in re.finditer(r",\s|[.;]\s|\)", rest)]
+    # A comma inside a place ("a Lincoln, Nebraska, company", "the Mountain View, CA-based
+    # startup") stands between two capitalised words and ends nothing.
+    stops = [
+        x.start()
+        for x in re.finditer(r",\s|[.;]\s|\)", rest)
+        if not (rest[x.start()] == "," and _place_comma(rest, x.start()))
+    ]
     commas = [x for x in stops if rest[x] == ","]
     ends = [x for x in stops if rest[x] != ","]
     candidates = [*ends[:1], *commas[1:2]]
     stop = min(candidates) if candidates else len(rest)
     return lo, end + m.end() + stop
+
+
+def apposition_end(text: str, end: int, limit: int) -> int:
+    """Where the apposition after a name ending at ``end`` stops ("Bellcourt Hotels, which owns
+    140 hotels," stops at its comma): ``end`` when there is none."""
+    after = text[end : min(limit, end + 160)]
+    m = _APPOSITION.match(after)
+    if m is None:
+        return end
+    rest = after[m.end() :]
+    for x in re.finditer(r",\s|[.;]\s|\)", rest):
+        if not (rest[x.start()] == "," and _place_comma(rest, x.start())):
+            return end + m.end() + x.start()
+    return end + len(after)
 
 
 def mentions_ai(f: Field, name: str, focus_starts: list[int], limit: int = 6) -> bool:
@@ -93,7 +124,21 @@ def mentions_ai(f: Field, name: str, focus_starts: list[int], limit: int = 6) ->
         if at < 0:
             return False
         lo, hi = descriptor_window(f.text, at, at + len(name), len(f.text))
+        if f.name == "body" and _opens_sentence(f.text, at):
+            # A sentence whose subject is the company describes it ("Skinsight trains neural
+            # networks on ...", "Drivelume's neural networks turn camera feeds into ...").
+            # (Not a quote: "“Arcion will help our customers' data and AI journeys”".)
+            hi = max(hi, min(f.sentence_span(at)[2], at + _SUBJECT_REACH))
         if any(lo <= x < hi for x in focus_starts):
             return True
         pos = at + len(name)
     return False
+
+
+_SUBJECT_REACH = 120
+
+
+def _opens_sentence(text: str, at: int) -> bool:
+    """Whether the name at ``at`` opens its sentence or paragraph."""
+    before = text[max(0, at - 3) : at].rstrip(" ")
+    return not before or before.endswith(("\n", ".", "!", "?"))

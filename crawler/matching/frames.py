@@ -30,10 +30,11 @@ from crawler.matching.compiler import (
     WEAK,
     CompiledWatchlist,
 )
-from crawler.matching.descriptors import frame_ai
+from crawler.matching.descriptors import apposition_end, descriptor_window, frame_ai
 from crawler.matching.event_frame import LEDE_SENTENCES, Frame
 from crawler.matching.lexicons import INVEST_CUES, SENIOR_ROLES
 from crawler.matching.parties import Party, is_company
+from crawler.matching.references import StoryParties, resolve
 from crawler.matching.roles import assign_roles, party_name, sentence_parties
 from crawler.matching.rounds import LICENSE, license_frame, round_frame, round_leads
 from crawler.matching.scan import Field, Hit
@@ -75,6 +76,7 @@ def build_frames(
         by_sentence.setdefault(s, [])
         spans[s] = (index, s, e)
     frames: list[Frame] = []
+    story = StoryParties(f) if f.name == "body" else None
     # Hits sorted by start once, so each sentence takes its hits by bisection, not by a scan.
     kept.sort(key=_start)
     shared = sorted(shared, key=_start)
@@ -84,7 +86,7 @@ def build_frames(
         index, s, e = spans[start]
         inside = kept[bisect_left(kept_starts, s) : bisect_left(kept_starts, e)]
         shared_in = shared[bisect_left(shared_starts, s) : bisect_left(shared_starts, e)]
-        found = _sentence_frames(f, index, s, e, cues, inside, shared_in, cw, known)
+        found = _sentence_frames(f, index, s, e, cues, inside, shared_in, cw, known, story)
         if start in round_at:
             # The round says who invested in whom better than an "investment" cue near it.
             found = [fr for fr in found if not fr.invest]
@@ -103,6 +105,7 @@ def _sentence_frames(
     shared_in: list[Hit],
     cw: CompiledWatchlist,
     known: list[str],
+    story: StoryParties | None = None,
 ) -> list[Frame]:
     entity_hits = [h for h in inside if h.category == ENTITY]
     parties: list[Party] | None = None
@@ -186,13 +189,21 @@ def _sentence_frames(
         if any(a <= h.start < b for a, b in names):
             continue
         assign_roles(frame, parties, f, taken)
+        resolve(frame, parties, f, story)
         if frame.target is not None:
             taken.append(frame.target)
-        frame.negative = any(n.payload == topic for n in cats.get(NEGATIVE, ()))
+        # (Read only when a negative or background cue is there to be excused.)
+        asides = _appositions(frame, f) if NEGATIVE in cats or BACKGROUND in cats else []
+        frame.negative = any(
+            n.payload == topic and not _aside(n.start, asides) for n in cats.get(NEGATIVE, ())
+        )
         frame.background = any(
             # Perfect tense is today's news in a lede ("Zendesk has acquired ..."), a recap later.
-            index >= LEDE_SENTENCES
-            or not f.norm[b.start + 1 : b.end + 1].startswith(("has ", "had "))
+            (
+                index >= LEDE_SENTENCES
+                or not f.norm[b.start + 1 : b.end + 1].startswith(("has ", "had "))
+            )
+            and not _aside(b.start, asides)
             for b in cats.get(BACKGROUND, ())
         )
         frame.role = any(r.payload == topic for r in cats.get(ROLE, ())) or any(
@@ -228,6 +239,29 @@ def _sentence_frames(
             if licensed is not None:
                 frames.append(licensed)
     return _one_event_per_sentence(frames)
+
+
+def _appositions(frame: Frame, f: Field) -> list[tuple[int, int]]:
+    """The spans that describe a deal's parties ("Rosterine, an AI startup that forecasts staff
+    for stores and warehouses", "Bellcourt Hotels, which owns 140 hotels,") and do not hold its
+    cue: what they say is about the company, not about the purchase or its date."""
+    if frame.kind != "deal":
+        return []
+    out = []
+    for p in (frame.actor, frame.target):
+        if p is None:
+            continue
+        _, hi = descriptor_window(f.text, p.start, p.end, frame.end)
+        if p.end <= frame.cue[0] < hi:
+            # "Bellcourt Hotels, which owns 140 hotels, has acquired": up to the first comma.
+            hi = apposition_end(f.text, p.end, frame.end)
+        if hi > p.end and not p.end <= frame.cue[0] < hi:
+            out.append((p.end, hi))
+    return out
+
+
+def _aside(at: int, asides: list[tuple[int, int]]) -> bool:
+    return any(a <= at < b for a, b in asides)
 
 
 def _one_event_per_sentence(frames: list[Frame]) -> list[Frame]:

@@ -54,6 +54,9 @@ class Party:
     entity: int | None = None  # the watchlist entity this is, when it is one
 
 
+_NAME_PREFIXES = ("Mc", "Ma", "De", "Di", "Le", "La")
+
+
 def person_like(name: str) -> bool:
     """Whether ``name`` looks like a person: 2-4 capitalised words and no company word."""
     words = name.replace("Dr. ", "").split()
@@ -66,8 +69,12 @@ def person_like(name: str) -> bool:
             or not w.replace("-", "").replace(".", "").isalpha()
         ):
             return False
-        if any(c.isupper() for c in w[1:]) and w[:2] not in ("Mc", "Ma", "De", "Di", "Le", "La"):
-            return False
+        # Each part of a double-barrelled name is a name ("Samara-Rubio"); "McKinsey" too.
+        for part in w.split("-"):
+            if any(c.isupper() for c in part[1:]) and part[:2] not in _NAME_PREFIXES:
+                return False
+            if not part[:1].isupper():
+                return False
     return True
 
 
@@ -110,6 +117,8 @@ def _clean(words: list[tuple[str, int, int]]) -> list[list[tuple[str, int, int]]
             or ((w in DESCRIPTORS or w.rstrip("'’s") in PLACES) and not pieces[-1])
             or _DESCRIPTOR_WORD.match(w.rstrip(".,"))
         ):
+            if w.endswith("-based"):
+                pieces[-1] = []  # "San Jose-based": the words before are the place's too
             if pieces[-1]:
                 pieces.append([])
             continue

@@ -58,7 +58,8 @@ COMPANY_WORDS = _words(
     Analytics Security Research Foundation Institute University Motors Media Games Studios Bank
     Microsystems Semiconductor Devices Intelligence Dynamics Industries Energy Pharma Computing
     Solutions Services Digital Global International Vision Mind Mobile Apps Brain DeepMind Quantum
-    Platforms Automation Motion Works Labs Cognition Health Logic Networks Sciences
+    Platforms Automation Motion Works Labs Cognition Health Logic Networks Sciences Supply Farm
+    Farms Bank Hotels Foods Airlines Insurance Logistics Stores Retail Motor Pharmaceuticals
     """
 )
 
@@ -70,6 +71,11 @@ PLACES = _words(
     Canadian Israel Israeli UAE Saudi Arabia Qatar Singapore Australia Brazil Mexico Spain Italy
     Ireland Sweden Netherlands Switzerland Taiwan Vietnam Indonesia London Paris Berlin Tokyo
     Beijing Shanghai Seoul Toronto Texas California Washington York Boston Seattle Austin America
+    Iowa Ohio Nebraska Florida Oregon Colorado Arizona Utah Michigan Illinois
+    Massachusetts Pennsylvania Minnesota Wisconsin Tennessee Chicago Denver Atlanta
+    Dallas Houston Miami Detroit Pittsburgh Edinburgh Dublin Manchester Munich Stockholm Amsterdam
+    Zurich Madrid Milan Warsaw Delhi Mumbai Bangalore Bengaluru Dubai Sydney Melbourne Montreal
+    Vancouver Nagoya Osaka Taipei Hong Kong
     """
 )
 

@@ -29,6 +29,14 @@ _ORIGIN_BEFORE = re.compile(
 )
 
 
+_BEHIND = re.compile(r"\bbehind (?:[\w.&'’ -]+ (?:and|&) )?$")
+
+
+def _behind(before: str) -> bool:
+    """Whether a name follows "behind" ("the company behind ChatGPT and Dall-E")."""
+    return "behind " in before and _BEHIND.search(before) is not None
+
+
 _REPORTER_BEFORE = re.compile(r"(?:according to|told|reported by|reports?|said)\s*$", re.IGNORECASE)
 
 
@@ -42,6 +50,8 @@ def _subject(parties: list[Party], f: Field, cue_start: int, sent_start: int) ->
         for p in parties
         if p.end <= cue_start
         and not _REPORTER_BEFORE.search(f.text[max(sent_start, p.start - 20) : p.start])
+        # "The company behind ChatGPT acquired ...": the product names its maker, it is not it.
+        and not _behind(f.text[max(sent_start, p.start - 40) : p.start])
     ]
     orgs = [p for p in before if not p.person]
     chosen = orgs or before
@@ -73,8 +83,13 @@ def _object(parties: list[Party], f: Field, offset: int, skip: Party | None) -> 
     for i, p in enumerate(later):
         if i + 1 < len(later) and _HEAD_NOUN.match(f.text[p.end : later[i + 1].start]):
             continue
+        if f.text[max(0, p.start - 7) : p.start].lower().endswith(_FORMER_BEFORE):
+            continue  # "a startup founded by ex-Instagram staff": where people came from
         return p
     return None
+
+
+_FORMER_BEFORE = (" ex-", " ex ", "former ")
 
 
 _IN_OBJECT = re.compile(r"\b(?:in|into)\s")

@@ -11,6 +11,7 @@ calibrated score with weights fitted on labelled news.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from crawler.matching.compiler import COMPETE, ENTITY, FOCUS, CompiledWatchlist
@@ -117,9 +118,15 @@ def story_context(title: Field, body: Field, cw: CompiledWatchlist) -> StoryCont
     # The story has an AI angle when its title or lede says AI or names an AI-native company.
     ai_title = no_focus or bool(focus["title"] or core["title"])
     ai_lede = no_focus or any(x < lede_end for x in (*focus["body"], *core["body"]))
-    comp_title = frozenset(h.payload for h in title.shared if h.category == COMPETE)
+    comp_title = frozenset(
+        h.payload
+        for h in title.shared
+        if h.category == COMPETE and not _describes_company(title.text, h.end)
+    )
     comp_lede = frozenset(
-        h.payload for h in body.shared if h.category == COMPETE and h.start < lede_end
+        h.payload
+        for h in body.shared
+        if h.category == COMPETE and h.start < lede_end and not _describes_company(body.text, h.end)
     )
     first = title.text.strip().split(" ", 1)[0].lower() if title.text.strip() else ""
     opinion = (
@@ -134,6 +141,18 @@ def story_context(title: Field, body: Field, cw: CompiledWatchlist) -> StoryCont
         no_body=not body.text.strip(),
         focus_starts=focus,
     )
+
+
+# A competing word that describes a company is no competing event: "Contract management startup
+# ContractPodAI nabs $115M", "Edge compute maker SiMa.ai hires".
+_COMPANY_AFTER = re.compile(
+    r"(?:[\s-]+[a-z][\w-]*){0,2}\s+(?:startup|start-up|maker|company|firm|provider|platform|"
+    r"developer|specialist|vendor|giant|leader)s?\b"
+)
+
+
+def _describes_company(text: str, end: int) -> bool:
+    return _COMPANY_AFTER.match(text, end) is not None
 
 
 def _lede_end(body: Field) -> int:
@@ -154,8 +173,10 @@ def settle_ai(frames: list[Frame], ctx: StoryContext, title: Field, body: Field)
     for fr in frames:
         if fr.ai:
             continue
-        # A hire is about AI when the hirer or the person is; a deal when its target is.
-        for p in (fr.target, fr.actor if fr.kind == "hiring" else None):
+        # A hire is about AI when the hirer, the person or the company they come from is (the
+        # founder of the AI startup a stake was just bought in); a deal when its target is.
+        hiring = fr.kind == "hiring"
+        for p in (fr.target, fr.actor if hiring else None, fr.origin if hiring else None):
             if p is None:
                 continue
             if p.name not in ai_names:
@@ -239,10 +260,10 @@ def analyse(
         1 for fr in frames if main.target and fr.target and fr.target.name == main.target.name
     )
     x["main_repeated"] = min(4, same) / 4
-    # A story whose headline names the main event's parties is about that event.
+    # Whether the headline names a party of an event told only in the body: a feature about
+    # that company, or an essay that recalls a deal between others. (A headline's own frame is
+    # weighed by main_parties: counting its parties here too made the two features fight.)
     named = [p for p in (main.actor, main.target) if p is not None]
     if main.field == "body" and named:
-        x["title_names_parties"] = sum(_named_in(title.text, p.name) for p in named) / 2
-    elif main.field == "title":
-        x["title_names_parties"] = len(named) / 2
+        x["title_names_parties"] = float(any(_named_in(title.text, p.name) for p in named))
     return KindAnalysis(kind, frames, main, x)

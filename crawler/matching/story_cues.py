@@ -135,7 +135,6 @@ COMPETING: dict[str, tuple[str, ...]] = {
         "compute deal",
         "supply deal",
         "capacity",
-        "compute",
         "gpus",
         "data center",
         "data centers",

@@ -8,6 +8,8 @@ import random
 import pytest
 
 from crawler.matching import Matcher, Watchlist, load_default_watchlist
+from crawler.matching.compiler import FOCUS
+from crawler.matching.descriptors import mentions_ai
 from crawler.matching.fitting import Story, best_threshold, cross_validate, fit, fit_logistic
 from crawler.matching.parties import ai_name, find_parties, is_title_case, person_like, title_names
 from crawler.matching.scoring import FilterModel, load_model
@@ -28,6 +30,10 @@ from crawler.matching.types import Event, Match
         ("NEW YORK — GM-backed Cruise is acquiring Voyage.", ["Cruise", "Voyage"]),
         ("The round was led by SoftBank Vision Fund 2 and xAI.", ["SoftBank Vision Fund 2", "xAI"]),
         ("Google to invest $15B in Indian AI infrastructure", ["Google"]),
+        (
+            "San Jose-based edge startup SiMa.ai hired Ana Samara-Rubio.",
+            ["SiMa.ai", "Ana Samara-Rubio"],
+        ),
     ],
 )
 def test_find_parties(sentence: str, names: list[str]) -> None:
@@ -37,11 +43,31 @@ def test_find_parties(sentence: str, names: list[str]) -> None:
 def test_party_shapes() -> None:
     assert person_like("Alexandr Wang") and not person_like("Global Illumination")
     assert not person_like("North America")
+    assert person_like("Elizabeth Samara-Rubio") and not person_like("Samara Rubio Labs")
     assert ai_name("Nod.ai") and ai_name("Scale AI") and not ai_name("Arcion")
     title = "Zendesk Acquires Customer Service Automation Startup Cleverly.ai"
     assert is_title_case(title) and not is_title_case("Zendesk acquires a startup in Denver")
     body = "Zendesk has bought Cleverly.ai, which automates support."
     assert title_names(title, body) == ["Zendesk", "Cleverly.ai"]
+
+
+def test_ai_angle_from_descriptors_and_subject_sentences() -> None:
+    m = Matcher([load_default_watchlist()])
+
+    def ai(text: str, name: str) -> bool:
+        f = m._scan("", text)["body"]
+        return mentions_ai(f, name, sorted(h.start for h in f.of(0) if h.category == FOCUS))
+
+    # A place's commas do not end an apposition.
+    assert ai(
+        "Arbuckle bought Sorrelgrid, a Lincoln, Nebraska, company that builds machine-learning "
+        "models for farms.",
+        "Sorrelgrid",
+    )
+    # A sentence the company opens describes it; a quote it opens, or another sentence, does not.
+    assert ai("Halloran bought Skinsight. Skinsight trains neural networks on photos.", "Skinsight")
+    assert not ai("Halloran bought Arcion. “Arcion will speed up our data and AI work.”", "Arcion")
+    assert not ai("Halloran bought Arcion, a data company. Shares rose on AI hopes.", "Arcion")
 
 
 # ----------------------------------------------------------------------------- frames
@@ -73,11 +99,110 @@ def roles(title: str, text: str = "") -> tuple[str | None, str | None, str | Non
         ),
         ("Dana Ruiz joins Anthropic as chief AI officer", "Anthropic", "Dana Ruiz"),
         ("Google and Meta acquire AI firm Wiz", "Google and Meta", "Wiz"),
+        ("OpenAI acquires AI startup founded by ex-Instagram staff", "OpenAI", None),
     ],
 )
-def test_frame_roles(title: str, actor: str, target: str) -> None:
+def test_frame_roles(title: str, actor: str, target: str | None) -> None:
     found = roles(title)
     assert found[:2] == (actor, target)
+
+
+def _deal_frame(text: str) -> tuple[str | None, str | None, bool, bool]:
+    m = Matcher([load_default_watchlist()])
+    (analysis,) = m.analyse("", text)
+    fr = analysis.kinds["deal"].frames[0]
+    return (
+        fr.actor.name if fr.actor else None,
+        fr.target.name if fr.target else None,
+        fr.negative,
+        fr.background,
+    )
+
+
+def test_what_an_apposition_says_is_about_the_party_not_the_deal() -> None:
+    # "warehouse" describes the startup's customers, not an asset bought.
+    text = (
+        "Workday said on Thursday it had acquired Rosterine, an AI startup that forecasts "
+        "how many staff a store, warehouse or clinic will need."
+    )
+    assert _deal_frame(text) == ("Workday", "Rosterine", False, False)
+    # "which owns" describes the buyer; it is no recap of this purchase.
+    text = "Bellcourt Hotels, which owns 140 hotels, has acquired Roomcast, an AI pricing startup."
+    assert _deal_frame(text) == ("Bellcourt Hotels", "Roomcast", False, False)
+    # An asset after the cue is still an asset purchase, a recap still a recap.
+    assert _deal_frame("Ennor AI acquired a warehouse from Gatehold.")[2]
+    assert _deal_frame("Ennor, which bought the AI startup Gatehold in 2021, said so.")[3]
+
+
+def test_it_and_the_bank_are_the_story_subject() -> None:
+    text = (
+        "Thessaly Bank, the Athens-based lender, is trying to take paper out of its trading desk.\n"
+        "The bank said on Tuesday that it had taken a 19.9% stake in Cantilo AI, a London "
+        "startup whose language models read trade confirmations."
+    )
+    assert _deal_frame(text)[:2] == ("Thessaly Bank", "Cantilo AI")
+    # The target is never its own buyer.
+    text = "Cantilo AI builds language models.\nThe company said a rival acquired Cantilo AI."
+    assert _deal_frame(text)[:2] == (None, "Cantilo AI")
+
+
+def test_the_company_behind_a_product_is_not_the_product() -> None:
+    text = (
+        "OpenAI is making more moves.\nThe company behind ChatGPT and Dall-E 2 just announced "
+        "it has acquired Global Illumination, a New York startup."
+    )
+    assert _deal_frame(text)[:2] == ("OpenAI", "Global Illumination")
+
+
+def test_she_and_a_surname_are_the_person_the_story_named() -> None:
+    m = Matcher([load_default_watchlist()])
+    text = (
+        "Marguerite Aldana has been in her new job for six weeks.\n"
+        "Aldana joined Fenwick & Rowe, the home-improvement chain, as its first chief AI "
+        "officer in September. She was hired from Amazon, where she led a machine-learning team."
+    )
+    (analysis,) = m.analyse("A conversation with Marguerite Aldana", text)
+    hires = analysis.kinds["hiring"].frames
+    assert [fr.target.name if fr.target else None for fr in hires] == ["Marguerite Aldana"] * 2
+    assert hires[0].actor is not None and hires[0].actor.name.startswith("Fenwick")
+    assert hires[1].origin is not None and hires[1].origin.name == "Amazon"
+
+
+def test_the_company_that_hires_is_the_story_subject() -> None:
+    m = Matcher([load_default_watchlist()])
+    text = (
+        "San Jose-based edge computing startup SiMa.ai has released a no-code AI system.\n"
+        "Now, the company is pushing ahead, announcing the hire of Elizabeth Samara-Rubio as its "
+        "new Chief Business Officer."
+    )
+    (analysis,) = m.analyse("", text)
+    (hire,) = analysis.kinds["hiring"].frames
+    assert hire.actor is not None and hire.actor.name == "SiMa.ai"
+    assert hire.target is not None and hire.target.name == "Elizabeth Samara-Rubio"
+
+
+def test_a_competing_word_that_describes_a_company_is_no_competing_event() -> None:
+    m = Matcher([load_default_watchlist()])
+    body = "The round was led by SoftBank Vision Fund 2, the AI startup said on Monday."
+
+    def compete(title: str) -> float:
+        (analysis,) = m.analyse(title, body)
+        return analysis.kinds["deal"].features["compete_title"]
+
+    assert compete("Contract management startup Clausewell nabs $115M for AI review") == 0.0
+    assert compete("Clausewell signs a cloud contract with Oracle for AI review") == 1.0
+
+
+def test_a_founder_returning_as_chief_executive_is_a_hire() -> None:
+    m = Matcher([load_default_watchlist()])
+    text = (
+        "Halberd AI said on Wednesday that co-founder Dmitri Lasko would return as chief executive."
+    )
+    (analysis,) = m.analyse("", text)
+    (hire,) = analysis.kinds["hiring"].frames
+    assert hire.actor is not None and hire.actor.name == "Halberd AI" and hire.senior
+    (analysis,) = m.analyse("", "Shares of Halberd AI would return as markets calm.")
+    assert analysis.kinds["hiring"].frames == []
 
 
 def test_deal_status() -> None:

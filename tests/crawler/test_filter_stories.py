@@ -19,12 +19,8 @@ def default() -> Matcher:
 
 
 # Stories the filter still misses, kept as strict expected failures so that fixing them shows.
-KNOWN_MISSES = {
-    "open-world-body-only-acquisition": (
-        "an acquisition told only in the lede, under a headline that names no event, scores just "
-        "under the threshold: the article model still leans on the headline"
-    ),
-}
+# Stories the filter is known to miss (strict xfails: a fix must remove its entry).
+KNOWN_MISSES: dict[str, str] = {}
 
 
 def _param(case: Case) -> object:
