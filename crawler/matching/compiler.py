@@ -20,7 +20,7 @@ from typing import Any
 
 import ahocorasick
 
-from crawler.matching.lexicons import Lexicon
+from crawler.matching.lexicons import RECAP_YEARS, Lexicon
 from crawler.matching.rules import Rule
 from crawler.matching.story_cues import (
     CASED_INVESTORS,
@@ -154,6 +154,8 @@ def compile_watchlists(watchlists: Sequence[Watchlist]) -> Compiled:
                 add(phrase, (FOCUS, vi, None, None))
         for phrase in wl.background_cues():
             add(phrase, (BACKGROUND, vi, None, None))
+        for year in RECAP_YEARS:
+            add(f"in {year}", (BACKGROUND, vi, year, None))
 
     compiled: list[CompiledWatchlist] = []
     readings: dict[str, int] = {}

@@ -54,13 +54,20 @@ def training_path() -> Path:
     return Path(str(resources.files("crawler.matching").joinpath("training/own-stories.jsonl")))
 
 
+def year_of(published: Any) -> int | None:
+    """The year of a labelled case's ``published`` ("2023" or an ISO date), if it has one."""
+    text = str(published or "")[:4]
+    return int(text) if len(text) == 4 and text.isdigit() else None
+
+
 def stories_from_cases(
     matcher: Any, cases: Sequence[Mapping[str, Any]], group: str = "", watchlist: int = 0
 ) -> list[Story]:
     """Read labelled cases (``id``, ``title``, ``text``, ``label``, ``kind``) into stories."""
     out: list[Story] = []
     for case in cases:
-        analysis = matcher.analyse(case.get("title") or "", case.get("text") or "")[watchlist]
+        title, text = case.get("title") or "", case.get("text") or ""
+        analysis = matcher.analyse(title, text, year_of(case.get("published")))[watchlist]
         rows = tuple((k, a.features) for k, a in analysis.kinds.items() if a.frames)
         kind = case.get("kind") or None
         regime = "article" if (case.get("text") or "").strip() else "headline"

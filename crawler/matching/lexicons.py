@@ -665,8 +665,6 @@ BACKGROUND: tuple[str, ...] = (
     "decade ago",
     "earlier this year",
     "back in",
-    # A year before the period the news covers: "DeepMind, acquired by Google in 2014".
-    *(f"in {year}" for year in range(2005, 2024)),
     "has since",
     "once acquired",
     # Perfect tense and standing relationships: what is already true, not today's news.
@@ -691,6 +689,10 @@ BACKGROUND: tuple[str, ...] = (
     "a look back",
     "retrospective",
 )
+
+# "in 2014" recaps when the year is before the article's ("DeepMind, acquired by Google in 2014"):
+# compiled as background cues that carry their year, judged against the article's date.
+RECAP_YEARS = range(1990, 2100)
 
 # Hiring cues in their participle form, which turn passive before "to": "lured away to Vantora".
 HIRE_PARTICIPLES = (

@@ -102,12 +102,15 @@ class Matcher:
         """How many distinct patterns the automaton holds."""
         return self._compiled.patterns
 
-    def _scan(self, title: str, text: str) -> dict[str, Field]:
+    def _scan(self, title: str, text: str, year: int | None = None) -> dict[str, Field]:
         c = self._compiled
-        return {
+        fields = {
             "title": scan(c.automaton, c.patterns, "title", title or "", c.vocabulary),
             "body": scan(c.automaton, c.patterns, "body", text or "", c.vocabulary),
         }
+        for f in fields.values():
+            f.year = year
+        return fields
 
     # ------------------------------------------------------------------ public API
 
@@ -120,7 +123,7 @@ class Matcher:
         published: datetime | None = None,
     ) -> list[Match]:
         """One match per watchlist that reaches its ``min_score`` and whose rule holds."""
-        fields = self._scan(title, text)
+        fields = self._scan(title, text, published.year if published else None)
         out: list[Match] = []
         for cw in self._compiled.watchlists:
             if not _has_cue(fields, cw) or _skip_reason(cw.watchlist, source, published):
@@ -137,9 +140,11 @@ class Matcher:
         *,
         source: str | None = None,
         published: datetime | None = None,
+        year: int | None = None,
     ) -> list[Explanation]:
-        """Every watchlist's decision about one article, with hits, frames and the score's parts."""
-        fields = self._scan(title, text)
+        """Every watchlist's decision about one article, with hits, frames and the score's parts
+        (``year``: the article's, when ``published`` is not given: a labelled file's date)."""
+        fields = self._scan(title, text, published.year if published else year)
         out: list[Explanation] = []
         for cw in self._compiled.watchlists:
             skip = _skip_reason(cw.watchlist, source, published)
@@ -149,9 +154,9 @@ class Matcher:
             out.append(self._evaluate(fields, cw, explain=True))
         return out
 
-    def analyse(self, title: str, text: str) -> list[StoryAnalysis]:
+    def analyse(self, title: str, text: str, year: int | None = None) -> list[StoryAnalysis]:
         """Each watchlist's frames and features (what the model is fitted on)."""
-        fields = self._scan(title, text)
+        fields = self._scan(title, text, year)
         return [self._read(fields, cw) for cw in self._compiled.watchlists]
 
     # ------------------------------------------------------------------ stages
@@ -198,6 +203,7 @@ class Matcher:
             empty = fields["body"].once(
                 "headline_alone", lambda: scan(c.automaton, c.patterns, "body", "", c.vocabulary)
             )
+            empty.year = fields["body"].year
             alone = {"title": fields["title"], "body": empty}
             headline = self._analyse_fields(alone, cw)
             for kind, score in headline.scores.items():

@@ -73,6 +73,8 @@ class Field:
     _locator: SentenceLocator | None = field(default=None)
     # Watchlist-independent readings of this field, keyed by what they are (see ``once``).
     _once: dict[Any, Any] = field(default_factory=dict)
+    # The article's year, against which "in 2014" is a recap; None: the current year.
+    year: int | None = None
 
     @property
     def sentences(self) -> Sentences:

@@ -115,9 +115,13 @@ def figures(pairs: Iterable[tuple[str, bool]]) -> dict[str, Any]:
 
 def evaluate(cases: list[dict[str, Any]], matcher: Any) -> dict[str, Any]:
     """Score the cases with ``matcher`` (a :class:`crawler.matching.Matcher`)."""
+    from crawler.matching.fitting import year_of
+
     out_cases: list[dict[str, Any]] = []
     for row in cases:
-        explanations = matcher.explain(row.get("title") or "", row.get("text") or "")
+        explanations = matcher.explain(
+            row.get("title") or "", row.get("text") or "", year=year_of(row.get("published"))
+        )
         matched = [e for e in explanations if e.matched]
         best = max(explanations, key=lambda e: e.score, default=None)
         kind_from = max(matched, key=lambda e: e.score) if matched else None

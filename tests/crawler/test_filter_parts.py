@@ -308,3 +308,17 @@ def test_shipped_model_covers_the_features_and_says_how_it_was_fitted() -> None:
         assert 0.0 < m.meta["threshold"] < 1.0
     assert "fit_filter.py" in model.meta["command"]
     assert FilterModel.from_dict(json.loads(json.dumps(model.to_dict()))) == model
+
+
+@pytest.mark.parametrize(("year", "background"), [(2026, True), (2024, False), (None, True)])
+def test_a_dated_deal_is_a_recap_only_before_the_articles_year(
+    year: int | None, background: bool
+) -> None:
+    # Undated articles are read in the current year, which is after 2024 whenever this runs.
+    text = (
+        "The chief executive said the price was fair. "
+        "Halvorsen Systems acquired Quillmark in 2024 to add language models to its AI products."
+    )
+    m = Matcher([load_default_watchlist()])
+    (analysis,) = m.analyse("", text, year)
+    assert analysis.kinds["deal"].frames[0].background is background
