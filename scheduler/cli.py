@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "scheduler.commands.run",
     "scheduler.commands.status",
     "scheduler.commands.matches",
+    "scheduler.commands.stories",
     "scheduler.commands.demo",
 )
 

@@ -342,17 +342,3 @@ class StoryTables(Database):
             .values(story_id=story_id, channel=channel, parent_id=delivery_id)
             .on_conflict_do_nothing(index_elements=["story_id", "channel"])
         )
-
-    def story_of_articles(self, article_ids: Sequence[int]) -> dict[int, int]:
-        """article id -> story id, for those of ``article_ids`` in a story."""
-        if not article_ids:
-            return {}
-        with self._tx("story_of_articles") as conn:
-            return {
-                int(a): int(s)
-                for a, s in conn.execute(
-                    select(story_articles.c.article_id, story_articles.c.story_id).where(
-                        story_articles.c.article_id.in_(list(article_ids))
-                    )
-                )
-            }
