@@ -67,6 +67,9 @@ class Facts:
     amounts: tuple[float, ...] = ()
     parties: tuple[str, ...] = ()
     score: float = 0.0
+    # Whether the title names the target: a main event found only in the body (a recap of an
+    # older deal in a story about something else) is a weak claim to be the same story.
+    in_title: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -77,6 +80,7 @@ class Facts:
             "amounts": list(self.amounts),
             "parties": list(self.parties),
             "score": self.score,
+            "in_title": self.in_title,
         }
 
     @classmethod
@@ -89,6 +93,7 @@ class Facts:
             amounts=tuple(float(a) for a in data.get("amounts", ())),
             parties=tuple(str(p) for p in data.get("parties", ())),
             score=float(data.get("score", 0.0)),
+            in_title=bool(data.get("in_title", True)),
         )
 
     def headline(self) -> str:
@@ -97,7 +102,7 @@ class Facts:
         return f"{self.kind} {who}".strip() + (f" ({self.status})" if self.status else "")
 
 
-def facts_of(matches: Sequence[Match]) -> Facts | None:
+def facts_of(matches: Sequence[Match], title: str = "") -> Facts | None:
     """The main event of the best-scoring match that names one (None: no event)."""
     best = max((m for m in matches if m.event is not None), key=lambda m: m.score, default=None)
     if best is None or best.event is None:
@@ -112,7 +117,14 @@ def facts_of(matches: Sequence[Match]) -> Facts | None:
         amounts=tuple(sorted({a.value for a in best.amounts})),
         parties=parties,
         score=best.score,
+        in_title=_named(event.target, title) if title else True,
     )
+
+
+def _named(name: str | None, title: str) -> bool:
+    words = set(name_tokens(title.replace("'s ", " ")))
+    tokens = name_tokens(name or "")
+    return bool(tokens) and (tokens[0] in words or tokens[-1] in words)
 
 
 def name_tokens(name: str) -> tuple[str, ...]:
@@ -225,7 +237,11 @@ def same_event(article: Facts | None, story: Facts | None, sim: float) -> bool:
                 return False  # Meta hires A; Meta hires B: two stories
             # The same target: one story, whatever the status; a different named buyer
             # (a rival bid) is another story.
-            return not (article.actor and story.actor and not same_name(article.actor, story.actor))
+            if article.actor and story.actor and not same_name(article.actor, story.actor):
+                return False
+            # A target named in both titles is the news; one found only in a body may be a
+            # recap inside another story, which must then read alike too.
+            return (article.in_title and story.in_title) or sim >= SAME_ACTOR_JOIN
         return same_name(article.actor, story.actor) and sim >= SAME_ACTOR_JOIN
     if article is None and story is None:
         return sim >= TEXT_JOIN

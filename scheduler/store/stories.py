@@ -109,7 +109,7 @@ class StoryTables(Database):
         now: datetime,
     ) -> StoryJoin:
         """Put the new article into the story it reports (or a new one); see the module doc."""
-        facts = facts_of(matches)
+        facts = facts_of(matches, article.title)
         sig = signature(shingles(article.title, article.text))
         bands = band_keys(sig)
         parties = party_keys(facts)
@@ -289,13 +289,13 @@ class StoryTables(Database):
     ) -> StoryJoin:
         """Keep a rematched article's story consistent with its new matches: it stays when its
         story is still about the same event, else it moves to the story it now reports."""
-        facts = facts_of(matches)
         member = conn.execute(
             select(story_articles.c.story_id, stories.c.facts)
             .join(stories, stories.c.id == story_articles.c.story_id)
             .where(story_articles.c.article_id == article_id)
         ).first()
         stored = conn.execute(select(articles).where(articles.c.id == article_id)).one()
+        facts = facts_of(matches, stored.title)
         record = ArticleRecord(
             source=stored.source,
             url=stored.url,
