@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "scheduler.commands.extract",
     "scheduler.commands.match",
     "scheduler.commands.eval",
+    "scheduler.commands.eval_stories",
     "scheduler.commands.rematch",
     "scheduler.commands.alerts",
     "scheduler.commands.dispatch",

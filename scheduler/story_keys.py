@@ -227,11 +227,27 @@ def band_keys(sig: bytes) -> list[int]:
     return [_key(f"b{i}|" + sig[i * step : (i + 1) * step].hex()) for i in range(len(sig) // step)]
 
 
+def _swapped(a: Facts, b: Facts) -> bool:
+    """The same two parties named the other way round (the hirer as target, the hire as actor)."""
+    return bool(
+        a.actor
+        and a.target
+        and b.actor
+        and b.target
+        and same_name(a.actor, b.target)
+        and same_name(a.target, b.actor)
+        and a.in_title
+        and b.in_title
+    )
+
+
 def same_event(article: Facts | None, story: Facts | None, sim: float) -> bool:
     """Whether an article with event ``article`` reports the story whose event is ``story``."""
     if article is not None and story is not None:
         if not _kinds_meet(article.kind, story.kind):
             return False
+        if _swapped(article, story):
+            return True  # "OpenAI fires Altman" and "Altman's exit from OpenAI": one event
         if article.target and story.target:
             if not same_name(article.target, story.target):
                 return False  # Meta hires A; Meta hires B: two stories

@@ -247,10 +247,12 @@ class ArticleTables(StoryTables):
     ) -> SaveResult:
         """Add matches found by a rematch: only new (article, watchlist) pairs and their rows.
 
-        A channel that already has a delivery for the article gets no second one.
+        A channel that already has a delivery for the article gets no second one. The article's
+        story follows its new matches (see :meth:`_rejoin_story`).
         """
         now = self._clock()
         with self._tx("add_matches", write=True) as conn:
+            self._claim_stories(conn)
             found = conn.execute(select(articles.c.id).where(articles.c.id == article_id)).first()
             if found is None:
                 raise StoreError(f"add_matches: no article with id {article_id}")
@@ -259,7 +261,11 @@ class ArticleTables(StoryTables):
                 conn, article_id, matches, routes, now, story
             )
         return SaveResult(
-            article_id=article_id, created=False, match_ids=match_ids, delivery_ids=delivery_ids
+            article_id=article_id,
+            created=False,
+            match_ids=match_ids,
+            delivery_ids=delivery_ids,
+            story_id=story.story_id,
         )
 
     def _insert_matches(

@@ -309,7 +309,10 @@ class StoryTables(Database):
         if member is not None:
             story_id = int(member.story_id)
             story_facts = Facts.from_dict(member.facts) if member.facts else None
-            if facts is None or same_event(facts, story_facts, 1.0):
+            stays = facts is None or (
+                story_facts is not None and same_event(facts, story_facts, 1.0)
+            )
+            if stays:
                 conn.execute(
                     update(story_articles)
                     .where(story_articles.c.article_id == article_id)
@@ -317,12 +320,16 @@ class StoryTables(Database):
                 )
                 self._add_to_story(conn, story_id, article_id, record, facts, now, joined=False)
                 return StoryJoin(story_id, False, (), facts)
+            # It now reports an event its story is not about: it moves to the story it reports.
             conn.execute(delete(story_articles).where(story_articles.c.article_id == article_id))
-            conn.execute(
+            left = conn.execute(
                 update(stories)
                 .where(stories.c.id == story_id)
                 .values(articles=stories.c.articles - 1)
-            )
+                .returning(stories.c.articles)
+            ).scalar()
+            if not left:
+                conn.execute(delete(stories).where(stories.c.id == story_id))
         return self._join_story(conn, article_id, record, matches, now)
 
     def _story_parent(self, conn: Connection, story_id: int, channel: str) -> int | None:

@@ -4,10 +4,12 @@ the per-channel update modes, and the story and near-duplicate claims under conc
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -15,6 +17,7 @@ from sqlalchemy import select
 from crawler.article_store import ArticleRecord
 from crawler.matching import Matcher, load_default_watchlist
 from crawler.matching.types import Match
+from scheduler.cli import main
 from scheduler.store import Store, open_store
 from scheduler.store.schema import deliveries, stories, story_articles
 from tests.scheduler.story_reports import EVENTS, REPORTS, Report
@@ -187,3 +190,49 @@ def test_near_duplicate_claim_in_the_save(store: Store, matched: dict[str, list[
     again = store.save_article(copy, matched[r.slug], {}, near_duplicate_bits=3)
     assert not again.created and again.article_id == first.article_id
     assert store.seen_urls(["https://x.example/copy"]) == {"https://x.example/copy"}
+
+
+def test_rematch_moves_an_article_to_the_story_it_now_reports(
+    store: Store, clock: Clock, matched: dict[str, list[Match]]
+) -> None:
+    """Stored unmatched (an old watchlist), matched by a rematch: it joins its event's story."""
+    a, b = REPORTS[0], REPORTS[1]
+    first = store.save_article(record(a), matched[a.slug], {})
+    clock.now += timedelta(hours=1)
+    second = store.save_article(record(b), [], {})
+    assert second.story_id != first.story_id
+    moved = store.add_matches(second.article_id, matched[b.slug], {})
+    assert moved.story_id == first.story_id
+    assert store.story_of_articles([second.article_id]) == {second.article_id: first.story_id}
+    with store.engine.connect() as conn:
+        left = conn.execute(select(stories.c.id).where(stories.c.id == second.story_id)).first()
+        joined = conn.execute(select(stories).where(stories.c.id == first.story_id)).one()
+    assert left is None  # its old one-article story is gone
+    assert joined.articles == 2 and joined.outlets == ["wire", "techdaily"]
+    # Rematched again with the same matches: it stays where it is.
+    again = store.add_matches(second.article_id, matched[b.slug], {})
+    assert again.story_id == first.story_id
+
+
+def test_stories_and_matches_commands(
+    tmp_path: Path, matched: dict[str, list[Match]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "nw.db"
+    config = tmp_path / "newswatch.toml"
+    config.write_text(f'[service]\ndatabase_url = "sqlite:///{db}"\n', encoding="utf-8")
+    clock = Clock()
+    with open_store(f"sqlite:///{db}", clock=clock) as s:
+        story = save_all(s, clock, matched)
+    assert main(["stories", "--config", str(config), "--since", "3650d", "--json"]) == 0
+    listed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(listed) == len(EVENTS)  # stories nothing matched are left out
+    lumora = next(x for x in listed if x["story_id"] == story["nvidia-lumora-a"])
+    assert [a["source"] for a in lumora["articles"]] == ["wire", "bytes", "wire", "techdaily"]
+    assert lumora["outlets"] == ["wire", "bytes", "techdaily"]
+    assert main(["stories", "--config", str(config), "--since", "3650d", "--all"]) == 0
+    text = capsys.readouterr().out
+    assert text.count("outlets:") == len({r.story for r in REPORTS})
+    assert "[status completed]" in text
+    assert main(["matches", "--config", str(config), "--since", "3650d", "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert {r["story_id"] for r in rows} == {story[r.slug] for r in REPORTS if r.matches}
