@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, exists, select, update
 
 from scheduler.store.engine import Database, chunks
 from scheduler.store.schema import (
@@ -18,6 +18,8 @@ from scheduler.store.schema import (
     deliveries,
     matches_table,
     seen_urls,
+    stories,
+    story_articles,
 )
 
 
@@ -31,7 +33,8 @@ class RetentionTables(Database):
         URLs stay in ``seen_urls`` (article_id set to NULL) so that feeds that keep listing old
         entries do not make us download and alert on them again; seen URLs are only dropped
         when ``seen_before`` is given, and then only those first seen before it that no longer
-        point at an article. Crawl runs started before ``before`` go too. Returns rows deleted
+        point at an article. Crawl runs started before ``before`` go too, and stories not reported
+        since. Returns rows deleted
         per table.
         """
         pending = select(deliveries.c.article_id).where(deliveries.c.status == "pending")
@@ -68,6 +71,13 @@ class RetentionTables(Database):
                         seen_urls.c.first_seen < seen_before, seen_urls.c.article_id.is_(None)
                     )
                 ).rowcount
+            # A story with no report since ``before`` and no article left goes too.
+            members = select(story_articles.c.story_id).where(
+                story_articles.c.story_id == stories.c.id
+            )
+            counts["stories"] = conn.execute(
+                delete(stories).where(stories.c.last_seen < before, ~exists(members))
+            ).rowcount
             counts["crawl_runs"] = conn.execute(
                 delete(crawl_runs).where(crawl_runs.c.started < before)
             ).rowcount

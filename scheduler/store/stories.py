@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import bindparam, delete, select, text, update
 from sqlalchemy.engine import Connection
 
 from crawler.article_store import ArticleRecord
@@ -50,6 +50,22 @@ DEFAULT_STORY_WINDOW = timedelta(hours=72)
 UPDATE_MODES = ("thread", "new", "none")
 _ADVISORY_KEY = 7263540502  # PostgreSQL advisory lock of the story claim (the schema's + 1)
 _MAX_CANDIDATES = 50  # stories compared per article; the most recent win past it
+# Key hits of the window, newest first, with the hit article's signature and its story's row.
+_CANDIDATES = (
+    select(
+        story_keys.c.key,
+        story_articles.c.signature,
+        *stories.c,
+    )
+    .join(story_articles, story_articles.c.article_id == story_keys.c.article_id)
+    .join(stories, stories.c.id == story_keys.c.story_id)
+    .where(
+        story_keys.c.key.in_(bindparam("keys", expanding=True)),
+        story_keys.c.created_at >= bindparam("since"),
+    )
+    .order_by(story_keys.c.created_at.desc())
+    .limit(1000)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +85,7 @@ class _Candidate:
     similarity: float = 0.0
     last_seen: datetime | None = None
     seen: dict[str, Any] = field(default_factory=dict)
+    row: Any = None  # the story's row as the lookup read it
 
 
 class StoryTables(Database):
@@ -121,7 +138,7 @@ class StoryTables(Database):
         else:
             story_id = chosen.story_id
             added = tuple(material(facts, chosen.seen)) if chosen.facts is not None else ()
-            self._add_to_story(conn, story_id, article_id, article, facts, now)
+            self._add_to_story(conn, story_id, article_id, article, facts, now, row=chosen.row)
         conn.execute(
             self._insert(story_articles).values(
                 article_id=article_id,
@@ -151,47 +168,33 @@ class StoryTables(Database):
         sig: bytes,
         now: datetime,
     ) -> list[_Candidate]:
-        since = now - self._story_window
+        """Stories of the window sharing a key with the article, with their best similarity.
+
+        One indexed query (built once: :data:`_CANDIDATES`) returns each key hit with its
+        article's signature and its story's row; signatures are compared only for band hits.
+        """
         rows = conn.execute(
-            select(story_keys.c.key, story_keys.c.story_id, story_keys.c.article_id)
-            .where(story_keys.c.key.in_([*bands, *parties]), story_keys.c.created_at >= since)
-            .order_by(story_keys.c.created_at.desc())
-            .limit(2000)
+            _CANDIDATES, {"keys": [*bands, *parties], "since": now - self._story_window}
         ).all()
-        if not rows:
-            return []
         band_set = set(bands)
-        story_ids = list(dict.fromkeys(int(r.story_id) for r in rows))[:_MAX_CANDIDATES]
-        wanted = set(story_ids)
-        similar = {int(r.article_id) for r in rows if r.key in band_set and r.story_id in wanted}
-        best_sim: dict[int, float] = {}
-        if similar:
-            for row in conn.execute(
-                select(
-                    story_articles.c.article_id,
-                    story_articles.c.story_id,
-                    story_articles.c.signature,
-                ).where(story_articles.c.article_id.in_(sorted(similar)))
-            ):
-                value = similarity(sig, bytes(row.signature))
-                sid = int(row.story_id)
-                best_sim[sid] = max(best_sim.get(sid, 0.0), value)
-        found = []
-        for story in conn.execute(
-            select(stories.c.id, stories.c.facts, stories.c.seen, stories.c.last_seen).where(
-                stories.c.id.in_(story_ids)
-            )
-        ):
-            found.append(
-                _Candidate(
-                    story_id=int(story.id),
-                    facts=Facts.from_dict(story.facts) if story.facts else None,
-                    similarity=best_sim.get(int(story.id), 0.0),
-                    last_seen=story.last_seen,
-                    seen=dict(story.seen or {}),
+        found: dict[int, _Candidate] = {}
+        for row in rows:
+            sid = int(row.id)
+            candidate = found.get(sid)
+            if candidate is None:
+                if len(found) >= _MAX_CANDIDATES:
+                    continue
+                candidate = found[sid] = _Candidate(
+                    story_id=sid,
+                    facts=Facts.from_dict(row.facts) if row.facts else None,
+                    last_seen=row.last_seen,
+                    seen=dict(row.seen or {}),
+                    row=row,
                 )
-            )
-        return found
+            if row.key in band_set:
+                value = similarity(sig, bytes(row.signature))
+                candidate.similarity = max(candidate.similarity, value)
+        return list(found.values())
 
     @staticmethod
     def _choose(facts: Facts | None, candidates: list[_Candidate]) -> _Candidate | None:
@@ -250,8 +253,10 @@ class StoryTables(Database):
         now: datetime,
         *,
         joined: bool = True,
+        row: Any = None,
     ) -> None:
-        row = conn.execute(select(stories).where(stories.c.id == story_id)).one()
+        if row is None:
+            row = conn.execute(select(stories).where(stories.c.id == story_id)).one()
         values: dict[str, Any] = {
             "last_seen": now,
             "articles": row.articles + int(joined),
