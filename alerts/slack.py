@@ -88,6 +88,18 @@ def _ref(response: Any) -> str | None:
     return f"{channel} {ts}" if isinstance(channel, str) and isinstance(ts, str) else None
 
 
+def _unthreadable_echo(alert: Alert) -> bool:
+    story = alert.story
+    return (
+        story is not None
+        and story.event == "update"
+        and story.threaded
+        and not story.thread
+        and not story.parent_failed
+        and not story.material
+    )
+
+
 class SlackNotifier:
     """Posts alerts to one Slack channel."""
 
@@ -190,7 +202,14 @@ class SlackNotifier:
 
         Returns ``"<channel id> <ts>"`` of a message posted through the Web API (a story's
         later reports reply in its thread), None through an incoming webhook.
+
+        A later report that should reply in a thread it cannot reach (its parent went out
+        through an incoming webhook, or folded into a storm message: no ``ts``) and that
+        changes nothing is not posted: a second alert for the same event is the noise threads
+        exist to avoid. A material update is posted as an alert of its own.
         """
+        if isinstance(message, Alert) and _unthreadable_echo(message):
+            return None
         payload = self.payload(message)
         try:
             if self.config.webhook_url is not None:

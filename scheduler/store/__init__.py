@@ -52,6 +52,12 @@ class Store(
 ):
     """Articles, matches, outbox and crawl state on one SQLAlchemy engine."""
 
+    def purge(self, before: datetime, *, seen_before: datetime | None = None) -> dict[str, int]:
+        """:meth:`RetentionTables.purge`, and story lookup keys past the story window."""
+        counts = super().purge(before, seen_before=seen_before)
+        counts["story_keys"] = self.purge_story_keys()
+        return counts
+
 
 def open_store(
     url: str, *, create: bool = True, clock: Callable[[], datetime] | None = None

@@ -29,7 +29,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: stories (tables, delivery columns)
 BANDS = 4  # 64-bit SimHash split in 4 bands of 16 bits: distance <= 3 shares at least one band
 
 
@@ -189,7 +189,9 @@ story_keys = Table(
     ),
     Column("story_id", _Id, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
-    Index("ix_story_keys_key_created", "key", "created_at"),
+    # Covering: the lookup reads key, time and ids from the index alone.
+    Index("ix_story_keys_lookup", "key", "created_at", "story_id", "article_id"),
+    Index("ix_story_keys_created", "created_at"),  # purging keys past the story window
 )
 
 # The story's first alert per channel: the unique claim that makes every later report an update.

@@ -50,12 +50,16 @@ DEFAULT_STORY_WINDOW = timedelta(hours=72)
 UPDATE_MODES = ("thread", "new", "none")
 _ADVISORY_KEY = 7263540502  # PostgreSQL advisory lock of the story claim (the schema's + 1)
 _MAX_CANDIDATES = 50  # stories compared per article; the most recent win past it
-# Key hits of the window, newest first, with the hit article's signature and its story's row.
+# Key hits of the window, newest first, with the hit article's signature and what the decision
+# needs of its story (the chosen story's full row is read once chosen).
 _CANDIDATES = (
     select(
         story_keys.c.key,
         story_articles.c.signature,
-        *stories.c,
+        stories.c.id,
+        stories.c.facts,
+        stories.c.seen,
+        stories.c.last_seen,
     )
     .join(story_articles, story_articles.c.article_id == story_keys.c.article_id)
     .join(stories, stories.c.id == story_keys.c.story_id)
@@ -64,7 +68,7 @@ _CANDIDATES = (
         story_keys.c.created_at >= bindparam("since"),
     )
     .order_by(story_keys.c.created_at.desc())
-    .limit(1000)
+    .limit(500)
 )
 
 
@@ -85,7 +89,6 @@ class _Candidate:
     similarity: float = 0.0
     last_seen: datetime | None = None
     seen: dict[str, Any] = field(default_factory=dict)
-    row: Any = None  # the story's row as the lookup read it
 
 
 class StoryTables(Database):
@@ -138,7 +141,7 @@ class StoryTables(Database):
         else:
             story_id = chosen.story_id
             added = tuple(material(facts, chosen.seen)) if chosen.facts is not None else ()
-            self._add_to_story(conn, story_id, article_id, article, facts, now, row=chosen.row)
+            self._add_to_story(conn, story_id, article_id, article, facts, now)
         conn.execute(
             self._insert(story_articles).values(
                 article_id=article_id,
@@ -171,13 +174,13 @@ class StoryTables(Database):
         """Stories of the window sharing a key with the article, with their best similarity.
 
         One indexed query (built once: :data:`_CANDIDATES`) returns each key hit with its
-        article's signature and its story's row; signatures are compared only for band hits.
+        article's signature and its story's event; each distinct signature is compared once.
         """
         rows = conn.execute(
             _CANDIDATES, {"keys": [*bands, *parties], "since": now - self._story_window}
         ).all()
-        band_set = set(bands)
         found: dict[int, _Candidate] = {}
+        compared: set[bytes] = set()
         for row in rows:
             sid = int(row.id)
             candidate = found.get(sid)
@@ -189,11 +192,13 @@ class StoryTables(Database):
                     facts=Facts.from_dict(row.facts) if row.facts else None,
                     last_seen=row.last_seen,
                     seen=dict(row.seen or {}),
-                    row=row,
                 )
-            if row.key in band_set:
-                value = similarity(sig, bytes(row.signature))
-                candidate.similarity = max(candidate.similarity, value)
+            # Every hit's text is compared, a party-key hit's too: the same actor with a
+            # similar lead below the LSH threshold still counts (see same_event).
+            other = bytes(row.signature)
+            if other not in compared:
+                compared.add(other)
+                candidate.similarity = max(candidate.similarity, similarity(sig, other))
         return list(found.values())
 
     @staticmethod
@@ -253,10 +258,8 @@ class StoryTables(Database):
         now: datetime,
         *,
         joined: bool = True,
-        row: Any = None,
     ) -> None:
-        if row is None:
-            row = conn.execute(select(stories).where(stories.c.id == story_id)).one()
+        row = conn.execute(select(stories).where(stories.c.id == story_id)).one()
         values: dict[str, Any] = {
             "last_seen": now,
             "articles": row.articles + int(joined),
@@ -354,3 +357,12 @@ class StoryTables(Database):
             .values(story_id=story_id, channel=channel, parent_id=delivery_id)
             .on_conflict_do_nothing(index_elements=["story_id", "channel"])
         )
+
+    def purge_story_keys(self) -> int:
+        """Delete lookup keys older than the story window (no lookup reads them again): the
+        key index stays the size of one window, whatever the retention."""
+        before = self._clock() - self._story_window
+        with self._tx("purge_story_keys", write=True) as conn:
+            return int(
+                conn.execute(delete(story_keys).where(story_keys.c.created_at < before)).rowcount
+            )

@@ -113,3 +113,26 @@ def test_one_digest_entry_per_story_with_its_outlets() -> None:
 
 def _fields(alert: Any) -> dict[str, Any]:
     return {name: getattr(alert, name) for name in alert.__slots__}
+
+
+async def test_webhook_slack_drops_echoes_and_posts_material_updates(
+    fake_slack: FakeSlack,
+) -> None:
+    """Through an incoming webhook there is no ts to thread on: "also reported by" is not
+    posted again as an alert, a material update is."""
+    from alerts.slack import SlackNotifier
+
+    cfg = parse_channel({"name": "hook", "kind": "slack", "webhook_url": fake_slack.webhook_url})
+    notifier = SlackNotifier(cfg)
+    alert = make_alert(1, "Nvidia closes its purchase of Lumora")
+    echo = type(alert)(**{**_fields(alert), "story": StoryRef(3, "update", threaded=True)})
+    news = type(alert)(
+        **{**_fields(alert), "story": StoryRef(3, "update", material=True, threaded=True)}
+    )
+    try:
+        assert await notifier.send(echo) is None
+        assert fake_slack.posted() == []
+        await notifier.send(news)
+        assert len(fake_slack.posted()) == 1
+    finally:
+        await notifier.aclose()
