@@ -50,7 +50,7 @@ DEFAULT_STORY_WINDOW = timedelta(hours=72)
 UPDATE_MODES = ("thread", "new", "none")
 _ADVISORY_KEY = 7263540502  # PostgreSQL advisory lock of the story claim (the schema's + 1)
 _MAX_CANDIDATES = 50  # stories compared per article; the most recent win past it
-# Key hits of the window, newest first, with the hit article's signature and what the decision
+# Key hits of the window, with the hit article's signature and what the decision
 # needs of its story (the chosen story's full row is read once chosen).
 _CANDIDATES = (
     select(
@@ -67,8 +67,9 @@ _CANDIDATES = (
         story_keys.c.key.in_(bindparam("keys", expanding=True)),
         story_keys.c.created_at >= bindparam("since"),
     )
-    .order_by(story_keys.c.created_at.desc())
-    .limit(500)
+    # No ORDER BY: with one, SQLite walks the created_at index through the whole window
+    # instead of probing the keys (measured: 3x the cost at 100k articles). A bound instead.
+    .limit(2000)
 )
 
 
@@ -181,7 +182,8 @@ class StoryTables(Database):
         ).all()
         found: dict[int, _Candidate] = {}
         compared: set[bytes] = set()
-        for row in rows:
+        # Most recent stories first when there are more than _MAX_CANDIDATES.
+        for row in sorted(rows, key=lambda r: r.last_seen, reverse=True):
             sid = int(row.id)
             candidate = found.get(sid)
             if candidate is None:
