@@ -67,9 +67,13 @@ class _ChannelBase(BaseModel):
     # Temporary failures are retried for this long after the alert was queued, then failed.
     retry_for: Duration = timedelta(hours=24)
     timeout: Duration = timedelta(seconds=10)
+    # Later reports of a story already alerted here: a reply in its thread ("thread"), an alert
+    # of their own ("new"), or nothing ("none"). None = the kind's default.
+    updates: Literal["thread", "new", "none"] | None = None
 
     # The kind's rate limit when the config gives none (a class attribute, not a config key).
     default_rate_limit: ClassVar[float] = 0.0
+    default_updates: ClassVar[str] = "none"
 
     @field_validator("storm_max")
     @classmethod
@@ -91,6 +95,13 @@ class _ChannelBase(BaseModel):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    @property
+    def update_mode(self) -> str:
+        """The effective ``updates`` mode: threads on Slack, nothing elsewhere by default."""
+        if self.updates is not None:
+            return self.updates
+        return self.default_updates
 
     @property
     def messages_per_second(self) -> float:
@@ -134,6 +145,8 @@ class SlackChannel(_ChannelBase):
 
     # chat.postMessage allows about one message per second per channel.
     default_rate_limit: ClassVar[float] = 1.0
+    # Replies in the story's thread keep the channel to one message per event.
+    default_updates: ClassVar[str] = "thread"
 
     @model_validator(mode="after")
     def _one_way(self) -> SlackChannel:

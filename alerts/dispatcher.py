@@ -31,7 +31,7 @@ from alerts.errors import DeliveryError, PermanentDeliveryError, TemporaryDelive
 from alerts.model import Alert, Delivery, OutboxStore
 from alerts.notifier import Notifier
 from alerts.registry import build_notifier
-from alerts.render import Digest
+from alerts.render import Digest, one_per_story
 from crawler.retry_after import MAX_RETRY_AFTER
 
 log = logging.getLogger(__name__)
@@ -250,7 +250,7 @@ class Dispatcher:
                 break
         digest = Digest(
             channel=cfg.name,
-            alerts=tuple(r.alert for r in rows),
+            alerts=one_per_story(r.alert for r in rows),
             reason="storm",
             since=min(_aware(r.created_at) for r in rows),
             until=now,
@@ -276,7 +276,10 @@ class Dispatcher:
             await self._release(rows, stats)  # the period that began with the oldest is not over
             return
         digest = Digest(
-            channel=cfg.name, alerts=tuple(r.alert for r in rows), since=oldest, until=now
+            channel=cfg.name,
+            alerts=one_per_story(r.alert for r in rows),
+            since=oldest,
+            until=now,
         )
         await self._pace(cfg)
         await self._deliver(cfg, rows, digest, stats)
@@ -306,7 +309,7 @@ class Dispatcher:
         """Send one message for ``rows`` and record the outcome; False when the channel should
         stop for this run (a temporary failure)."""
         try:
-            await self.notifier(cfg.name).send(message)
+            ref = await self.notifier(cfg.name).send(message)
         except PermanentDeliveryError as exc:
             await self._fail(rows, str(exc), stats)
             stats.errors[cfg.name] = str(exc)
@@ -323,18 +326,23 @@ class Dispatcher:
             await self._retry_safely(cfg, rows, f"{type(exc).__name__}: {exc}", None, stats)
             return False
         # Shielded: once the message is out, recording it is what keeps duplicates at one.
-        await asyncio.shield(self._mark_sent(rows))
+        # Only a single alert's reference is kept: a story's later reports thread under it.
+        single = ref if isinstance(message, Alert) and len(rows) == 1 else None
+        await asyncio.shield(self._mark_sent(rows, single))
         self._failures.pop(cfg.name, None)
         stats.sent += len(rows)
         stats.messages += 1
         return True
 
-    async def _mark_sent(self, rows: Sequence[Delivery]) -> None:
+    async def _mark_sent(self, rows: Sequence[Delivery], ref: str | None = None) -> None:
         now = self._now()
 
         def mark() -> None:
             for row in rows:
-                self.store.mark_sent(row.id, now=now)
+                if ref is None:
+                    self.store.mark_sent(row.id, now=now)
+                else:
+                    self.store.mark_sent(row.id, now=now, ref=ref)
 
         await asyncio.to_thread(mark)
 

@@ -16,6 +16,36 @@ from typing import Literal, Protocol
 from crawler.matching.types import Match
 
 DeliveryStatus = Literal["pending", "sent", "failed"]
+StoryEvent = Literal["new", "update"]
+
+
+@dataclass(frozen=True, slots=True)
+class Outlet:
+    """One report of a story: the source that carried it and its link."""
+
+    source: str
+    url: str
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRef:
+    """The story an alert belongs to, as the channel needs it.
+
+    ``event`` is ``"new"`` for the story's first alert on the channel and ``"update"`` for a
+    later report. ``material`` says what the report changes (a new status, amount or party);
+    ``thread`` is the channel's reference of the story's first message (Slack: ``"C… ts"``),
+    set when the update is to be threaded under it; ``parent_failed`` when that first message
+    never went out (the update is then sent as an alert of its own).
+    """
+
+    id: int
+    event: StoryEvent = "new"
+    outlets: tuple[Outlet, ...] = ()
+    material: bool = False
+    threaded: bool = False
+    thread: str | None = None
+    parent_failed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +58,7 @@ class Alert:
     source: str
     published: datetime | None
     matches: tuple[Match, ...]
+    story: StoryRef | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +96,8 @@ class OutboxStore(Protocol):
         whose claimant crashed becomes due again when the lease runs out.
         """
 
-    def mark_sent(self, delivery_id: int, *, now: datetime) -> None: ...
+    def mark_sent(self, delivery_id: int, *, now: datetime, ref: str | None = None) -> None:
+        """Record a send; ``ref`` is the channel's reference of the message (Slack's ts)."""
 
     def mark_retry(self, delivery_id: int, *, next_attempt_at: datetime, error: str) -> None:
         """Release the lease, count the attempt, and make the row due again later."""

@@ -23,8 +23,12 @@ class Notifier(Protocol):
 
     kind: ClassVar[str]
 
-    async def send(self, message: Alert | Digest | Notice) -> None:
-        """Deliver one alert, one digest of several alerts, or an operational notice."""
+    async def send(self, message: Alert | Digest | Notice) -> str | None:
+        """Deliver one alert, one digest of several alerts, or an operational notice.
+
+        Returns the channel's reference of the message when it has one (Slack: channel id and
+        ``ts``, which later reports of the story thread under), else None.
+        """
 
     async def aclose(self) -> None:
         """Release connections; the notifier is not used afterwards."""

@@ -243,7 +243,9 @@ def evidence_segments(ev: Evidence) -> list[tuple[str, bool]]:
 def meta_line(alert: Alert) -> str:
     """Source, time and watchlists of an alert on one line."""
     source = one_line(alert.source) or "?"
-    return " · ".join((source, format_time(alert.published), f"watchlist {watchlists(alert)}"))
+    parts = [source, format_time(alert.published), f"watchlist {watchlists(alert)}"]
+    outlets = outlets_line(alert)
+    return " · ".join([*parts, outlets] if outlets else parts)
 
 
 def safe_http_url(url: str) -> str | None:
@@ -263,6 +265,28 @@ def digest_title(digest: Digest) -> str:
     if digest.reason == "storm":
         return f"Storm protection · {n} {noun} folded into one message"
     return f"Digest · {n} {noun}"
+
+
+def one_per_story(alerts: Iterable[Alert]) -> tuple[Alert, ...]:
+    """One alert per story (its first), in order: a digest lists each story once, with its
+    outlets, however many of its reports are in the period."""
+    seen: set[int] = set()
+    out: list[Alert] = []
+    for alert in alerts:
+        if alert.story is not None:
+            if alert.story.id in seen:
+                continue
+            seen.add(alert.story.id)
+        out.append(alert)
+    return tuple(out)
+
+
+def outlets_line(alert: Alert, limit: int = 6) -> str:
+    """``reported by wire, bytes +2`` when more than one outlet reported the story."""
+    outlets = [o.source for o in alert.story.outlets] if alert.story else []
+    if len(outlets) < 2:
+        return ""
+    return f"reported by {_names(outlets, limit)}"
 
 
 def group_by_watchlist(alerts: Sequence[Alert]) -> dict[str, list[Alert]]:
@@ -290,6 +314,11 @@ def alert_json(alert: Alert) -> dict[str, Any]:
             "published": alert.published.isoformat() if alert.published else None,
         },
         "matches": [m.to_dict() for m in alert.matches],
+        "story_id": alert.story.id if alert.story else None,
+        "event": alert.story.event if alert.story else "new",
+        "outlets": [
+            {"source": o.source, "url": o.url} for o in (alert.story.outlets if alert.story else ())
+        ],
     }
 
 

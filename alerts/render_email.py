@@ -20,6 +20,7 @@ from alerts.render import (
     meta_line,
     notice_text,
     one_line,
+    outlets_line,
     safe_http_url,
     strip_bidi,
     truncate,
@@ -94,9 +95,18 @@ def email_digest_text(digest: Digest) -> str:
         lines.append(f"{one_line(name)} ({len(alerts)})")
         for alert in alerts:
             lines.append(f"  - {lead_line(alert)} — {one_line(alert.title)}")
+            if outlets_line(alert):
+                lines.append(f"    {outlets_line(alert)}")
             lines.append(f"    {alert.url}")
         lines.append("")
     return "\n".join(lines)
+
+
+def _html_outlets(alert: Alert) -> str:
+    if alert.story is None or len(alert.story.outlets) < 2:
+        return ""
+    links = ", ".join(_html_link(o.url, o.source) for o in alert.story.outlets)
+    return f"<br><small>reported by {links}</small>"
 
 
 def email_digest_html(digest: Digest) -> str:
@@ -108,7 +118,8 @@ def email_digest_html(digest: Digest) -> str:
         parts.append(f"<h3>{html.escape(one_line(name))} ({len(alerts)})</h3><ul>")
         for alert in alerts:
             parts.append(
-                f"<li>{html.escape(lead_line(alert))} — {_html_link(alert.url, alert.title)}</li>"
+                f"<li>{html.escape(lead_line(alert))} — {_html_link(alert.url, alert.title)}"
+                f"{_html_outlets(alert)}</li>"
             )
         parts.append("</ul>")
     parts.append("</body></html>")

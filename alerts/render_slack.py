@@ -24,6 +24,7 @@ from alerts.render import (
     meta_line,
     notice_text,
     one_line,
+    outlets_line,
     safe_http_url,
     strip_bidi,
     truncate,
@@ -143,6 +144,39 @@ class SlackRender:
             )
         return blocks[: self.limits.blocks_max]
 
+    def reply_fallback(self, alert: Alert) -> str:
+        """A later report of a story, as its thread reply's text (escaped)."""
+        source = one_line(alert.source) or "another outlet"
+        if alert.story is not None and alert.story.material:
+            text = f"Update · {lead_line(alert)} — {one_line(alert.title)} ({source})"
+        else:
+            text = f"Also reported by {source}: {one_line(alert.title)}"
+        url = safe_http_url(alert.url)
+        escaped = slack_escape(truncate(text, self.limits.fallback_max - 200))
+        return f"{escaped} {slack_escape(url)}" if url else escaped
+
+    def reply_blocks(self, alert: Alert) -> list[dict[str, Any]]:
+        """Block Kit of a thread reply: "also reported by" a line, a material update with its
+        lead line and evidence (it is broadcast to the channel too)."""
+        source = slack_escape(one_line(alert.source) or "another outlet")
+        link = self.link(alert.url, alert.title)
+        if alert.story is None or not alert.story.material:
+            return [
+                {"type": "section", "text": self._mrkdwn(f"Also reported by *{source}*: {link}")}
+            ]
+        blocks: list[dict[str, Any]] = [
+            {
+                "type": "section",
+                "text": self._mrkdwn(
+                    f"*Update · {slack_escape(lead_line(alert))}*\n{link} ({source})"
+                ),
+            }
+        ]
+        for ev in evidence_of(alert, limit=1):
+            text = _slack_evidence(ev, best_match(alert))
+            blocks.append({"type": "section", "text": self._mrkdwn(text)})
+        return blocks
+
     def digest_blocks(self, digest: Digest) -> list[dict[str, Any]]:
         """Block Kit for a digest: a section per watchlist (split at the section limit), bounded."""
         blocks: list[dict[str, Any]] = [
@@ -166,6 +200,8 @@ class SlackRender:
             lines = [f"*{slack_escape(one_line(name))}* ({len(alerts)})"]
             for alert in alerts:
                 line = f"• {slack_escape(lead_line(alert))} — {self.link(alert.url, alert.title)}"
+                if outlets_line(alert):
+                    line += f" ({slack_escape(outlets_line(alert))})"
                 if sum(len(x) + 1 for x in lines) + len(line) > self.limits.section_max:
                     blocks.append({"type": "section", "text": self._mrkdwn("\n".join(lines))})
                     room -= 1

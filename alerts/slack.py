@@ -79,6 +79,27 @@ def classify(
     return PermanentDeliveryError(what, channel=channel)
 
 
+def _ref(response: Any) -> str | None:
+    """``"<channel id> <ts>"`` of a posted message: what a thread reply (and an edit) needs."""
+    data = getattr(response, "data", None)
+    if not isinstance(data, dict):
+        return None
+    channel, ts = data.get("channel"), data.get("ts")
+    return f"{channel} {ts}" if isinstance(channel, str) and isinstance(ts, str) else None
+
+
+def _unthreadable_echo(alert: Alert) -> bool:
+    story = alert.story
+    return (
+        story is not None
+        and story.event == "update"
+        and story.threaded
+        and not story.thread
+        and not story.parent_failed
+        and not story.material
+    )
+
+
 class SlackNotifier:
     """Posts alerts to one Slack channel."""
 
@@ -139,9 +160,14 @@ class SlackNotifier:
         return self._webhook
 
     def payload(self, message: Alert | Digest | Notice) -> dict[str, Any]:
-        """The message arguments (text fallback + blocks) for ``message``."""
+        """The message arguments (text fallback + blocks) for ``message``; a later report of a
+        story threaded under its first message gets the reply's arguments (``thread_ts``, and
+        ``reply_broadcast`` for a material update)."""
         render = SlackRender(self)
-        if isinstance(message, Alert):
+        thread = self._thread_of(message)
+        if isinstance(message, Alert) and thread is not None:
+            text, blocks = render.reply_fallback(message), render.reply_blocks(message)
+        elif isinstance(message, Alert):
             text, blocks = render.fallback(message), render.blocks(message)
         elif isinstance(message, Notice):
             text, blocks = slack_escape(notice_text(message)), render.notice_blocks(message)
@@ -153,20 +179,43 @@ class SlackNotifier:
             "unfurl_links": False,
             "unfurl_media": False,
         }
+        if isinstance(message, Alert) and thread is not None:
+            payload["channel"], payload["thread_ts"] = thread
+            if message.story is not None and message.story.material:
+                payload["reply_broadcast"] = True
         if self.config.username:
             payload["username"] = self.config.username
         if self.config.icon_emoji:
             payload["icon_emoji"] = self.config.icon_emoji
         return payload
 
-    async def send(self, message: Alert | Digest | Notice) -> None:
-        """Post ``message``; raise a typed :class:`DeliveryError` when Slack did not take it."""
+    def _thread_of(self, message: Alert | Digest | Notice) -> tuple[str, str] | None:
+        """(channel id, ts) of the story's first message when ``message`` replies under it."""
+        story = message.story if isinstance(message, Alert) else None
+        if story is None or story.event != "update" or not story.threaded or not story.thread:
+            return None  # a first report, or the parent failed: an alert of its own
+        channel, _, ts = story.thread.partition(" ")
+        return (channel, ts) if channel and ts and self.config.webhook_url is None else None
+
+    async def send(self, message: Alert | Digest | Notice) -> str | None:
+        """Post ``message``; raise a typed :class:`DeliveryError` when Slack did not take it.
+
+        Returns ``"<channel id> <ts>"`` of a message posted through the Web API (a story's
+        later reports reply in its thread), None through an incoming webhook.
+
+        A later report that should reply in a thread it cannot reach (its parent went out
+        through an incoming webhook, or folded into a storm message: no ``ts``) and that
+        changes nothing is not posted: a second alert for the same event is the noise threads
+        exist to avoid. A material update is posted as an alert of its own.
+        """
+        if isinstance(message, Alert) and _unthreadable_echo(message):
+            return None
         payload = self.payload(message)
         try:
             if self.config.webhook_url is not None:
                 await self._send_webhook(payload)
-            else:
-                await self._send_web_api(payload)
+                return None
+            return await self._send_web_api(payload)
         except DeliveryError:
             raise
         except TimeoutError as exc:
@@ -179,13 +228,13 @@ class SlackNotifier:
                 f"slack: {type(exc).__name__}: {exc}", channel=self.config.name
             ) from exc
 
-    async def _send_web_api(self, payload: dict[str, Any]) -> None:
+    async def _send_web_api(self, payload: dict[str, Any]) -> str | None:
         from slack_sdk.errors import SlackApiError
 
         client = self._web_client()
+        payload = {"channel": self.config.channel, **payload}
         try:
-            await client.chat_postMessage(channel=self.config.channel, **payload)
-            return
+            return _ref(await client.chat_postMessage(**payload))
         except SlackApiError as exc:
             error, failure = self._api_failure(exc)
             if error not in BLOCK_ERRORS:
@@ -197,7 +246,7 @@ class SlackNotifier:
         )
         plain = {k: v for k, v in payload.items() if k != "blocks"}
         try:
-            await client.chat_postMessage(channel=self.config.channel, **plain)
+            return _ref(await client.chat_postMessage(**plain))
         except SlackApiError as exc:
             raise self._api_failure(exc)[1] from exc
 

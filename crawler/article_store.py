@@ -42,6 +42,7 @@ class SaveResult:
     created: bool  # False when the canonical URL was already stored (a race or re-crawl)
     match_ids: tuple[int, ...] = ()
     delivery_ids: tuple[int, ...] = ()
+    story_id: int | None = None  # the story the article joined (None: not stored)
 
 
 class ArticleStore(Protocol):
@@ -63,8 +64,13 @@ class ArticleStore(Protocol):
         article: ArticleRecord,
         matches: Sequence[Match],
         routes: Mapping[str, Sequence[str]],
+        *,
+        near_duplicate_bits: int | None = None,
     ) -> SaveResult:
         """Store the article, its matches and one outbox row per (article, channel), atomically.
+
+        With ``near_duplicate_bits`` the store checks for a near-duplicate again under its own
+        claim (another process may have stored one since the crawl looked) and links it instead.
 
         ``routes`` maps a watchlist name to the channel names its matches go to. An article alerts
         a channel at most once: several matching watchlists routed to one channel make one row.

@@ -33,6 +33,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "scheduler.commands.eval",
         "precision / recall of the watchlists on labelled JSON lines",
     ),
+    "eval-stories": (
+        "scheduler.commands.eval_stories",
+        "B-cubed precision / recall of story clustering on labelled articles",
+    ),
     "rematch": (
         "scheduler.commands.rematch",
         "match stored articles against the current watchlists again",
@@ -45,6 +49,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "show source health, the outbox and the config in force",
     ),
     "matches": ("scheduler.commands.matches", "list recent matches with their evidence"),
+    "stories": ("scheduler.commands.stories", "list recent stories with their outlets"),
     "demo": (
         "scheduler.commands.demo",
         "run the whole path offline against a bundled snapshot site",

@@ -65,6 +65,8 @@ class ServiceOptions(BaseModel):
     failing_after: int = Field(default=3, ge=1)  # consecutive errors that make a source failing
     stale_factor: float = Field(default=8.0, ge=1)  # zero items for this many usual gaps = failing
     max_backoff: Duration = timedelta(hours=6)  # longest poll interval of a failing source
+    # Reports of one event within this long of the story's last report join that story.
+    story_window: Duration = timedelta(hours=72)
     log_json: bool = False
 
     @field_validator("health_listen")
@@ -154,6 +156,13 @@ class Config(BaseModel):
         ops = self.service.ops_channel
         every = [c.name for c in self.channels if c.name != ops]
         return {w.name: list(w.notify) if w.notify else every for w in self.watchlists}
+
+    def story_options(self) -> dict[str, Any]:
+        """``Store.configure_stories`` arguments: the story window, each channel's updates mode."""
+        return {
+            "window": self.service.story_window,
+            "updates": {c.name: c.update_mode for c in self.channels},
+        }
 
     def warnings(self) -> list[str]:
         """Valid but probably unintended routing, for ``check-config`` to point out."""

@@ -80,6 +80,7 @@ class Runtime:
                 if config.watchlists == self.config.watchlists
                 else Matcher(config.watchlists)
             )
+        self.store.configure_stories(**config.story_options())
         return Runtime(
             config=config,
             store=self.store,
@@ -152,6 +153,7 @@ def open_runtime(
 ) -> Runtime:
     """Open the store and build the matcher (and a process pool for extraction if asked)."""
     store = open_store(config.database_url)
+    store.configure_stories(**config.story_options())
     executor = make_extract_executor(extract_workers) if use_pool else None
     return Runtime(
         config=config,

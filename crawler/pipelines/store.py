@@ -20,6 +20,7 @@ from crawler.items import ArticleDraft
 from crawler.services import crawl_store
 from crawler.setting_names import (
     NEWSWATCH_DRY_RUN,
+    NEWSWATCH_NEAR_DUPLICATE_BITS,
     NEWSWATCH_ROUTES,
     STAT_DUPLICATES,
     STAT_ERRORS,
@@ -57,11 +58,14 @@ class StorePipeline:
         store: ArticleStore,
         routes: dict[str, list[str]],
         dry_run: bool,
+        near_duplicate_bits: int | None = None,
     ) -> None:
         self.crawler = crawler
         self.store = store
         self.routes = routes
         self.dry_run = dry_run
+        # Checked again under the store's claim: another process may store a copy meanwhile.
+        self.near_duplicate_bits = near_duplicate_bits
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -70,6 +74,7 @@ class StorePipeline:
             crawl_store(crawler, needs="the store pipeline saves articles"),
             dict(crawler.settings.get(NEWSWATCH_ROUTES) or {}),
             crawler.settings.getbool(NEWSWATCH_DRY_RUN),
+            crawler.settings.getint(NEWSWATCH_NEAR_DUPLICATE_BITS),
         )
 
     async def process_item(self, item: Any) -> Any:
@@ -83,7 +88,11 @@ class StorePipeline:
         article_id: int | None = None
         try:
             result = await asyncio.to_thread(
-                self.store.save_article, to_record(item), item.matches, self.routes
+                self.store.save_article,
+                to_record(item),
+                item.matches,
+                self.routes,
+                near_duplicate_bits=self.near_duplicate_bits,
             )
         except Exception as exc:
             count(stats, STAT_ERRORS, item.source)

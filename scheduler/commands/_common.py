@@ -45,6 +45,7 @@ def config_and_store(
 
     config = load_config(args.config, secrets=secrets)
     store = open_store(config.database_url)
+    store.configure_stories(**config.story_options())
     try:
         yield config, store
     finally:

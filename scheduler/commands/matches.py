@@ -33,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
                 f"(configured: {', '.join(sorted(known)) or 'none'})"
             )
         rows = store.list_matches(since, watchlist=args.watchlist, limit=args.limit)
+        story_of = store.story_of_articles([row.article_id for row in rows])
     for row in rows:
         m = row.match
         if args.json:
@@ -45,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
                         "source": row.source,
                         "published": row.published.isoformat() if row.published else None,
                         "matched_at": row.created_at.isoformat(),
+                        "story_id": story_of.get(row.article_id),
                         **m.to_dict(),
                     },
                     ensure_ascii=False,

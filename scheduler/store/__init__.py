@@ -6,6 +6,9 @@
   (``crawler.article_store.ArticleStore``);
 - :mod:`~scheduler.store.outbox` -- what the dispatcher needs (``alerts.model.OutboxStore``);
 - :mod:`~scheduler.store.crawl_state` -- source states and crawl runs (the scheduler's own);
+- :mod:`~scheduler.store.stories` -- story clustering inside the article's save, with
+  :mod:`~scheduler.store.story_outbox` (stories in the outbox) and
+  :mod:`~scheduler.store.story_queries` (the ``stories`` listing);
 - :mod:`~scheduler.store.queries` and :mod:`~scheduler.store.retention` -- the CLI's reads, purging.
 
 :class:`Store` is all of them on one engine; :func:`open_store` opens one from a URL. Every method
@@ -28,14 +31,16 @@ from scheduler.store.crawl_state import CrawlStateTables, SourceState
 from scheduler.store.engine import normalise_url, redact_url, sqlite_engine
 from scheduler.store.outbox import OutboxTables
 from scheduler.store.queries import QueryTables, StoredMatch
-from scheduler.store.retention import RetentionTables
+from scheduler.store.retention import BATCH, RetentionTables
 from scheduler.store.schema import SCHEMA_VERSION, metadata
+from scheduler.store.story_queries import StoredStory, StoryQueries
 
 __all__ = [
     "SCHEMA_VERSION",
     "SourceState",
     "Store",
     "StoredMatch",
+    "StoredStory",
     "metadata",
     "normalise_url",
     "open_store",
@@ -43,8 +48,18 @@ __all__ = [
 ]
 
 
-class Store(ArticleTables, OutboxTables, CrawlStateTables, QueryTables, RetentionTables):
+class Store(
+    ArticleTables, OutboxTables, CrawlStateTables, QueryTables, StoryQueries, RetentionTables
+):
     """Articles, matches, outbox and crawl state on one SQLAlchemy engine."""
+
+    def purge(
+        self, before: datetime, *, seen_before: datetime | None = None, batch: int = BATCH
+    ) -> dict[str, int]:
+        """:meth:`RetentionTables.purge`, and story lookup keys past the story window."""
+        counts = super().purge(before, seen_before=seen_before, batch=batch)
+        counts["story_keys"] = self.purge_story_keys(batch)
+        return counts
 
 
 def open_store(

@@ -18,7 +18,7 @@ from crawler.article_store import ArticleRecord, SaveResult
 from crawler.fingerprint import hamming
 from crawler.matching.types import Match
 from scheduler.errors import StoreError
-from scheduler.store.engine import Database, chunks
+from scheduler.store.engine import chunks
 from scheduler.store.schema import (
     BANDS,
     article_links,
@@ -28,6 +28,7 @@ from scheduler.store.schema import (
     matches_table,
     seen_urls,
 )
+from scheduler.store.stories import StoryJoin, StoryTables
 
 _MASK64 = (1 << 64) - 1
 
@@ -44,7 +45,7 @@ def simhash_bands(fingerprint: int) -> list[int]:
     return [(unsigned >> (16 * i)) & 0xFFFF for i in range(BANDS)]
 
 
-class ArticleTables(Database):
+class ArticleTables(StoryTables):
     """Seen URLs, validators, articles and matches (see module docstring)."""
 
     # -- URLs and validators ---------------------------------------------------------------------
@@ -119,6 +120,10 @@ class ArticleTables(Database):
         at, so the cost stays bounded. Up to 3 bits the 16-bit bands find every candidate
         (pigeonhole: 4 bands, at most 3 differ); above that the window is scanned in full.
         """
+        with self._tx("find_near_duplicate") as conn:
+            return self._near_duplicate(conn, fingerprint, max_distance)
+
+    def _near_duplicate(self, conn: Connection, fingerprint: int, max_distance: int) -> int | None:
         since = self._clock() - self._window
         query = select(articles.c.id, articles.c.fingerprint).where(articles.c.created_at >= since)
         if max_distance < BANDS:
@@ -129,11 +134,10 @@ class ArticleTables(Database):
         # No ORDER BY: sorting by id makes SQLite walk the whole table in id order instead of
         # the window's index; ties go to the oldest id here instead.
         best: tuple[int, int] | None = None
-        with self._tx("find_near_duplicate") as conn:
-            for row in conn.execute(query):
-                candidate = (hamming(fingerprint, row.fingerprint), int(row.id))
-                if candidate[0] <= max_distance and (best is None or candidate < best):
-                    best = candidate
+        for row in conn.execute(query):
+            candidate = (hamming(fingerprint, row.fingerprint), int(row.id))
+            if candidate[0] <= max_distance and (best is None or candidate < best):
+                best = candidate
         return best[1] if best is not None else None
 
     def save_article(
@@ -141,12 +145,19 @@ class ArticleTables(Database):
         article: ArticleRecord,
         matches: Sequence[Match],
         routes: Mapping[str, Sequence[str]],
+        *,
+        near_duplicate_bits: int | None = None,
     ) -> SaveResult:
-        """Store the article, its URL as seen, its matches and its outbox rows in one transaction.
+        """Store the article, its URL as seen, its story, its matches and its outbox rows in one
+        transaction.
 
         ``routes`` maps a watchlist to its channels; each channel gets one delivery pointing at
-        the best-scoring match routed to it. When the canonical URL is already stored (a re-crawl
-        or a race with another writer) nothing is written and ``created`` is False.
+        the best-scoring match routed to it (or, for a story that already alerted the channel, an
+        update or nothing: see :mod:`scheduler.store.stories`). When the canonical URL is already
+        stored (a re-crawl or a race with another writer) nothing is written and ``created`` is
+        False. With ``near_duplicate_bits``, an article within that many SimHash bits of one
+        stored meanwhile (by another process: the crawl's own check ran before) is linked to it
+        as a duplicate instead, under the same claim as the story.
         """
         now = self._clock()
         fingerprint = signed64(article.fingerprint)
@@ -167,6 +178,12 @@ class ArticleTables(Database):
         }
         values.update({f"band{i}": band for i, band in enumerate(simhash_bands(fingerprint))})
         with self._tx("save_article", write=True) as conn:
+            self._claim_stories(conn)
+            if near_duplicate_bits is not None and article.fingerprint:
+                original = self._near_duplicate(conn, fingerprint, near_duplicate_bits)
+                if original is not None:
+                    self._link_duplicate(conn, article, original, now)
+                    return SaveResult(article_id=original, created=False)
             # ON CONFLICT DO NOTHING settles the race on both backends without aborting the
             # transaction (a caught IntegrityError would poison it on PostgreSQL).
             new_id = conn.execute(
@@ -194,26 +211,63 @@ class ArticleTables(Database):
                     index_elements=["url"], set_={"status": "stored", "article_id": article_id}
                 )
             )
-            match_ids, delivery_ids = self._insert_matches(conn, article_id, matches, routes, now)
+            story = self._join_story(conn, article_id, article, matches, now)
+            match_ids, delivery_ids = self._insert_matches(
+                conn, article_id, matches, routes, now, story
+            )
         return SaveResult(
-            article_id=article_id, created=True, match_ids=match_ids, delivery_ids=delivery_ids
+            article_id=article_id,
+            created=True,
+            match_ids=match_ids,
+            delivery_ids=delivery_ids,
+            story_id=story.story_id,
         )
+
+    def _link_duplicate(
+        self, conn: Connection, article: ArticleRecord, original: int, now: datetime
+    ) -> None:
+        for url in dict.fromkeys((article.url, article.fetched_url)):
+            conn.execute(
+                self._insert(seen_urls)
+                .values(
+                    url=url,
+                    source=article.source,
+                    status="duplicate",
+                    article_id=original,
+                    first_seen=now,
+                )
+                .on_conflict_do_nothing(index_elements=["url"])
+            )
+            conn.execute(
+                self._insert(article_links)
+                .values(url=url, article_id=original, source=article.source, created_at=now)
+                .on_conflict_do_nothing(index_elements=["url"])
+            )
 
     def add_matches(
         self, article_id: int, matches: Sequence[Match], routes: Mapping[str, Sequence[str]]
     ) -> SaveResult:
         """Add matches found by a rematch: only new (article, watchlist) pairs and their rows.
 
-        A channel that already has a delivery for the article gets no second one.
+        A channel that already has a delivery for the article gets no second one. The article's
+        story follows its new matches (see :meth:`_rejoin_story`).
         """
         now = self._clock()
         with self._tx("add_matches", write=True) as conn:
+            self._claim_stories(conn)
             found = conn.execute(select(articles.c.id).where(articles.c.id == article_id)).first()
             if found is None:
                 raise StoreError(f"add_matches: no article with id {article_id}")
-            match_ids, delivery_ids = self._insert_matches(conn, article_id, matches, routes, now)
+            story = self._rejoin_story(conn, article_id, matches, now)
+            match_ids, delivery_ids = self._insert_matches(
+                conn, article_id, matches, routes, now, story
+            )
         return SaveResult(
-            article_id=article_id, created=False, match_ids=match_ids, delivery_ids=delivery_ids
+            article_id=article_id,
+            created=False,
+            match_ids=match_ids,
+            delivery_ids=delivery_ids,
+            story_id=story.story_id,
         )
 
     def _insert_matches(
@@ -223,6 +277,7 @@ class ArticleTables(Database):
         matches: Sequence[Match],
         routes: Mapping[str, Sequence[str]],
         now: datetime,
+        story: StoryJoin | None = None,
     ) -> tuple[tuple[int, ...], tuple[int, ...]]:
         best_per_watchlist: dict[str, Match] = {}
         for match in matches:
@@ -256,6 +311,18 @@ class ArticleTables(Database):
                     best_per_channel[channel] = (match.score, int(new_id))
         delivery_ids: list[int] = []
         for channel, (_score, match_id) in best_per_channel.items():
+            values: dict[str, Any] = {"event": "new"}
+            parent = None
+            if story is not None:
+                values["story_id"] = story.story_id
+                parent = self._story_parent(conn, story.story_id, channel)
+            if parent is not None:
+                mode = self.update_mode(channel)
+                if mode == "none":
+                    continue
+                values.update(event="update", material=bool(story and story.material))
+                if mode == "thread":
+                    values["parent_id"] = parent
             new_delivery = conn.execute(
                 self._insert(deliveries)
                 .values(
@@ -267,10 +334,13 @@ class ArticleTables(Database):
                     created_at=now,
                     next_attempt_at=now,
                     updated_at=now,
+                    **values,
                 )
                 .on_conflict_do_nothing(index_elements=["article_id", "channel"])
                 .returning(deliveries.c.id)
             ).scalar()
             if new_delivery is not None:
                 delivery_ids.append(int(new_delivery))
+                if story is not None and parent is None:
+                    self._claim_parent(conn, story.story_id, channel, int(new_delivery))
         return tuple(match_ids), tuple(delivery_ids)

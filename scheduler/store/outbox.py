@@ -22,6 +22,7 @@ from crawler.matching.types import Match
 from scheduler.errors import StoreError
 from scheduler.store.engine import Database, chunks
 from scheduler.store.schema import articles, deliveries, matches_table
+from scheduler.store.story_outbox import parent_not_pending, story_refs
 
 logger = logging.getLogger("newswatch.outbox")
 
@@ -46,6 +47,8 @@ class OutboxTables(Database):
                 deliveries.c.status == "pending",
                 deliveries.c.next_attempt_at <= now,
                 or_(deliveries.c.lease_until.is_(None), deliveries.c.lease_until < now),
+                # A reply in a story's thread waits until its parent is sent (or failed).
+                parent_not_pending(),
             )
             .order_by(deliveries.c.created_at, deliveries.c.id)
             .limit(limit)
@@ -99,6 +102,7 @@ class OutboxTables(Database):
                 ).where(matches_table.c.article_id.in_(chunk))
             ):
                 by_article.setdefault(int(m.article_id), []).append(m)
+        stories = story_refs(conn, rows)
         result: list[Delivery] = []
         for row in rows:
             routed = [
@@ -114,6 +118,7 @@ class OutboxTables(Database):
                 source=row.source,
                 published=row.published,
                 matches=tuple(Match.from_dict(m.payload) for m in routed),
+                story=stories.get(int(row.id)),
             )
             result.append(
                 Delivery(
@@ -136,8 +141,10 @@ class OutboxTables(Database):
             found = self._load_deliveries(conn, [delivery_id])
         return found[0] if found else None
 
-    def mark_sent(self, delivery_id: int, *, now: datetime) -> None:
-        """Record a successful send: counts the attempt and releases the lease.
+    def mark_sent(self, delivery_id: int, *, now: datetime, ref: str | None = None) -> None:
+        """Record a successful send: counts the attempt and releases the lease; ``ref`` is the
+        channel's reference of the message (Slack's channel and ts: a story's replies thread
+        on it, across restarts).
 
         Logs one line per delivered alert: the moment it is durably recorded as sent.
         """
@@ -152,6 +159,7 @@ class OutboxTables(Database):
                     last_error=None,
                     updated_at=now,
                     attempts=deliveries.c.attempts + 1,
+                    message_ref=ref,
                 )
                 .returning(deliveries.c.channel, deliveries.c.article_id, deliveries.c.attempts)
             ).first()

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, and_, delete, select, update
+from sqlalchemy import Column, and_, delete, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
@@ -26,6 +26,8 @@ from scheduler.store.schema import (
     deliveries,
     matches_table,
     seen_urls,
+    stories,
+    story_articles,
 )
 
 # Rows per write transaction: 100 articles with their matches, deliveries and links hold the
@@ -46,14 +48,23 @@ class RetentionTables(Database):
         URLs stay in ``seen_urls`` (article_id set to NULL) so that feeds that keep listing old
         entries do not make us download and alert on them again; seen URLs are only dropped
         when ``seen_before`` is given, and then only those first seen before it that no longer
-        point at an article. Crawl runs started before ``before`` go too. Rows are deleted in
-        transactions of at most ``batch`` articles (or seen URLs, or crawl runs). Returns rows
-        deleted per table.
+        point at an article. Crawl runs started before ``before`` go too, and stories not reported
+        since that have no article left. Rows are deleted in transactions of at most ``batch``
+        articles (or seen URLs, crawl runs, stories). Returns rows deleted per table.
         """
         if not 1 <= batch <= CHUNK:
             raise ValueError(f"purge batch must be between 1 and {CHUNK}, not {batch}")
         counts = dict.fromkeys(
-            ("deliveries", "matches", "article_links", "articles", "seen_urls", "crawl_runs"), 0
+            (
+                "deliveries",
+                "matches",
+                "article_links",
+                "articles",
+                "seen_urls",
+                "crawl_runs",
+                "stories",
+            ),
+            0,
         )
         while True:
             with self._tx("purge", write=True) as conn:
@@ -69,7 +80,42 @@ class RetentionTables(Database):
         counts["crawl_runs"] = self._delete_in_batches(
             crawl_runs.c.id, crawl_runs.c.started < before, batch
         )
+        counts["stories"] = self._purge_stories(before, batch)
         return counts
+
+    def _purge_stories(self, before: datetime, batch: int) -> int:
+        """Delete stories with no report since ``before`` and no article left.
+
+        Old stories are walked by time (its index), ``batch`` per transaction, and the ones an
+        article still holds (a pending delivery keeps it) are skipped: a NOT EXISTS in one
+        statement let PostgreSQL anti-join both tables from end to end.
+        """
+        total = 0
+        after: tuple[datetime, int] | None = None
+        while True:
+            query = select(stories.c.id, stories.c.last_seen).where(stories.c.last_seen < before)
+            if after is not None:
+                query = query.where(
+                    or_(
+                        stories.c.last_seen > after[0],
+                        and_(stories.c.last_seen == after[0], stories.c.id > after[1]),
+                    )
+                )
+            query = query.order_by(stories.c.last_seen, stories.c.id).limit(batch)
+            with self._tx("purge", write=True) as conn:
+                rows = [(r.last_seen, int(r.id)) for r in conn.execute(query)]
+                ids = [i for _, i in rows]
+                held = set(
+                    conn.execute(
+                        select(story_articles.c.story_id).where(story_articles.c.story_id.in_(ids))
+                    ).scalars()
+                )
+                gone = [i for i in ids if i not in held]
+                if gone:
+                    total += conn.execute(delete(stories).where(stories.c.id.in_(gone))).rowcount
+            if len(rows) < batch:
+                return total
+            after = rows[-1]
 
     def _purge_articles(
         self, conn: Connection, before: datetime, batch: int, counts: dict[str, int]

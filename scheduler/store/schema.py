@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Dialect,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -30,7 +32,7 @@ from sqlalchemy import (
     text,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: stories (tables, delivery columns)
 BANDS = 4  # 64-bit SimHash split in 4 bands of 16 bits: distance <= 3 shares at least one band
 
 
@@ -152,6 +154,74 @@ matches = Table(
     UniqueConstraint("article_id", "watchlist", name="uq_matches_article_watchlist"),
 )
 
+stories = Table(
+    "stories",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("first_seen", UTCDateTime, nullable=False),
+    Column("last_seen", UTCDateTime, nullable=False, index=True),
+    # The best report: the earliest published matching article (an original precedes its copies).
+    Column("article_id", _Id, ForeignKey("articles.id", ondelete="SET NULL"), index=True),
+    Column("title", Text, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("published", UTCDateTime),  # of the best report
+    Column("facts", JSON),  # the story's event (scheduler.story_keys.Facts), None without one
+    Column("seen", JSON, nullable=False),  # statuses, amounts and parties reported so far
+    Column("frames", JSON, nullable=False),  # distinct event headlines of its articles
+    Column("outlets", JSON, nullable=False),  # source names, first report first
+    Column("articles", Integer, nullable=False),
+    Column("best_score", Float),
+)
+
+story_articles = Table(
+    "story_articles",
+    metadata,
+    Column("article_id", _Id, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "story_id", _Id, ForeignKey("stories.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    Column("source", String(200), nullable=False),
+    Column("joined_at", UTCDateTime, nullable=False),
+    Column("signature", LargeBinary, nullable=False),  # MinHash of title + lead
+    Column("facts", JSON),
+    Column("material", JSON, nullable=False),  # what this report added to the story, if anything
+)
+
+# Indexed lookup keys of recent articles: LSH band keys and event party keys (one table, one
+# index), so finding a story's candidates never scans articles.
+story_keys = Table(
+    "story_keys",
+    metadata,
+    Column("key", BigInteger, nullable=False),
+    Column(
+        "article_id",
+        _Id,
+        ForeignKey("story_articles.article_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("story_id", _Id, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    # Covering: the lookup reads key, time and ids from the index alone.
+    Index("ix_story_keys_lookup", "key", "created_at", "story_id", "article_id"),
+    Index("ix_story_keys_created", "created_at"),  # purging keys past the story window
+)
+
+# The story's first alert per channel: the unique claim that makes every later report an update.
+story_channels = Table(
+    "story_channels",
+    metadata,
+    Column("story_id", _Id, ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True),
+    Column("channel", String(200), primary_key=True),
+    Column(
+        "parent_id",
+        _Id,
+        ForeignKey("deliveries.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+)
+
 deliveries = Table(
     "deliveries",
     metadata,
@@ -167,6 +237,15 @@ deliveries = Table(
     Column("last_error", Text),
     Column("sent_at", UTCDateTime),
     Column("updated_at", UTCDateTime, nullable=False),
+    # Stories (scheduler.store.stories): the story the article joined, whether this row is the
+    # story's first alert on the channel ("new") or a later report ("update"), whether that
+    # report changes the story (a new status, amount or party), the parent row a reply waits
+    # for, and the channel's reference of what was posted (Slack's ts: replies thread on it).
+    Column("story_id", _Id, ForeignKey("stories.id", ondelete="SET NULL"), index=True),
+    Column("event", String(10)),
+    Column("material", Boolean, nullable=False, default=False),
+    Column("parent_id", _Id, ForeignKey("deliveries.id", ondelete="SET NULL"), index=True),
+    Column("message_ref", Text),
     # The same article never alerts one channel twice, whatever matched it and however often.
     UniqueConstraint("article_id", "channel", name="uq_deliveries_article_channel"),
     Index("ix_deliveries_due", "status", "next_attempt_at"),

@@ -114,7 +114,7 @@ class MemoryOutbox:
                     break
             return out
 
-    def mark_sent(self, delivery_id: int, *, now: datetime) -> None:
+    def mark_sent(self, delivery_id: int, *, now: datetime, ref: str | None = None) -> None:
         with self._lock:
             row = self.rows[delivery_id]
             self.rows[delivery_id] = replace(

@@ -62,6 +62,8 @@ class JsonFileStore:
         article: ArticleRecord,
         matches: Sequence[Any],
         routes: Mapping[str, Sequence[str]],
+        *,
+        near_duplicate_bits: int | None = None,
     ) -> SaveResult:
         raise NotImplementedError("spider tests do not store articles")
 

@@ -428,8 +428,12 @@ def test_purge(store: Store, clock: FakeClock) -> None:
     store.mark_sent(sent.delivery_ids[0], now=clock())
     clock.advance(days=100)
     fresh = store.save_article(make_article("https://a.example/fresh"), [], {})
+    # The sent article's story goes unless the kept pending article shares it.
+    shared = sent.story_id == pending.story_id
     removed = store.purge(clock() - timedelta(days=90))
+    assert removed.pop("story_keys") > 0  # keys of the 100-day-old articles: past the window
     assert removed == {
+        "stories": 0 if shared else 1,
         "deliveries": 1,
         "matches": 1,
         "article_links": 1,

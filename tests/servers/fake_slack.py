@@ -1,7 +1,10 @@
 """A fake Slack Web API (and incoming webhook) on a free loopback port.
 
 It records every call and answers from a script: ``ok``, ``429`` with ``Retry-After``, ``500``,
-``ok: false`` errors such as ``invalid_auth``, or a slow answer past the client's timeout. It runs
+``ok: false`` errors such as ``invalid_auth``, or a slow answer past the client's timeout. Like
+Slack, a successful ``chat.postMessage`` answers with the channel's id and a unique ``ts``, and a
+reply carries ``thread_ts`` (and ``reply_broadcast``): :meth:`FakeSlack.top_level` and
+:meth:`FakeSlack.replies` tell the two apart. It runs
 in a thread (so a dispatcher in another process or event loop can reach it), like slack-sdk's
 ``tests/mock_web_api_server`` but without its fixed port.
 """
@@ -69,6 +72,21 @@ class FakeSlack:
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._ts = 1_700_000_000.0
+        self._channel_ids: dict[str, str] = {}
+
+    def next_ts(self) -> str:
+        """A ts no earlier message had (Slack's message id within a channel)."""
+        with self._lock:
+            self._ts += 0.0001
+            return f"{self._ts:.6f}"
+
+    def channel_id(self, name: str) -> str:
+        """The id the fake gives a channel name (``#deals`` -> ``C001``); ids map to themselves."""
+        with self._lock:
+            if name in self._channel_ids.values():
+                return name
+            return self._channel_ids.setdefault(name, f"C{len(self._channel_ids) + 1:03d}")
 
     # -- script and records ------------------------------------------------------------------
 
@@ -89,6 +107,14 @@ class FakeSlack:
         """Calls that were answered with success (the messages that reached 'Slack')."""
         with self._lock:
             return [c for c in self.calls if c.status == 200 and c.body.get("_answer_ok", True)]
+
+    def top_level(self) -> list[Call]:
+        """Posted messages that are not thread replies."""
+        return [c for c in self.posted() if not c.body.get("thread_ts")]
+
+    def replies(self) -> list[Call]:
+        """Posted thread replies (``thread_ts`` set)."""
+        return [c for c in self.posted() if c.body.get("thread_ts")]
 
     # -- server ------------------------------------------------------------------------------
 
@@ -141,8 +167,9 @@ class FakeSlack:
                 elif isinstance(answer.body, dict):
                     data = dict(answer.body)
                     if data.get("ok"):
-                        data.setdefault("channel", body.get("channel", "C000"))
-                        data.setdefault("ts", f"{time.time():.6f}")
+                        data.setdefault("channel", fake.channel_id(str(body.get("channel", ""))))
+                        data.setdefault("ts", fake.next_ts())
+                        body["_ts"] = data["ts"]
                     payload = json.dumps(data).encode()
                     ctype_out = "application/json; charset=utf-8"
                 else:
