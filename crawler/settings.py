@@ -16,7 +16,7 @@ COMMANDS_MODULE = "crawler.commands"
 NEWSPIDER_MODULE = "crawler.spiders"
 
 # --- our settings: defaults here, names through crawler.setting_names ---------------------------
-NEWSWATCH_SERVICES = None  # a crawler.services.CrawlServices (store, matcher, pool), or None
+NEWSWATCH_SERVICES = None  # a crawler.services.CrawlServices (store, matcher, threads), or None
 NEWSWATCH_ROUTES: dict[str, list[str]] = {}  # {watchlist name: [channel names]}
 NEWSWATCH_ALLOW_PRIVATE = False
 NEWSWATCH_MAX_RETRY_AFTER = 300  # seconds; a longer Retry-After gives up on the request

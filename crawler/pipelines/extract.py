@@ -1,8 +1,9 @@
 """Extract pipeline: a downloaded page becomes an :class:`~crawler.items.ArticleDraft`.
 
 Extraction (trafilatura plus metadata) and the SimHash cost milliseconds of CPU per page, so they
-run in the executor of the crawl's :class:`~crawler.services.CrawlServices` (a process pool, so
-they use every core and never stall the shared event loop); without one, in a worker thread. A page
+run off the event loop, in the executor of the crawl's :class:`~crawler.services.CrawlServices`
+(the runtime's extraction threads); without one, in the loop's default executor. The extractor
+bounds what one page can cost (:data:`~crawler.extractor.MAX_ELEMENTS`). A page
 that yields no text, even with the feed entry's own fields, is dropped with the reason ``no_text``
 and remembered so the next crawl does not download it again.
 """
@@ -59,7 +60,7 @@ class Extracted:
 def extract_page(
     html: bytes | str, url: str, hints: EntryHints, header_charset: str | None = None
 ) -> Extracted:
-    """Extract one page and fill gaps from the feed entry (runs in a worker process)."""
+    """Extract one page and fill gaps from the feed entry (runs on an extraction thread)."""
     # extract_article never raises: broken pages come back with empty text.
     fields = fields_with_fallback(
         extract_article(html, url, header_charset=header_charset),
@@ -89,7 +90,7 @@ class ExtractPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        # Extraction needs no service; with them it uses the pool and remembers empty pages.
+        # Extraction needs no service; with them it uses their threads and remembers empty pages.
         services = find_services(crawler.settings)
         return cls(
             crawler,
