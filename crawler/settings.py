@@ -74,14 +74,17 @@ DOWNLOADER_MIDDLEWARES = {
 }
 
 # Components a news crawl does not use: each costs CPU on every crawl, and every source is crawled
-# every few minutes.
-EXTENSIONS = {
-    "scrapy.extensions.memusage.MemoryUsage": None,  # the service watches its own memory
-    "scrapy.extensions.memdebug.MemoryDebugger": None,
-    "scrapy.extensions.logstats.LogStats": None,
-    "scrapy.extensions.spiderstate.SpiderState": None,
-    "scrapy.extensions.remote_control.RemoteControl": None,
-    "scrapy.extensions.telnet.TelnetConsole": None,
+# every few minutes. They are left out of the base list rather than set to None in EXTENSIONS,
+# because Scrapy imports every listed component to normalise its key, even a disabled one:
+# RemoteControl alone imports aiohttp's web server (~0.1 CPU-s of every ``newswatch crawl``), and
+# TelnetConsole twisted.conch. Left out: MemoryUsage (the service watches its own memory),
+# MemoryDebugger, LogStats, SpiderState, RemoteControl, TelnetConsole.
+EXTENSIONS_BASE = {
+    "scrapy.extensions.corestats.CoreStats": 0,
+    "scrapy.extensions.logcount.LogCount": 0,
+    "scrapy.extensions.closespider.CloseSpider": 0,
+    "scrapy.extensions.feedexport.FeedExporter": 0,
+    "scrapy.extensions.throttle.AutoThrottle": 0,
 }
 SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
