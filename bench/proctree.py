@@ -71,12 +71,14 @@ def run_measured(
     interval: float = 0.05,
     while_running: Callable[[subprocess.Popen[bytes]], None] | None = None,
     linger: float = 30.0,
+    stderr: Path | None = None,
 ) -> TreeRun:
     """Run ``argv`` to the end (or until ``while_running`` returns and it is stopped) and measure.
 
     ``while_running`` is called in this thread while the samplers run; when it returns, the root
     gets SIGTERM (skip by returning only after the root exits). Descendants still alive ``linger``
-    seconds after the root exited are killed and still counted.
+    seconds after the root exited are killed and still counted. ``stderr``: a file for the
+    command's log (default: discarded).
     """
     become_subreaper()
     peak = [0, 0]
@@ -98,7 +100,7 @@ def run_measured(
         env=dict(env) if env is not None else None,
         cwd=cwd,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=stderr.open("wb") if stderr is not None else subprocess.DEVNULL,
     )
     chunks: list[bytes] = []
     assert proc.stdout is not None
