@@ -257,6 +257,21 @@ def test_a_page_with_too_many_elements_is_not_analysed(caplog: pytest.LogCapture
     assert f"more than the {MAX_ELEMENTS}" in caplog.text
 
 
+def test_fragments_are_read_up_to_their_bound() -> None:
+    """Feed content and JSON-LD articleBody come from the source too: all tags is the worst."""
+    import json
+
+    from crawler.extractor import MAX_FRAGMENT_CHARS, extract_article, html_to_text
+
+    paragraphs = MAX_FRAGMENT_CHARS // len("<p>a</p>") + 1000
+    assert html_to_text("<p>a</p>" * paragraphs).count("a") == MAX_FRAGMENT_CHARS // 8
+    assert html_to_text("<div><p>one</p>two<br>three</div>") == "one\ntwo\nthree"
+    ld = json.dumps({"@type": "NewsArticle", "articleBody": "<p>a b c d e f</p>" * 30_000})
+    page = f"<html><head><script type='application/ld+json'>{ld}</script></head><body></body>"
+    text = extract_article(page, "https://example.com/a").text
+    assert 0 < len(text) <= MAX_FRAGMENT_CHARS
+
+
 async def test_the_event_loop_runs_while_a_heavy_page_is_extracted() -> None:
     """Extraction holds the GIL in Python code: the loop must still get its turns."""
     import asyncio
