@@ -285,9 +285,24 @@ def measure_crawls(site: Site, articles: int, repeat: int) -> dict[str, Any]:
     (the pair whose ratio is the median), with every ratio listed.
     """
     pairs = [_crawl_pair(site, articles) for _ in range(repeat)]
-    pairs.sort(key=lambda pair: pair["cpu_ratio"])
-    median = pairs[len(pairs) // 2]
-    return median | {"cpu_ratios": [pair["cpu_ratio"] for pair in pairs]}
+    valid = sorted((p for p in pairs if _valid(p, articles)), key=lambda p: p["cpu_ratio"])
+    failed = [p for p in pairs if not _valid(p, articles)]
+    median = valid[len(valid) // 2] if valid else pairs[0]
+    median = {k: v for k, v in median.items() if k != "log_tail"}
+    return median | {
+        "cpu_ratios": [p["cpu_ratio"] for p in valid],
+        # A crawl that failed or stored under half the pages measures nothing: never in the median.
+        "failed_pairs": [
+            {k: p[k] for k in ("newswatch", "anchor", "cpu_ratio", "log_tail")} for p in failed
+        ],
+    }
+
+
+def _valid(pair: dict[str, Any], articles: int) -> bool:
+    return all(
+        pair[side]["returncode"] == 0 and (pair[side]["stored"] or 0) >= articles / 2
+        for side in ("newswatch", "anchor")
+    )
 
 
 def _crawl_pair(site: Site, articles: int) -> dict[str, Any]:
@@ -296,6 +311,7 @@ def _crawl_pair(site: Site, articles: int) -> dict[str, Any]:
         tmp = Path(tmp_name)
         config = write_config(tmp, feed, articles)
         env = _env()
+        log = tmp / "crawl.log"
         ours = run_measured(
             [
                 sys.executable,
@@ -308,7 +324,9 @@ def _crawl_pair(site: Site, articles: int) -> dict[str, Any]:
                 "--json",
             ],
             env=env,
+            stderr=log,
         )
+        log_tail = log.read_text(errors="replace").splitlines()[-5:]
         summary = json.loads(ours.stdout or "{}").get("bench", {})
         anchor = run_measured(
             [sys.executable, __file__, "--anchor", feed, str(tmp / "anchor.db"), str(config)],
@@ -329,6 +347,7 @@ def _crawl_pair(site: Site, articles: int) -> dict[str, Any]:
         | {"stored": anchor_counts.get("stored"), "matches": anchor_counts.get("matches")},
         "cpu_ratio": round(ours_ms / anchor_ms, 3),
         "rss_ratio": round(ours.peak_rss_mb / anchor.peak_rss_mb, 3),
+        "log_tail": log_tail,
     }
 
 
@@ -409,6 +428,20 @@ def _env() -> dict[str, str]:
     return env
 
 
+def serve(articles: int, data: Path) -> int:
+    """Serve the site and write a config, so another timer can run both commands (to check)."""
+    site = Site(make_pages(articles, data))
+    tmp = Path(tempfile.mkdtemp(prefix="newswatch-per-article-"))
+    config = write_config(tmp, site.feed_url(articles), articles)
+    print(json.dumps({"feed": site.feed_url(articles), "config": str(config)}), flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        site.close()
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, nargs="+", default=[200, 1000])
@@ -417,6 +450,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--idle-seconds", type=float, default=10.0)
     parser.add_argument("--no-idle", action="store_true", help="skip the idle service")
     parser.add_argument("--service-log", type=Path, help="where the idle service's log goes")
+    parser.add_argument(
+        "--serve", type=int, metavar="N", help="only serve N articles and write a config (Ctrl-C)"
+    )
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument(
         "--anchor", nargs=3, metavar=("FEED", "DB", "CONFIG"), help=argparse.SUPPRESS
@@ -424,6 +460,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.anchor:
         return anchor_main(*args.anchor)
+    if args.serve:
+        return serve(args.serve, args.data.resolve())
     data = args.data.resolve()
     if not (data / "eval" / "dev-bodies.jsonl").is_file():
         print(f"no data set at {data}", file=sys.stderr)
