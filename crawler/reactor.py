@@ -14,6 +14,10 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+# A stop signal again within this many seconds is the same one delivered twice (``timeout`` and
+# some supervisors signal the process and then its group), not a second Ctrl-C. Here, not in the
+# daemon, so that ``newswatch crawl`` does not import the whole service to read it.
+REPEAT_SIGNAL_WINDOW = 0.5
 
 
 def run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:

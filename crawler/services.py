@@ -1,7 +1,7 @@
 """The live objects a crawl works with, handed to Scrapy components in one typed setting.
 
 Scrapy builds components from settings, and copies settings for every crawler; a connection pool
-or a process pool must be shared, not copied. :class:`CrawlServices` is one frozen object holding
+or a thread pool must be shared, not copied. :class:`CrawlServices` is one frozen object holding
 them, set as ``NEWSWATCH_SERVICES`` by whoever starts the crawl (the service, ``newswatch crawl``,
 tests); a deep copy of it is the object itself. Components get it in ``from_crawler`` through
 :func:`crawl_services`, which raises ``NotConfigured`` when it is absent, so a plain
@@ -29,11 +29,11 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class CrawlServices:
-    """The store, the matcher, the extraction pool and the in-flight registry of crawls."""
+    """The store, the matcher, the extraction threads and the in-flight registry of crawls."""
 
     store: ArticleStore | None = None
     matcher: Matcher | None = None
-    executor: Executor | None = None  # None: extract in a worker thread
+    executor: Executor | None = None  # None: extract in the loop's default executor
     in_flight: InFlightArticles = field(default_factory=InFlightArticles)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> CrawlServices:

@@ -16,7 +16,7 @@ COMMANDS_MODULE = "crawler.commands"
 NEWSPIDER_MODULE = "crawler.spiders"
 
 # --- our settings: defaults here, names through crawler.setting_names ---------------------------
-NEWSWATCH_SERVICES = None  # a crawler.services.CrawlServices (store, matcher, pool), or None
+NEWSWATCH_SERVICES = None  # a crawler.services.CrawlServices (store, matcher, threads), or None
 NEWSWATCH_ROUTES: dict[str, list[str]] = {}  # {watchlist name: [channel names]}
 NEWSWATCH_ALLOW_PRIVATE = False
 NEWSWATCH_MAX_RETRY_AFTER = 300  # seconds; a longer Retry-After gives up on the request
@@ -74,14 +74,17 @@ DOWNLOADER_MIDDLEWARES = {
 }
 
 # Components a news crawl does not use: each costs CPU on every crawl, and every source is crawled
-# every few minutes.
-EXTENSIONS = {
-    "scrapy.extensions.memusage.MemoryUsage": None,  # the service watches its own memory
-    "scrapy.extensions.memdebug.MemoryDebugger": None,
-    "scrapy.extensions.logstats.LogStats": None,
-    "scrapy.extensions.spiderstate.SpiderState": None,
-    "scrapy.extensions.remote_control.RemoteControl": None,
-    "scrapy.extensions.telnet.TelnetConsole": None,
+# every few minutes. They are left out of the base list rather than set to None in EXTENSIONS,
+# because Scrapy imports every listed component to normalise its key, even a disabled one:
+# RemoteControl alone imports aiohttp's web server (~0.1 CPU-s of every ``newswatch crawl``), and
+# TelnetConsole twisted.conch. Left out: MemoryUsage (the service watches its own memory),
+# MemoryDebugger, LogStats, SpiderState, RemoteControl, TelnetConsole.
+EXTENSIONS_BASE = {
+    "scrapy.extensions.corestats.CoreStats": 0,
+    "scrapy.extensions.logcount.LogCount": 0,
+    "scrapy.extensions.closespider.CloseSpider": 0,
+    "scrapy.extensions.feedexport.FeedExporter": 0,
+    "scrapy.extensions.throttle.AutoThrottle": 0,
 }
 SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,

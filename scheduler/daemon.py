@@ -31,6 +31,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from alerts.dispatcher import Dispatcher
 from crawler.crawl_summary import CrawlSummary
 from crawler.matching import Matcher
+from crawler.reactor import REPEAT_SIGNAL_WINDOW
 from crawler.sources import Source
 from scheduler.cadence import SourceCadence, add_interval_job
 from scheduler.config import Config, load_config
@@ -52,9 +53,6 @@ CONFIG_POLL_SECONDS = 1.0
 HEARTBEAT_SECONDS = 5.0
 HEALTH_EVERY = timedelta(seconds=30)
 RETENTION_EVERY = timedelta(hours=1)
-# A stop signal again within this many seconds is the same one delivered twice (``timeout`` and
-# some supervisors signal the process and then its group), not a second Ctrl-C.
-REPEAT_SIGNAL_WINDOW = 0.5
 
 
 class Service:

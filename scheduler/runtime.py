@@ -1,4 +1,4 @@
-"""The long-lived objects a config implies: the store, the matcher, the extraction pool.
+"""The long-lived objects a config implies: the store, the matcher, the extraction threads.
 
 Commands and the daemon both call :func:`open_runtime`, so a config means the same thing
 everywhere. A :class:`Runtime` is immutable; a config reload makes a new one with
@@ -97,51 +97,34 @@ class Runtime:
             batcher.cancel()
 
     def close(self) -> None:
-        """Stop the extraction pool and close the store."""
+        """Stop the extraction threads and close the store."""
         if self.executor is not None:
             self.executor.shutdown(wait=True, cancel_futures=True)
         self.store.close()
 
 
+# Extraction threads per runtime: two, so one slow page never holds up every other one; more would
+# only contend for the GIL on this CPU-bound work.
+EXTRACT_THREADS = 2
+
+
 def make_extract_executor(workers: int | None = None) -> Executor:
-    """A process pool for extraction, so it uses every core and never holds the loop's GIL.
+    """The runtime's extraction threads, started on first use and kept for its lifetime.
 
-    ``forkserver`` rather than ``fork``: forking a process that runs a reactor and threads can copy
-    held locks into the child. Workers die with the fork server, which dies with this process
-    (:mod:`crawler.worker_life`), so a SIGKILLed service leaves no workers behind.
+    Threads, not processes (``bench/per_article.py``, same pages and run): a forkserver process
+    pool cost 1.52x a plain Scrapy process per article at 200 articles, 478 MB at peak, 5
+    processes and 440 MB idle, paying ~1.3 CPU-s of worker start-up per ``newswatch crawl``;
+    threads cost 1.40x and 266 MB. News arrives at a few articles a minute, so one core is plenty.
+    The event loop keeps its turn: a thread holding the GIL hands it over every switch interval
+    (5 ms), libxml2 parses without it, and :data:`crawler.extractor.MAX_ELEMENTS` bounds the
+    work one page can cost; a dedicated pool keeps slow pages off the loop's default executor,
+    which the store's calls use.
     """
-    import multiprocessing
-    import os
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import ThreadPoolExecutor
 
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["crawler.forkserver_preload"])
-    # Start the fork server now, from this thread: the kernel's parent-death signal follows the
-    # thread that forked, and the first submit may come from a short-lived worker thread.
-    from multiprocessing import forkserver
-
-    forkserver.ensure_running()
-    return ProcessPoolExecutor(
-        max_workers=workers or os.cpu_count() or 1,
-        mp_context=context,
-        initializer=init_worker,
-        initargs=(os.getpid(),),
+    return ThreadPoolExecutor(
+        max_workers=workers or EXTRACT_THREADS, thread_name_prefix="newswatch-extract"
     )
-
-
-def init_worker(service_pid: int) -> None:
-    """In each pool worker: die with the service, and leave Ctrl-C to it.
-
-    Ctrl-C reaches the whole process group, and the parent decides: without ignoring it every
-    worker dies of ``KeyboardInterrupt`` with a traceback of its own while the service is still
-    shutting down gracefully. A SIGKILLed service must not leave workers behind.
-    """
-    import signal
-
-    from crawler.worker_life import die_with_parent
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    die_with_parent(service_pid)
 
 
 def open_runtime(
@@ -151,7 +134,8 @@ def open_runtime(
     use_pool: bool = True,
     overrides: Mapping[str, Any] | None = None,
 ) -> Runtime:
-    """Open the store and build the matcher (and a process pool for extraction if asked)."""
+    """Open the store and build the matcher (and the extraction threads unless ``use_pool`` is
+    false: extraction then shares the loop's default executor)."""
     store = open_store(config.database_url)
     store.configure_stories(**config.story_options())
     executor = make_extract_executor(extract_workers) if use_pool else None

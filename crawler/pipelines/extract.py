@@ -1,8 +1,9 @@
 """Extract pipeline: a downloaded page becomes an :class:`~crawler.items.ArticleDraft`.
 
 Extraction (trafilatura plus metadata) and the SimHash cost milliseconds of CPU per page, so they
-run in the executor of the crawl's :class:`~crawler.services.CrawlServices` (a process pool, so
-they use every core and never stall the shared event loop); without one, in a worker thread. A page
+run off the event loop, in the executor of the crawl's :class:`~crawler.services.CrawlServices`
+(the runtime's extraction threads); without one, in the loop's default executor. The extractor
+bounds what one page can cost (:data:`~crawler.extractor.MAX_ELEMENTS`). A page
 that yields no text, even with the feed entry's own fields, is dropped with the reason ``no_text``
 and remembered so the next crawl does not download it again.
 """
@@ -16,12 +17,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Self
 
+from scrapy import signals
 from scrapy.crawler import Crawler
 
 from crawler.article_store import ArticleStore
 from crawler.extractor import ArticleFields, extract_article, fields_with_fallback, html_to_text
 from crawler.fingerprint import content_hash, simhash
 from crawler.items import ArticleDraft, EntryHints, PageItem
+from crawler.memory import release_free_memory
 from crawler.pipelines.drops import drop
 from crawler.services import find_services
 from crawler.setting_names import NEWSWATCH_DRY_RUN
@@ -59,7 +62,7 @@ class Extracted:
 def extract_page(
     html: bytes | str, url: str, hints: EntryHints, header_charset: str | None = None
 ) -> Extracted:
-    """Extract one page and fill gaps from the feed entry (runs in a worker process)."""
+    """Extract one page and fill gaps from the feed entry (runs on an extraction thread)."""
     # extract_article never raises: broken pages come back with empty text.
     fields = fields_with_fallback(
         extract_article(html, url, header_charset=header_charset),
@@ -86,22 +89,31 @@ class ExtractPipeline:
         self.executor = executor
         self.store = store
         self.dry_run = dry_run
+        self.pages = 0  # extracted in this crawl
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        # Extraction needs no service; with them it uses the pool and remembers empty pages.
+        # Extraction needs no service; with them it uses their threads and remembers empty pages.
         services = find_services(crawler.settings)
-        return cls(
+        pipeline = cls(
             crawler,
             services.executor if services is not None else None,
             services.store if services is not None else None,
             crawler.settings.getbool(NEWSWATCH_DRY_RUN),
         )
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def spider_closed(self) -> None:
+        # Parsing freed tens of MB the C heap would keep (see crawler.memory); a 304 frees none.
+        if self.pages:
+            release_free_memory()
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, PageItem):
             return item
         loop = asyncio.get_running_loop()
+        self.pages += 1
         result = await loop.run_in_executor(
             self.executor, extract_page, item.html, item.final_url, item.hints, item.charset
         )

@@ -32,8 +32,8 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from crawler import reactor
+    from crawler.reactor import REPEAT_SIGNAL_WINDOW
     from scheduler.config import load_config
-    from scheduler.daemon import REPEAT_SIGNAL_WINDOW
     from scheduler.runtime import open_runtime
 
     config = load_config(args.config)

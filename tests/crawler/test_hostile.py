@@ -20,7 +20,7 @@ from crawler.spiders.sitemap import (
 )
 from crawler.stats import source_key
 from tests.crawler.crawl_helpers import run_crawl
-from tests.servers.hostile import BILLION_LAUGHS, HostileSite
+from tests.servers.hostile import BILLION_LAUGHS, STORY_TEXT, HostileSite
 from tests.servers.site import FixtureSite, site  # noqa: F401  (the fixture)
 
 MB = 1024 * 1024
@@ -242,6 +242,60 @@ def test_titles_and_bodies_are_bounded_at_extraction() -> None:
     assert len(filled.title or "") <= MAX_TITLE_CHARS and len(filled.text) <= MAX_TEXT_CHARS
 
 
+def test_a_page_with_too_many_elements_is_not_analysed(caplog: pytest.LogCaptureFixture) -> None:
+    from crawler.extractor import MAX_ELEMENTS, extract_article
+
+    story = f"<p>{STORY_TEXT}</p>"
+    # One element short of the bound (html, body, article, h1 and the story are the others).
+    filler = "<p>a</p>" * (MAX_ELEMENTS - 5)
+    page = f"<html><body><article><h1>A story</h1>{story}{filler}</article></body></html>"
+    assert STORY_TEXT.strip()[:40] in extract_article(page, "https://example.com/a").text
+    over = page.replace("<h1>", "<p>a</p><h1>", 1)
+    with caplog.at_level("WARNING", logger="crawler.extractor"):
+        fields = extract_article(over, "https://example.com/b")
+    assert fields.text == "" and fields.title is None
+    assert f"more than the {MAX_ELEMENTS}" in caplog.text
+
+
+def test_fragments_are_read_up_to_their_bound() -> None:
+    """Feed content and JSON-LD articleBody come from the source too: all tags is the worst."""
+    import json
+
+    from crawler.extractor import MAX_FRAGMENT_CHARS, extract_article, html_to_text
+
+    paragraphs = MAX_FRAGMENT_CHARS // len("<p>a</p>") + 1000
+    assert html_to_text("<p>a</p>" * paragraphs).count("a") == MAX_FRAGMENT_CHARS // 8
+    assert html_to_text("<div><p>one</p>two<br>three</div>") == "one\ntwo\nthree"
+    ld = json.dumps({"@type": "NewsArticle", "articleBody": "<p>a b c d e f</p>" * 30_000})
+    page = f"<html><head><script type='application/ld+json'>{ld}</script></head><body></body>"
+    text = extract_article(page, "https://example.com/a").text
+    assert 0 < len(text) <= MAX_FRAGMENT_CHARS
+
+
+async def test_the_event_loop_runs_while_a_heavy_page_is_extracted() -> None:
+    """Extraction holds the GIL in Python code: the loop must still get its turns."""
+    import asyncio
+
+    from crawler.extractor import MAX_ELEMENTS, extract_article
+    from scheduler.runtime import make_extract_executor
+
+    # The costliest shape under the bound (about a second of CPU here).
+    page = "<html><body><article>" + "<p>a</p>" * (MAX_ELEMENTS - 10) + "</article></body></html>"
+    executor = make_extract_executor()
+    try:
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(executor, extract_article, page, "https://example.com/a")
+        turns = 0
+        while not future.done():
+            await asyncio.sleep(0.001)
+            turns += 1
+        assert (await future).text
+    finally:
+        executor.shutdown()
+    # A blocked loop would get one turn, at the end; it gets one every switch interval or so.
+    assert turns >= 10, turns
+
+
 def test_a_listing_nested_too_deep_is_an_error_not_an_empty_page() -> None:
     from scrapy.http import HtmlResponse
 
@@ -272,3 +326,22 @@ def test_a_deep_listing_is_a_counted_error(hostile: HostileSite, tmp_path: Path)
     assert result.returncode == 0, result.log
     assert result.stat(source_key(STAT_ERRORS, "deep")) == 1
     assert "levels deep" in result.stats[source_key(STAT_SOURCE_ERROR, "deep")]
+
+
+@pytest.mark.e2e
+def test_a_pathological_page_costs_one_story_not_the_crawl(
+    hostile: HostileSite, tmp_path: Path
+) -> None:
+    """``newswatch crawl`` as a user runs it: the plain stories are stored, the page is dropped."""
+    from tests.scheduler.test_crawl_e2e import crawl, write_config
+
+    hostile.reset()
+    feed = hostile.url("feed.xml?pages=pathological,plain-one")
+    source = f'[[source]]\nname = "mixed"\nfeed = "{feed}"\nevery = "1h"\n'
+    config = write_config(tmp_path, hostile, f"sqlite:///{tmp_path / 'nw.db'}", source)  # type: ignore[arg-type]
+    code, summary, log = crawl(config)
+    assert code == 0, log
+    assert "/page/pathological.html" in hostile.paths()
+    assert summary["mixed"]["new_articles"] == 1
+    assert summary["mixed"]["dropped"] == {"no_text": 1}
+    assert "not extracting" in log and "262147 elements" in log

@@ -14,6 +14,7 @@ Routes (every request is recorded in ``hostile.requests``):
 - ``/page/mislabelled.html`` -- a UTF-8 story whose header says ``charset=iso-8859-1``.
 - ``/page/latin1-says-utf8.html`` -- a latin-1 story whose header says ``charset=utf-8`` and
   whose ``<meta>`` says ``iso-8859-1``.
+- ``/page/pathological.html`` -- 2 MB of ``<p>a</p>`` (262,144 elements): minutes of trafilatura.
 - ``/page/<name>.html`` -- any other name: a plain story.
 - ``/redirect?to=URL`` -- a 302 to ``URL``.
 - ``/huge.html?mb=N`` -- N MiB (default 64) of HTML with no ``Content-Length`` (ends at close).
@@ -155,6 +156,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif route == "/page/canonical-same-site.html":
             head = f"<link rel='canonical' href='{base}/page/the-canonical-one.html'>"
             self._send(200, _article("Canonical on this site", head).encode(), "text/html")
+        elif route == "/page/pathological.html":
+            body = b"<html><body><article>" + b"<p>a</p>" * 262_144 + b"</article></body></html>"
+            self._send(200, body, "text/html; charset=utf-8")
         elif route.startswith("/page/"):
             self._send(200, _article("A plain story").encode(), "text/html; charset=utf-8")
         elif route == "/redirect":
