@@ -2,9 +2,9 @@
 
 Commands and the daemon both call :func:`open_runtime`, so a config means the same thing
 everywhere. A :class:`Runtime` is immutable; a config reload makes a new one with
-:meth:`Runtime.reconfigured`, which keeps the store, the pool and the in-flight registry, rebuilds
-the matcher only when the watchlists changed, and shares the list of batchers it has started, so
-crawls started under an old config can still be cancelled at shutdown.
+:meth:`Runtime.reconfigured`, which keeps the store, the pool, the in-flight registry and the
+robots.txt cache, rebuilds the matcher only when the watchlists changed, and shares the list of
+batchers it has started, so crawls started under an old config can still be cancelled at shutdown.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 from crawler.crawl_runner import BatchCrawls, build_settings, make_runner
 from crawler.in_flight import InFlightArticles
 from crawler.matching import Matcher
+from crawler.robots_cache import RobotsCache
 from crawler.services import CrawlServices
 from scheduler.config import Config
 from scheduler.store import Store, open_store
@@ -33,6 +34,8 @@ class Runtime:
     overrides: Mapping[str, Any] | None = None  # extra Scrapy settings (tests, demo)
     # Articles on their way to the store, shared by concurrent crawls (kept across reloads).
     in_flight: InFlightArticles = field(default_factory=InFlightArticles, compare=False)
+    # What each host's robots.txt said, for every crawl of the process (kept across reloads).
+    robots: RobotsCache = field(default_factory=RobotsCache, compare=False)
     # Crawl batchers of this config by dry-run flag, built on first use (a runner loads spiders).
     _batches: dict[bool, BatchCrawls] = field(
         default_factory=dict, init=False, compare=False, repr=False
@@ -48,6 +51,7 @@ class Runtime:
             matcher=self.matcher,
             executor=self.executor,
             in_flight=self.in_flight,
+            robots=self.robots,
         )
 
     def batches(self, *, dry_run: bool = False) -> BatchCrawls:
@@ -87,6 +91,7 @@ class Runtime:
             executor=self.executor,
             overrides=self.overrides,
             in_flight=self.in_flight,
+            robots=self.robots,
             _started=self._started,
         )
 
