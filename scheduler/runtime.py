@@ -20,6 +20,7 @@ from crawler.matching import Matcher
 from crawler.robots_cache import RobotsCache
 from crawler.services import CrawlServices
 from scheduler.config import Config
+from scheduler.crawl_records import CrawlRecorder
 from scheduler.store import Store, open_store
 
 
@@ -36,6 +37,10 @@ class Runtime:
     in_flight: InFlightArticles = field(default_factory=InFlightArticles, compare=False)
     # What each host's robots.txt said, for every crawl of the process (kept across reloads).
     robots: RobotsCache = field(default_factory=RobotsCache, compare=False)
+    # Writes the bookkeeping of crawls that finish together in one transaction (None: one by one).
+    recorder: CrawlRecorder | None = field(default=None, compare=False)
+    # Seconds a batch waits for more due sources after its first (see BatchCrawls).
+    batch_window: float = 0.2
     # Crawl batchers of this config by dry-run flag, built on first use (a runner loads spiders).
     _batches: dict[bool, BatchCrawls] = field(
         default_factory=dict, init=False, compare=False, repr=False
@@ -66,6 +71,7 @@ class Runtime:
             )
             batcher = BatchCrawls(
                 make_runner(settings),
+                window=self.batch_window,
                 max_concurrent=self.config.service.max_concurrent_crawls,
             )
             self._batches[dry_run] = batcher
@@ -92,6 +98,8 @@ class Runtime:
             overrides=self.overrides,
             in_flight=self.in_flight,
             robots=self.robots,
+            recorder=self.recorder,
+            batch_window=self.batch_window,
             _started=self._started,
         )
 
@@ -154,6 +162,7 @@ def open_runtime(
     extract_workers: int | None = None,
     use_pool: bool = True,
     overrides: Mapping[str, Any] | None = None,
+    batch_window: float = 0.2,
 ) -> Runtime:
     """Open the store and build the matcher (and a process pool for extraction if asked)."""
     store = open_store(config.database_url)
@@ -164,4 +173,6 @@ def open_runtime(
         matcher=Matcher(config.watchlists),
         executor=executor,
         overrides=overrides,
+        recorder=CrawlRecorder(store),
+        batch_window=batch_window,
     )
