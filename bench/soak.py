@@ -237,6 +237,7 @@ def bench(args: argparse.Namespace, tmp: Path, feeds: list[str], control: str) -
     with sqlite3.connect(data / "newswatch.db") as db:
         stored = db.execute("SELECT count(*) FROM articles").fetchone()[0]
         outcomes = dict(db.execute("SELECT status, count(*) FROM seen_urls GROUP BY status"))
+        runs, failed = db.execute("SELECT count(*), count(error) FROM crawl_runs").fetchone()
     raw = run_raw(feeds, idle["polls"], idle["seconds"], tmp)
     per_host = stats.get("robots_by_host", {})
     results["idle"] = {
@@ -270,6 +271,7 @@ def bench(args: argparse.Namespace, tmp: Path, feeds: list[str], control: str) -
         "max_per_host": max(per_host.values(), default=0),
         "feed_polls": polls(stats),
     }
+    results["crawl_runs"] = {"recorded": runs, "failed": failed}
     results["memory"] = {
         "idle_before_articles": idle_memory,
         "idle_after_articles": after_memory,
