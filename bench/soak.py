@@ -140,6 +140,9 @@ health_listen = ""
 
 [crawl]
 allow_private = true
+# The stories are real pages of past years: judged by the page's own date they would be dropped
+# as too old before extraction; the bench wants them extracted, matched and stored.
+default_max_age = "3650d"
 
 [[channel]]
 name = "console"
@@ -289,6 +292,7 @@ def main() -> None:
     parser.add_argument("--soak-seconds", type=float, default=60.0)
     parser.add_argument("--publish-every", type=float, default=3.0)
     parser.add_argument("--profile", help="write a cProfile of the service's main process here")
+    parser.add_argument("--keep", help="work in this directory (config, database, service.log)")
     args = parser.parse_args()
     site = subprocess.Popen(
         [
@@ -305,8 +309,12 @@ def main() -> None:
     try:
         assert site.stdout is not None
         info = json.loads(site.stdout.readline())
-        with tempfile.TemporaryDirectory(prefix="newswatch-soak-") as tmp:
-            results = bench(args, Path(tmp), info["feeds"], info["control"])
+        if args.keep:
+            Path(args.keep).mkdir(parents=True, exist_ok=True)
+            results = bench(args, Path(args.keep), info["feeds"], info["control"])
+        else:
+            with tempfile.TemporaryDirectory(prefix="newswatch-soak-") as tmp:
+                results = bench(args, Path(tmp), info["feeds"], info["control"])
     finally:
         site.terminate()
         site.wait()
