@@ -79,5 +79,10 @@ class ArticleStore(Protocol):
     def get_http_validators(self, url: str) -> tuple[str | None, str | None]:
         """(ETag, Last-Modified) last seen for ``url``."""
 
+    def get_http_validators_many(
+        self, urls: Collection[str]
+    ) -> dict[str, tuple[str | None, str | None]]:
+        """The validators of those of ``urls`` that have any, in one query (a batch's sources)."""
+
     def set_http_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
         """Remember the validators of a feed or sitemap response for the next conditional GET."""

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy.exceptions import NotConfigured
 
 from crawler.in_flight import InFlightArticles
+from crawler.robots_cache import RobotsCache
 from crawler.setting_names import NEWSWATCH_SERVICES
 
 if TYPE_CHECKING:
@@ -29,12 +30,14 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class CrawlServices:
-    """The store, the matcher, the extraction threads and the in-flight registry of crawls."""
+    """The store, the matcher, the extraction threads, the in-flight registry of crawls and the
+    robots.txt cache."""
 
     store: ArticleStore | None = None
     matcher: Matcher | None = None
     executor: Executor | None = None  # None: extract in the loop's default executor
     in_flight: InFlightArticles = field(default_factory=InFlightArticles)
+    robots: RobotsCache = field(default_factory=RobotsCache)  # per process, across crawls
 
     def __deepcopy__(self, memo: dict[int, Any]) -> CrawlServices:
         return self  # shared by every copy of the settings: these objects are live

@@ -73,6 +73,13 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.deadline.DeadlineMiddleware": 360,
 }
 
+# Only HTTP(S): news has no file:, data:, ftp: or s3: URLs, and every handler is built again for
+# every crawl (the service runs one per batch of sources).
+DOWNLOAD_HANDLERS = {"data": None, "file": None, "ftp": None, "s3": None}
+# Scrapy starts this many tasks for the output of every response (Scrapy's default: 100), a 304's
+# empty output included; a response here yields one page or a feed's few requests.
+CONCURRENT_ITEMS = 8
+
 # Components a news crawl does not use: each costs CPU on every crawl, and every source is crawled
 # every few minutes. They are left out of the base list rather than set to None in EXTENSIONS,
 # because Scrapy imports every listed component to normalise its key, even a disabled one:

@@ -14,27 +14,33 @@ from crawler.crawl_summary import CrawlSummary
 from crawler.sources import Source
 from scheduler.runtime import Runtime
 from scheduler.store import SourceState, Store
-from scheduler.store.crawl_state import update_source_state
 
 logger = logging.getLogger(__name__)
 
 
 async def crawl_once(runtime: Runtime, source: Source, *, dry_run: bool = False) -> CrawlSummary:
     """Crawl ``source`` once, store what is new, and record the run and the source's state."""
-    summary = await runtime.batches(dry_run=dry_run).crawl(source)
-    if not dry_run:
-        try:
-            await asyncio.to_thread(record_crawl, runtime.store, summary)
-        except Exception as exc:  # the articles are stored; only the bookkeeping is lost
-            logger.error("could not record the crawl of %s: %s", source.name, exc)
+    summary, _state = await crawl_and_record(runtime, source, dry_run=dry_run)
     return summary
 
 
+async def crawl_and_record(
+    runtime: Runtime, source: Source, *, dry_run: bool = False
+) -> tuple[CrawlSummary, SourceState | None]:
+    """:func:`crawl_once`, also returning the source's new state (None: not recorded)."""
+    summary = await runtime.batches(dry_run=dry_run).crawl(source)
+    state = None
+    if not dry_run:
+        try:
+            if runtime.recorder is not None:
+                state = await runtime.recorder.record(summary)
+            else:
+                state = await asyncio.to_thread(record_crawl, runtime.store, summary)
+        except Exception as exc:  # the articles are stored; only the bookkeeping is lost
+            logger.error("could not record the crawl of %s: %s", source.name, exc)
+    return summary, state
+
+
 def record_crawl(store: Store, summary: CrawlSummary) -> SourceState:
-    """Write the crawl run and update the source's state; return the new state."""
-    store.record_run(summary)
-    state = update_source_state(
-        store.get_source_state(summary.source) or SourceState(name=summary.source), summary
-    )
-    store.save_source_state(state)
-    return state
+    """Write the crawl run and update the source's state (one transaction); return the state."""
+    return store.record_crawl(summary)

@@ -2,9 +2,9 @@
 
 Commands and the daemon both call :func:`open_runtime`, so a config means the same thing
 everywhere. A :class:`Runtime` is immutable; a config reload makes a new one with
-:meth:`Runtime.reconfigured`, which keeps the store, the pool and the in-flight registry, rebuilds
-the matcher only when the watchlists changed, and shares the list of batchers it has started, so
-crawls started under an old config can still be cancelled at shutdown.
+:meth:`Runtime.reconfigured`, which keeps the store, the pool, the in-flight registry and the
+robots.txt cache, rebuilds the matcher only when the watchlists changed, and shares the list of
+batchers it has started, so crawls started under an old config can still be cancelled at shutdown.
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ from typing import Any
 from crawler.crawl_runner import BatchCrawls, build_settings, make_runner
 from crawler.in_flight import InFlightArticles
 from crawler.matching import Matcher
+from crawler.robots_cache import RobotsCache
 from crawler.services import CrawlServices
 from scheduler.config import Config
+from scheduler.crawl_records import CrawlRecorder
 from scheduler.store import Store, open_store
 
 
@@ -33,6 +35,12 @@ class Runtime:
     overrides: Mapping[str, Any] | None = None  # extra Scrapy settings (tests, demo)
     # Articles on their way to the store, shared by concurrent crawls (kept across reloads).
     in_flight: InFlightArticles = field(default_factory=InFlightArticles, compare=False)
+    # What each host's robots.txt said, for every crawl of the process (kept across reloads).
+    robots: RobotsCache = field(default_factory=RobotsCache, compare=False)
+    # Writes the bookkeeping of crawls that finish together in one transaction (None: one by one).
+    recorder: CrawlRecorder | None = field(default=None, compare=False)
+    # Seconds a batch waits for more due sources after its first (see BatchCrawls).
+    batch_window: float = 0.2
     # Crawl batchers of this config by dry-run flag, built on first use (a runner loads spiders).
     _batches: dict[bool, BatchCrawls] = field(
         default_factory=dict, init=False, compare=False, repr=False
@@ -48,6 +56,7 @@ class Runtime:
             matcher=self.matcher,
             executor=self.executor,
             in_flight=self.in_flight,
+            robots=self.robots,
         )
 
     def batches(self, *, dry_run: bool = False) -> BatchCrawls:
@@ -62,6 +71,7 @@ class Runtime:
             )
             batcher = BatchCrawls(
                 make_runner(settings),
+                window=self.batch_window,
                 max_concurrent=self.config.service.max_concurrent_crawls,
             )
             self._batches[dry_run] = batcher
@@ -88,6 +98,9 @@ class Runtime:
             executor=self.executor,
             overrides=self.overrides,
             in_flight=self.in_flight,
+            robots=self.robots,
+            recorder=self.recorder,
+            batch_window=self.batch_window,
             _started=self._started,
         )
 
@@ -133,6 +146,7 @@ def open_runtime(
     extract_workers: int | None = None,
     use_pool: bool = True,
     overrides: Mapping[str, Any] | None = None,
+    batch_window: float = 0.2,
 ) -> Runtime:
     """Open the store and build the matcher (and the extraction threads unless ``use_pool`` is
     false: extraction then shares the loop's default executor)."""
@@ -145,4 +159,6 @@ def open_runtime(
         matcher=Matcher(config.watchlists),
         executor=executor,
         overrides=overrides,
+        recorder=CrawlRecorder(store),
+        batch_window=batch_window,
     )

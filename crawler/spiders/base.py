@@ -222,17 +222,35 @@ class NewsSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         """One conditional request for each source's own URL."""
+        known: dict[str, tuple[str | None, str | None]] = {}
+        store = self.store
+        conditional = [s.url for s in self.sources.values() if self.conditional_get(s)]
+        if store is not None and conditional:
+            # One query for the whole batch: most polls are 304s, each worth less than a query.
+            known = await run_in_thread(store.get_http_validators_many, conditional)
         for source in self.sources.values():
-            yield await self.index_request(source, source.url, role="source")
+            validators = known.get(source.url, (None, None))
+            yield await self.index_request(source, source.url, role="source", validators=validators)
 
     async def index_request(
-        self, source: Source, url: str, *, role: str, depth: int = 0
+        self,
+        source: Source,
+        url: str,
+        *,
+        role: str,
+        depth: int = 0,
+        validators: tuple[str | None, str | None] | None = None,
     ) -> Request:
-        """A conditional GET for a feed or sitemap document, parsed by :meth:`parse_index`."""
+        """A conditional GET for a feed or sitemap document, parsed by :meth:`parse_index`.
+
+        ``validators``: the (ETag, Last-Modified) already looked up for ``url``; None: look up.
+        """
         headers = self.request_headers(source)
         store = self.store if self.conditional_get(source) else None
         if store is not None:
-            etag, last_modified = await run_in_thread(store.get_http_validators, url)
+            if validators is None:
+                validators = await run_in_thread(store.get_http_validators, url)
+            etag, last_modified = validators
             if etag:
                 headers["If-None-Match"] = etag
             if last_modified:

@@ -94,6 +94,23 @@ class ArticleTables(StoryTables):
             ).first()
         return (row.etag, row.last_modified) if row is not None else (None, None)
 
+    def get_http_validators_many(
+        self, urls: Collection[str]
+    ) -> dict[str, tuple[str | None, str | None]]:
+        """The validators of those of ``urls`` that have any (one query per 500 URLs)."""
+        found: dict[str, tuple[str | None, str | None]] = {}
+        with self._tx("get_http_validators") as conn:
+            for part in chunks(list(urls)):
+                rows = conn.execute(
+                    select(
+                        http_validators.c.url,
+                        http_validators.c.etag,
+                        http_validators.c.last_modified,
+                    ).where(http_validators.c.url.in_(part))
+                )
+                found.update({row.url: (row.etag, row.last_modified) for row in rows})
+        return found
+
     def set_http_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
         """Remember a response's validators; both None forgets them."""
         now = self._clock()

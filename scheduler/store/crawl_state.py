@@ -7,12 +7,13 @@ crawler never sees them. A crawl's counts arrive as the crawler's own
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.engine import RowMapping
+from sqlalchemy.engine import Connection, RowMapping
 
 from crawler.crawl_summary import CrawlSummary
 from scheduler.store.engine import Database
@@ -66,23 +67,40 @@ class CrawlStateTables(Database):
     def record_run(self, run: CrawlSummary) -> int:
         """Store the counts of one crawl (those the ``crawl_runs`` table keeps); returns its id."""
         with self._tx("record_run", write=True) as conn:
-            new_id = conn.execute(
-                crawl_runs.insert()
-                .values(
-                    source=run.source,
-                    started=run.started,
-                    finished=run.finished,
-                    requests=run.requests,
-                    not_modified=run.not_modified,
-                    new_articles=run.new_articles,
-                    duplicates=run.duplicates,
-                    errors=run.errors,
-                    dropped=dict(run.dropped),
-                    error=run.error,
-                )
-                .returning(crawl_runs.c.id)
-            ).scalar_one()
-        return int(new_id)
+            return _insert_run(conn, run)
+
+    def record_crawl(self, run: CrawlSummary) -> SourceState:
+        """Store one crawl and the source state it leads to; return the state."""
+        return self.record_crawls([run])[0]
+
+    def record_crawls(self, runs: Sequence[CrawlSummary]) -> list[SourceState]:
+        """Store crawls and the source states they lead to, in one transaction; return the states.
+
+        The service records every poll of every source, most of them 304s, and the sources of a
+        batch finish together: one write transaction for all of them, instead of a write, a read
+        and another write per source.
+        """
+        if not runs:
+            return []
+        names = list(dict.fromkeys(run.source for run in runs))
+        with self._tx("record_crawls", write=True) as conn:
+            conn.execute(crawl_runs.insert(), [_run_values(run) for run in runs])
+            rows = conn.execute(select(sources).where(sources.c.name.in_(names))).all()
+            current = {row.name: _source_state(row._mapping) for row in rows}
+            states = []
+            for run in runs:  # in order: a source twice in one call sees its first run
+                state = current.setdefault(run.source, SourceState(run.source))
+                update_source_state(state, run)
+                states.append(replace(state))
+            stmt = self._insert(sources)
+            conn.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["name"],
+                    set_={c.name: stmt.excluded[c.name] for c in sources.c if c.name != "name"},
+                ),
+                [_source_values(current[name]) for name in names],
+            )
+        return states
 
     def recent_runs(self, source: str, limit: int = 10) -> list[CrawlSummary]:
         """The last ``limit`` crawls of ``source``, newest first (counts not kept are 0)."""
@@ -108,6 +126,26 @@ class CrawlStateTables(Database):
             )
             for row in rows
         ]
+
+
+def _run_values(run: CrawlSummary) -> dict[str, Any]:
+    return {
+        "source": run.source,
+        "started": run.started,
+        "finished": run.finished,
+        "requests": run.requests,
+        "not_modified": run.not_modified,
+        "new_articles": run.new_articles,
+        "duplicates": run.duplicates,
+        "errors": run.errors,
+        "dropped": dict(run.dropped),
+        "error": run.error,
+    }
+
+
+def _insert_run(conn: Connection, run: CrawlSummary) -> int:
+    insert = crawl_runs.insert().values(**_run_values(run)).returning(crawl_runs.c.id)
+    return int(conn.execute(insert).scalar_one())
 
 
 def _source_values(state: SourceState) -> dict[str, Any]:

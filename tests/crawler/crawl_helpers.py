@@ -72,6 +72,10 @@ class JsonFileStore:
             etag, last_modified = self.validators.get(url, [None, None])
             return etag, last_modified
 
+    def get_http_validators_many(self, urls: Collection[str]) -> dict[str, list[str | None]]:
+        with self._lock:
+            return {url: self.validators[url] for url in urls if url in self.validators}
+
     def set_http_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
         with self._lock:
             self.validators[url] = [etag, last_modified]

@@ -589,3 +589,33 @@ def test_racing_saves_of_one_url_create_one_article(db_url: str, clock: FakeCloc
         assert sum(r.created for r in results) == 1
         assert len({r.article_id for r in results}) == 1
         assert store.counts()["deliveries"] == 1
+
+
+def test_record_crawls_writes_runs_and_states_in_one_go(store: Store) -> None:
+    store.save_source_state(SourceState(name="tc", consecutive_failures=2, status="failing"))
+    ok = CrawlSummary(source="tc", started=T0, finished=T0 + timedelta(seconds=1), not_modified=1)
+    failed = CrawlSummary(source="new", started=T0, finished=T0, errors=1, error="HTTP 503")
+    again = CrawlSummary(source="new", started=T0, finished=T0 + timedelta(seconds=5), error="x")
+    states = store.record_crawls([ok, failed, again])
+    assert [s.name for s in states] == ["tc", "new", "new"]
+    assert states[0].consecutive_failures == 0 and states[0].last_success == ok.finished
+    assert states[0].status == "failing"  # health decides that, not the bookkeeping
+    assert states[1].consecutive_failures == 1 and states[2].consecutive_failures == 2
+    assert store.get_source_state("tc") == states[0]
+    assert store.get_source_state("new") == states[2]
+    assert [r.error for r in store.recent_runs("new")] == ["x", "HTTP 503"]
+    assert store.record_crawl(ok) == store.get_source_state("tc")
+    assert len(store.recent_runs("tc")) == 2
+    assert store.record_crawls([]) == []
+
+
+def test_validators_of_many_urls_in_one_query(store: Store) -> None:
+    store.set_http_validators("https://a.example/feed", '"a"', None)
+    store.set_http_validators("https://b.example/feed", None, "Sat, 01 Nov 2026 10:00:00 GMT")
+    urls = ["https://a.example/feed", "https://b.example/feed", "https://c.example/feed"]
+    assert store.get_http_validators_many(urls) == {
+        "https://a.example/feed": ('"a"', None),
+        "https://b.example/feed": (None, "Sat, 01 Nov 2026 10:00:00 GMT"),
+    }
+    many = [f"https://x.example/{i}" for i in range(1200)] + urls  # past one IN list
+    assert len(store.get_http_validators_many(many)) == 2

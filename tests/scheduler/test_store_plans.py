@@ -27,7 +27,7 @@ import pytest
 from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, LargeBinary, event
 from sqlalchemy.engine import Engine
 
-from crawler.crawl_runner import CrawlSummary
+from crawler.crawl_summary import CrawlSummary
 from scheduler.store import SourceState, Store, open_store
 from scheduler.store.schema import UTCDateTime, metadata
 from tests.scheduler.test_store import T0, FakeClock, make_article, make_match
@@ -122,6 +122,8 @@ def _exercise(store: Store, clock: FakeClock, rec: Recorder) -> None:
         store.set_http_validators("https://a.example/gone", None, None)
     with rec.calling("get_http_validators"):
         store.get_http_validators("https://a.example/feed")
+    with rec.calling("get_http_validators_many"):
+        store.get_http_validators_many(["https://a.example/feed", "https://a.example/gone"])
     now = clock()
     with rec.calling("claim_due"):
         claimed = store.claim_due(now=now, lease_until=now + timedelta(minutes=5), limit=3)
@@ -155,6 +157,15 @@ def _exercise(store: Store, clock: FakeClock, rec: Recorder) -> None:
         store.list_source_states()
     with rec.calling("record_run"):
         store.record_run(CrawlSummary(source="tc", started=now, finished=now, requests=3))
+    with rec.calling("record_crawl"):
+        store.record_crawl(CrawlSummary(source="tc", started=now, finished=now, requests=1))
+    with rec.calling("record_crawls"):
+        store.record_crawls(
+            [
+                CrawlSummary(source="tc", started=now, finished=now, requests=1),
+                CrawlSummary(source="other", started=now, finished=now, requests=2),
+            ]
+        )
     with rec.calling("recent_runs"):
         store.recent_runs("tc", limit=5)
     since = now - timedelta(days=1)

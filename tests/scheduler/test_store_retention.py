@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, inspect, text
 
-from crawler.crawl_runner import CrawlSummary
+from crawler.crawl_summary import CrawlSummary
 from scheduler.store import Store, open_store
 from scheduler.store.schema import metadata
 from tests.scheduler.test_store import T0, FakeClock, make_article, make_match

@@ -10,7 +10,9 @@ Failure routes: ``/status/<code>`` (503 and 429 send ``Retry-After``, ``?retry_a
 ``/slow?seconds=N``, ``/drop`` (connection closed without an answer), ``/huge?bytes=N`` (announced
 and sent body over the size limit), ``/not-xml`` (an HTML page where a feed should be). Any path
 takes ``?fail=N&retry_after=S``: its first N hits answer 503 with ``Retry-After: S``.
-``site.robots_delay`` makes ``/robots.txt`` answer slowly, to provoke the robots.txt race.
+``site.robots_delay`` makes ``/robots.txt`` answer slowly, to provoke the robots.txt race;
+``site.answer_robots(503, 404)`` makes the next ``/robots.txt`` requests answer those statuses
+in turn (and a 200 carry headers), to test what a 4xx, a 5xx or a short lifetime means.
 
 Every request is recorded (``site.requests``) with its path, headers and answer, so tests can
 assert zero disallowed fetches, zero re-downloads and 304s. Use the session-scoped ``site``
@@ -71,6 +73,8 @@ class _State:
     requests: list[RecordedRequest] = field(default_factory=list)
     hits: dict[str, int] = field(default_factory=dict)
     robots_delay: float = 0.0
+    robots_statuses: list[int] = field(default_factory=list)
+    robots_headers: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     bases: dict[str, str] = field(default_factory=dict)
 
@@ -121,7 +125,18 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             if route == "/robots.txt" and self.state.robots_delay:
                 time.sleep(self.state.robots_delay)
+            if route == "/robots.txt" and self._robots_answer(record):
+                return
             self._static(record, route)
+
+    def _robots_answer(self, record: RecordedRequest) -> bool:
+        """Answer a queued robots.txt status, if any; False: serve the file as usual."""
+        with self.state.lock:
+            status = self.state.robots_statuses.pop(0) if self.state.robots_statuses else None
+        if status is None or status == 200:
+            return False
+        self._send(record, status, f"status {status}".encode())
+        return True
 
     def _status(self, record: RecordedRequest, route: str, query: dict[str, str]) -> None:
         try:
@@ -143,6 +158,8 @@ class _Handler(BaseHTTPRequestHandler):
         etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
         last_modified = self.state.started
         headers = {"ETag": etag, "Last-Modified": format_datetime(last_modified, usegmt=True)}
+        if route == "/robots.txt":
+            headers.update(self.state.robots_headers)
         if self._not_modified(etag, last_modified):
             self._send(record, 304, b"", headers=headers)
             return
@@ -288,11 +305,20 @@ class FixtureSite:
     def robots_delay(self, seconds: float) -> None:
         self._state.robots_delay = seconds
 
+    def answer_robots(self, *statuses: int, headers: dict[str, str] | None = None) -> None:
+        """Answer the next robots.txt requests (either server) with ``statuses`` in turn
+        (200: the file), then the file again; a 200 carries ``headers`` until :meth:`reset`."""
+        with self._state.lock:
+            self._state.robots_statuses[:] = list(statuses)
+            self._state.robots_headers = dict(headers or {})
+
     def reset(self) -> None:
         """Forget recorded requests and ``?fail=`` counters; answer robots.txt at once again."""
         with self._state.lock:
             self._state.requests.clear()
             self._state.hits.clear()
+            self._state.robots_statuses.clear()
+            self._state.robots_headers = {}
         self._state.robots_delay = 0.0
 
 
