@@ -19,6 +19,7 @@ from crawler.article_store import ArticleRecord
 from crawler.fingerprint import content_hash, simhash
 from scheduler.cli import main
 from scheduler.store import open_store
+from tests.scheduler.test_commands import HIRE, WATCHLIST
 
 # Every test here runs the command line as a child process.
 pytestmark = pytest.mark.e2e
@@ -52,23 +53,6 @@ FORBIDDEN = (
 )
 # ``--help`` reads no config and no store at all.
 FORBIDDEN_FOR_HELP = (*FORBIDDEN, "sqlalchemy", "pydantic", "httpx")
-
-WATCHLIST = """\
-name = "deals"
-min_score = 0.3
-
-[[entity]]
-name = "Meta"
-case_sensitive = ["Meta"]
-
-[[entity]]
-name = "Scale AI"
-"""
-
-HIRE = (
-    "Meta has agreed to invest $14.3 billion in Scale AI for a 49% stake, and Scale AI's "
-    "chief executive Alexandr Wang will join Meta to lead a new superintelligence lab."
-)
 
 
 @pytest.fixture(scope="module")
