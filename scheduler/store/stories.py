@@ -51,14 +51,16 @@ UPDATE_MODES = ("thread", "new", "none")
 _ADVISORY_KEY = 7263540502  # PostgreSQL advisory lock of the story claim (the schema's + 1)
 _MAX_CANDIDATES = 50  # stories compared per article; the most recent win past it
 _HOT_KEY = 64  # articles of the window sharing one key past which the key is not used
-# How many articles of the window share each key (from the covering index alone).
-_KEY_COUNTS = (
-    select(story_keys.c.key, func.count())
+# The article's keys that at most _HOT_KEY articles of the window share (from the covering
+# index alone); a subquery of _CANDIDATES, so a lookup is one statement.
+_COLD_KEYS = (
+    select(story_keys.c.key)
     .where(
         story_keys.c.key.in_(bindparam("keys", expanding=True)),
         story_keys.c.created_at >= bindparam("since"),
     )
     .group_by(story_keys.c.key)
+    .having(func.count() <= _HOT_KEY)
 )
 # Key hits of the window, with the hit article's signature and what the decision
 # needs of its story (the chosen story's full row is read once chosen).
@@ -74,13 +76,20 @@ _CANDIDATES = (
     .join(story_articles, story_articles.c.article_id == story_keys.c.article_id)
     .join(stories, stories.c.id == story_keys.c.story_id)
     .where(
-        story_keys.c.key.in_(bindparam("keys", expanding=True)),
+        story_keys.c.key.in_(_COLD_KEYS.scalar_subquery()),
         story_keys.c.created_at >= bindparam("since"),
     )
     # No ORDER BY: it would invite a planner to walk the created_at index through the whole
     # window instead of probing the keys; a bound instead (candidates are ranked in Python).
     .limit(2000)
 )
+
+_INSERT_MEMBER = story_articles.insert()
+_INSERT_KEYS = story_keys.insert()
+_INSERT_STORY = stories.insert().returning(stories.c.id)
+_STORY = select(stories).where(stories.c.id == bindparam("story"))
+# SET takes the columns of the parameters given (one cached statement per set of columns).
+_UPDATE_STORY = update(stories).where(stories.c.id == bindparam("story"))
 
 # Lookup keys an article writes: its LSH bands and a few event keys (story_keys.BANDS + parties).
 KEYS_PER_ARTICLE = 25
@@ -156,20 +165,23 @@ class StoryTables(Database):
             story_id = chosen.story_id
             added = tuple(material(facts, chosen.seen)) if chosen.facts is not None else ()
             self._add_to_story(conn, story_id, article_id, article, facts, now)
+        # Values as parameters of prebuilt statements, never inlined with .values(): SQLAlchemy
+        # would rebuild each statement's cache key from every value of every save.
         conn.execute(
-            self._insert(story_articles).values(
-                article_id=article_id,
-                story_id=story_id,
-                source=article.source,
-                joined_at=now,
-                signature=sig,
-                facts=facts.to_dict() if facts else None,
-                material=list(added),
-            )
+            _INSERT_MEMBER,
+            {
+                "article_id": article_id,
+                "story_id": story_id,
+                "source": article.source,
+                "joined_at": now,
+                "signature": sig,
+                "facts": facts.to_dict() if facts else None,
+                "material": list(added),
+            },
         )
         keys = sorted(set(bands) | set(parties))
         conn.execute(
-            story_keys.insert(),
+            _INSERT_KEYS,
             [
                 {"key": k, "article_id": article_id, "story_id": story_id, "created_at": now}
                 for k in keys
@@ -193,11 +205,7 @@ class StoryTables(Database):
         since = now - self._story_window
         # A key shared by very many articles of the window (a band of stock phrases, a busy
         # actor) tells nothing and would drag thousands of rows: such hot keys are left out.
-        counts = conn.execute(_KEY_COUNTS, {"keys": [*bands, *parties], "since": since}).all()
-        keys = [int(k) for k, n in counts if n <= _HOT_KEY]
-        if not keys:
-            return []
-        rows = conn.execute(_CANDIDATES, {"keys": keys, "since": since}).all()
+        rows = conn.execute(_CANDIDATES, {"keys": [*bands, *parties], "since": since}).all()
         found: dict[int, _Candidate] = {}
         compared: set[bytes] = set()
         # Most recent stories first when there are more than _MAX_CANDIDATES.
@@ -249,22 +257,21 @@ class StoryTables(Database):
         now: datetime,
     ) -> int:
         new_id = conn.execute(
-            self._insert(stories)
-            .values(
-                first_seen=now,
-                last_seen=now,
-                article_id=article_id,
-                title=article.title,
-                url=article.url,
-                published=article.published,
-                facts=facts.to_dict() if facts else None,
-                seen=merge_seen({}, facts),
-                frames=[facts.headline()] if facts else [],
-                outlets=[article.source],
-                articles=1,
-                best_score=facts.score if facts else None,
-            )
-            .returning(stories.c.id)
+            _INSERT_STORY,
+            {
+                "first_seen": now,
+                "last_seen": now,
+                "article_id": article_id,
+                "title": article.title,
+                "url": article.url,
+                "published": article.published,
+                "facts": facts.to_dict() if facts else None,
+                "seen": merge_seen({}, facts),
+                "frames": [facts.headline()] if facts else [],
+                "outlets": [article.source],
+                "articles": 1,
+                "best_score": facts.score if facts else None,
+            },
         ).scalar_one()
         return int(new_id)
 
@@ -279,7 +286,7 @@ class StoryTables(Database):
         *,
         joined: bool = True,
     ) -> None:
-        row = conn.execute(select(stories).where(stories.c.id == story_id)).one()
+        row = conn.execute(_STORY, {"story": story_id}).one()
         values: dict[str, Any] = {
             "last_seen": now,
             "articles": row.articles + int(joined),
@@ -310,7 +317,7 @@ class StoryTables(Database):
                     url=article.url,
                     published=article.published,
                 )
-        conn.execute(update(stories).where(stories.c.id == story_id).values(**values))
+        conn.execute(_UPDATE_STORY, {**values, "story": story_id})
 
     def _rejoin_story(
         self, conn: Connection, article_id: int, matches: Sequence[Match], now: datetime
