@@ -51,16 +51,14 @@ UPDATE_MODES = ("thread", "new", "none")
 _ADVISORY_KEY = 7263540502  # PostgreSQL advisory lock of the story claim (the schema's + 1)
 _MAX_CANDIDATES = 50  # stories compared per article; the most recent win past it
 _HOT_KEY = 64  # articles of the window sharing one key past which the key is not used
-# The article's keys that at most _HOT_KEY articles of the window share (from the covering
-# index alone); a subquery of _CANDIDATES, so a lookup is one statement.
-_COLD_KEYS = (
-    select(story_keys.c.key)
+# How many articles of the window share each key (from the covering index alone).
+_KEY_COUNTS = (
+    select(story_keys.c.key, func.count())
     .where(
         story_keys.c.key.in_(bindparam("keys", expanding=True)),
         story_keys.c.created_at >= bindparam("since"),
     )
     .group_by(story_keys.c.key)
-    .having(func.count() <= _HOT_KEY)
 )
 # Key hits of the window, with the hit article's signature and what the decision
 # needs of its story (the chosen story's full row is read once chosen).
@@ -76,7 +74,7 @@ _CANDIDATES = (
     .join(story_articles, story_articles.c.article_id == story_keys.c.article_id)
     .join(stories, stories.c.id == story_keys.c.story_id)
     .where(
-        story_keys.c.key.in_(_COLD_KEYS.scalar_subquery()),
+        story_keys.c.key.in_(bindparam("keys", expanding=True)),
         story_keys.c.created_at >= bindparam("since"),
     )
     # No ORDER BY: it would invite a planner to walk the created_at index through the whole
@@ -205,7 +203,11 @@ class StoryTables(Database):
         since = now - self._story_window
         # A key shared by very many articles of the window (a band of stock phrases, a busy
         # actor) tells nothing and would drag thousands of rows: such hot keys are left out.
-        rows = conn.execute(_CANDIDATES, {"keys": [*bands, *parties], "since": since}).all()
+        counts = conn.execute(_KEY_COUNTS, {"keys": [*bands, *parties], "since": since}).all()
+        keys = [int(k) for k, n in counts if n <= _HOT_KEY]
+        if not keys:
+            return []
+        rows = conn.execute(_CANDIDATES, {"keys": keys, "since": since}).all()
         found: dict[int, _Candidate] = {}
         compared: set[bytes] = set()
         # Most recent stories first when there are more than _MAX_CANDIDATES.
