@@ -148,6 +148,13 @@ def preload(store: Store, n: int, spread: timedelta, rng: random.Random) -> list
         ):
             for start in range(0, len(rows), 5000):
                 conn.execute(insert(table), rows[start : start + 5000])
+        if store.engine.dialect.name == "postgresql":
+            # Explicit ids leave PostgreSQL's sequences behind: the saves would reuse id 1.
+            for table in (articles, stories):
+                conn.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'),"
+                    f" (SELECT max(id) FROM {table.name}))"
+                )
     return recent
 
 

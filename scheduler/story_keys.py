@@ -15,12 +15,14 @@ clearly similar text.
 from __future__ import annotations
 
 import hashlib
+import operator
 import random
 import re
 import unicodedata
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from crawler.matching.types import Match
@@ -130,6 +132,7 @@ def _named(name: str | None, title: str) -> bool:
     return bool(tokens) and (tokens[0] in words or tokens[-1] in words)
 
 
+@lru_cache(maxsize=4096)  # a save compares the same few names against every candidate
 def name_tokens(name: str) -> tuple[str, ...]:
     """A party's name as comparable words: folded accents, no punctuation or company suffix."""
     folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
@@ -221,7 +224,7 @@ def similarity(a: bytes, b: bytes) -> float:
     va, vb = array("I", a), array("I", b)
     if len(va) != len(vb) or not va:
         return 0.0
-    return sum(1 for x, y in zip(va, vb, strict=True) if x == y) / len(va)
+    return int(sum(map(operator.eq, va, vb))) / len(va)
 
 
 def band_keys(sig: bytes) -> list[int]:

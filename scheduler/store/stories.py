@@ -82,6 +82,13 @@ _CANDIDATES = (
     .limit(2000)
 )
 
+_INSERT_MEMBER = story_articles.insert()
+_INSERT_KEYS = story_keys.insert()
+_INSERT_STORY = stories.insert().returning(stories.c.id)
+_STORY = select(stories).where(stories.c.id == bindparam("story"))
+# SET takes the columns of the parameters given (one cached statement per set of columns).
+_UPDATE_STORY = update(stories).where(stories.c.id == bindparam("story"))
+
 # Lookup keys an article writes: its LSH bands and a few event keys (story_keys.BANDS + parties).
 KEYS_PER_ARTICLE = 25
 
@@ -156,20 +163,23 @@ class StoryTables(Database):
             story_id = chosen.story_id
             added = tuple(material(facts, chosen.seen)) if chosen.facts is not None else ()
             self._add_to_story(conn, story_id, article_id, article, facts, now)
+        # Values as parameters of prebuilt statements, never inlined with .values(): SQLAlchemy
+        # would rebuild each statement's cache key from every value of every save.
         conn.execute(
-            self._insert(story_articles).values(
-                article_id=article_id,
-                story_id=story_id,
-                source=article.source,
-                joined_at=now,
-                signature=sig,
-                facts=facts.to_dict() if facts else None,
-                material=list(added),
-            )
+            _INSERT_MEMBER,
+            {
+                "article_id": article_id,
+                "story_id": story_id,
+                "source": article.source,
+                "joined_at": now,
+                "signature": sig,
+                "facts": facts.to_dict() if facts else None,
+                "material": list(added),
+            },
         )
         keys = sorted(set(bands) | set(parties))
         conn.execute(
-            story_keys.insert(),
+            _INSERT_KEYS,
             [
                 {"key": k, "article_id": article_id, "story_id": story_id, "created_at": now}
                 for k in keys
@@ -249,22 +259,21 @@ class StoryTables(Database):
         now: datetime,
     ) -> int:
         new_id = conn.execute(
-            self._insert(stories)
-            .values(
-                first_seen=now,
-                last_seen=now,
-                article_id=article_id,
-                title=article.title,
-                url=article.url,
-                published=article.published,
-                facts=facts.to_dict() if facts else None,
-                seen=merge_seen({}, facts),
-                frames=[facts.headline()] if facts else [],
-                outlets=[article.source],
-                articles=1,
-                best_score=facts.score if facts else None,
-            )
-            .returning(stories.c.id)
+            _INSERT_STORY,
+            {
+                "first_seen": now,
+                "last_seen": now,
+                "article_id": article_id,
+                "title": article.title,
+                "url": article.url,
+                "published": article.published,
+                "facts": facts.to_dict() if facts else None,
+                "seen": merge_seen({}, facts),
+                "frames": [facts.headline()] if facts else [],
+                "outlets": [article.source],
+                "articles": 1,
+                "best_score": facts.score if facts else None,
+            },
         ).scalar_one()
         return int(new_id)
 
@@ -279,7 +288,7 @@ class StoryTables(Database):
         *,
         joined: bool = True,
     ) -> None:
-        row = conn.execute(select(stories).where(stories.c.id == story_id)).one()
+        row = conn.execute(_STORY, {"story": story_id}).one()
         values: dict[str, Any] = {
             "last_seen": now,
             "articles": row.articles + int(joined),
@@ -310,7 +319,7 @@ class StoryTables(Database):
                     url=article.url,
                     published=article.published,
                 )
-        conn.execute(update(stories).where(stories.c.id == story_id).values(**values))
+        conn.execute(_UPDATE_STORY, {**values, "story": story_id})
 
     def _rejoin_story(
         self, conn: Connection, article_id: int, matches: Sequence[Match], now: datetime
