@@ -339,10 +339,7 @@ class Dispatcher:
 
         def mark() -> None:
             for row in rows:
-                if ref is None:
-                    self.store.mark_sent(row.id, now=now)
-                else:
-                    self.store.mark_sent(row.id, now=now, ref=ref)
+                self.store.mark_sent(row.id, now=now, ref=ref)
 
         await asyncio.to_thread(mark)
 

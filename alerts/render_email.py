@@ -95,8 +95,8 @@ def email_digest_text(digest: Digest) -> str:
         lines.append(f"{one_line(name)} ({len(alerts)})")
         for alert in alerts:
             lines.append(f"  - {lead_line(alert)} — {one_line(alert.title)}")
-            if outlets_line(alert):
-                lines.append(f"    {outlets_line(alert)}")
+            if outlets := outlets_line(alert):
+                lines.append(f"    {outlets}")
             lines.append(f"    {alert.url}")
         lines.append("")
     return "\n".join(lines)

@@ -200,8 +200,8 @@ class SlackRender:
             lines = [f"*{slack_escape(one_line(name))}* ({len(alerts)})"]
             for alert in alerts:
                 line = f"• {slack_escape(lead_line(alert))} — {self.link(alert.url, alert.title)}"
-                if outlets_line(alert):
-                    line += f" ({slack_escape(outlets_line(alert))})"
+                if outlets := outlets_line(alert):
+                    line += f" ({slack_escape(outlets)})"
                 if sum(len(x) + 1 for x in lines) + len(line) > self.limits.section_max:
                     blocks.append({"type": "section", "text": self._mrkdwn("\n".join(lines))})
                     room -= 1

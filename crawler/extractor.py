@@ -166,10 +166,9 @@ def extract_article(
         return _empty(url)
 
 
-def _extract(html: str | bytes, url: str) -> ArticleFields:
-    text_html = decode_html(html) if isinstance(html, bytes) else html
+def _extract(html: str, url: str) -> ArticleFields:
     # NUL characters make lxml give up on the whole document.
-    tree = _parse(text_html.replace("\x00", ""))
+    tree = _parse(html.replace("\x00", ""))
     if tree is None:
         return _empty(url)
     elements = int(tree.xpath("count(//*)"))  # counted in C: no Python object per element

@@ -11,7 +11,6 @@ parties on both sides, a role word, or a context word.
 from __future__ import annotations
 
 from bisect import bisect_left
-from datetime import UTC, datetime
 
 from crawler.matching.compiler import (
     BACKGROUND,
@@ -205,7 +204,7 @@ def _sentence_frames(
                 or not f.norm[b.start + 1 : b.end + 1].startswith(("has ", "had "))
             )
             and not _aside(b.start, asides)
-            and (b.payload is None or b.payload < (f.year or _this_year()))
+            and (b.payload is None or (f.year is not None and b.payload < f.year))
             for b in cats.get(BACKGROUND, ())
         )
         frame.role = any(r.payload == topic for r in cats.get(ROLE, ())) or any(
@@ -296,8 +295,3 @@ def _weak_ok(frame: Frame, cats: dict[int, list[Hit]], topic: str) -> bool:
     after_role = any(r.payload == topic and r.start > frame.cue[0] for r in cats.get(ROLE, ()))
     person = frame.target is not None and frame.target.person
     return context or after_role or (person and frame.actor is not None)
-
-
-def _this_year() -> int:
-    """The year an undated article is read in (a year cue before it is a recap)."""
-    return datetime.now(UTC).year

@@ -104,13 +104,11 @@ class Matcher:
 
     def _scan(self, title: str, text: str, year: int | None = None) -> dict[str, Field]:
         c = self._compiled
-        fields = {
-            "title": scan(c.automaton, c.patterns, "title", title or "", c.vocabulary),
-            "body": scan(c.automaton, c.patterns, "body", text or "", c.vocabulary),
+        year = year or datetime.now(UTC).year  # an undated article is read in the current year
+        return {
+            "title": scan(c.automaton, c.patterns, "title", title or "", c.vocabulary, year),
+            "body": scan(c.automaton, c.patterns, "body", text or "", c.vocabulary, year),
         }
-        for f in fields.values():
-            f.year = year
-        return fields
 
     # ------------------------------------------------------------------ public API
 
@@ -200,10 +198,11 @@ class Matcher:
             # A teaser under a headline: read the headline alone too, and keep the surer reading
             # of each event kind (the article model learned from full articles).
             c = self._compiled
+            year = fields["body"].year
             empty = fields["body"].once(
-                "headline_alone", lambda: scan(c.automaton, c.patterns, "body", "", c.vocabulary)
+                "headline_alone",
+                lambda: scan(c.automaton, c.patterns, "body", "", c.vocabulary, year),
             )
-            empty.year = fields["body"].year
             alone = {"title": fields["title"], "body": empty}
             headline = self._analyse_fields(alone, cw)
             for kind, score in headline.scores.items():

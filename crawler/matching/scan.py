@@ -73,7 +73,7 @@ class Field:
     _locator: SentenceLocator | None = field(default=None)
     # Watchlist-independent readings of this field, keyed by what they are (see ``once``).
     _once: dict[Any, Any] = field(default_factory=dict)
-    # The article's year, against which "in 2014" is a recap; None: the current year.
+    # The article's year, against which "in 2014" is a recap (None: no year cue is one).
     year: int | None = None
 
     @property
@@ -157,17 +157,22 @@ class Field:
 
 
 def scan(
-    automaton: Any, patterns: int, name: FieldName, text: str, vocabulary: Sequence[int] = ()
+    automaton: Any,
+    patterns: int,
+    name: FieldName,
+    text: str,
+    vocabulary: Sequence[int] = (),
+    year: int | None = None,
 ) -> Field:
     """Run the automaton over ``text`` and return the field with its hits (``vocabulary``: each
-    watchlist's vocabulary index, :attr:`Compiled.vocabulary`)."""
+    watchlist's vocabulary index, :attr:`Compiled.vocabulary`; ``year``: the article's)."""
     if len(text) > MAX_TEXT:
         text = text[:MAX_TEXT]
     norm = " " + normalize(text) + " "
     hits: dict[int, list[Hit]] = {}
     places: dict[int, list[int]] = {}
     if not patterns:
-        return Field(name, text, norm, hits, vocabulary)
+        return Field(name, text, norm, hits, vocabulary, year=year)
     own = len(vocabulary)  # indexes below this (and >= 0) are watchlists; the rest vocabularies
     new = tuple.__new__  # skips the named tuple's Python-level __new__ on a hot path
     for end, (length, prefix, refs) in automaton.iter(norm):
@@ -188,4 +193,4 @@ def scan(
                 # An entity or rule term: the refs of one pattern list entities before the
                 # vocabulary and rule terms after it, so this count places it right.
                 places.setdefault(wi, []).append(len(hits.get(vocabulary[wi], ())))
-    return Field(name, text, norm, hits, vocabulary, places)
+    return Field(name, text, norm, hits, vocabulary, places, year=year)

@@ -332,7 +332,8 @@ class ArticleTables(StoryTables):
             parent = None
             if story is not None:
                 values["story_id"] = story.story_id
-                parent = self._story_parent(conn, story.story_id, channel)
+                if not story.created:  # a story this save started has alerted no channel yet
+                    parent = self._story_parent(conn, story.story_id, channel)
             if parent is not None:
                 mode = self.update_mode(channel)
                 if mode == "none":

@@ -100,7 +100,6 @@ class StoryJoin:
     story_id: int
     created: bool
     material: tuple[str, ...] = ()
-    facts: Facts | None = None
 
 
 @dataclass(slots=True)
@@ -185,7 +184,7 @@ class StoryTables(Database):
                 for k in keys
             ],
         )
-        return StoryJoin(story_id, chosen is None, added, facts)
+        return StoryJoin(story_id, chosen is None, added)
 
     def _candidates(
         self,
@@ -356,7 +355,7 @@ class StoryTables(Database):
                     .values(facts=facts.to_dict() if facts else None)
                 )
                 self._add_to_story(conn, story_id, article_id, record, facts, now, joined=False)
-                return StoryJoin(story_id, False, (), facts)
+                return StoryJoin(story_id, False, ())
             # It now reports an event its story is not about: it moves to the story it reports.
             conn.execute(delete(story_articles).where(story_articles.c.article_id == article_id))
             left = conn.execute(
