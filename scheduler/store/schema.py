@@ -273,5 +273,35 @@ crawl_runs = Table(
 )
 
 
+# Cluster mode (several nodes on one PostgreSQL). Both tables exist on every backend so that one
+# schema serves both modes; a single node never writes them.
+cluster_nodes = Table(
+    "cluster_nodes",
+    metadata,
+    Column("node_id", String(64), primary_key=True),
+    Column("hostname", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("version", String(32), nullable=False),
+    Column("config_hash", String(64), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("last_heartbeat", UTCDateTime, nullable=False),
+)
+
+# The idempotency ledger: one row per (source, cadence slot). A retried or stalled crawl job finds
+# its slot done and does not crawl it twice; the dispatcher catches up from the last done slot.
+crawl_slots = Table(
+    "crawl_slots",
+    metadata,
+    Column("source", String(200), primary_key=True),
+    Column("slot", UTCDateTime, primary_key=True),  # start of the cadence slot
+    Column("status", String(16), nullable=False),  # running | done | failed
+    Column("node_id", String(64)),
+    Column("attempts", Integer, nullable=False, default=1),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    Index("ix_crawl_slots_started_at", "started_at"),  # retention deletes by age
+)
+
+
 # ``matches`` is also a common parameter name; the alias keeps the table apart where both occur.
 matches_table = matches
