@@ -56,16 +56,24 @@ class FetchError(NewswatchError):
     """A page that could not be fetched, with a one-line reason."""
 
 
-def page_fetcher(config_path: str | None) -> PageFetcher:
-    """The guarded fetcher with the crawl options of the config file, if there is one: its
-    ``allow_private``, ``max_size``, ``timeout`` and ``user_agent``."""
-    from crawler.page_fetch import PageFetcher
-    from crawler.sources import CrawlOptions
+def optional_config(config_path: str | None) -> Config | None:
+    """The config of ``--config`` (or the default path) when there is a file, else None.
+
+    Loaded without delivery secrets: reading or matching one page needs none.
+    """
     from scheduler.config import load_config, resolve_config_path
 
     file, _ = resolve_config_path(config_path)
-    # Fetching a page needs no delivery secret: an unset one must not stop it.
-    options = load_config(file, secrets=False).crawl if file is not None else CrawlOptions()
+    return load_config(file, secrets=False) if file is not None else None
+
+
+def page_fetcher(config: Config | None) -> PageFetcher:
+    """The guarded fetcher with the config's crawl options (``allow_private``, ``max_size``,
+    ``timeout``, ``user_agent``), or the defaults without a config."""
+    from crawler.page_fetch import PageFetcher
+    from crawler.sources import CrawlOptions
+
+    options = config.crawl if config is not None else CrawlOptions()
     return PageFetcher(
         user_agent=options.user_agent,
         timeout=options.timeout.total_seconds(),

@@ -39,7 +39,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Extract every input; exit code 1 when any of them failed."""
     from crawler.extractor import extract_article
-    from scheduler.commands._common import FetchError, fetch_page, page_fetcher
+    from scheduler.commands._common import FetchError, fetch_page, optional_config, page_fetcher
 
     failed = False
     fetcher = None
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
             try:
                 if source.startswith(("http://", "https://")):
                     if fetcher is None:
-                        fetcher = page_fetcher(args.config)
+                        fetcher = page_fetcher(optional_config(args.config))
                     page = fetch_page(fetcher, source)
                     data, url, charset = page.body, page.url, page.charset
                 else:

@@ -20,6 +20,7 @@ from scheduler.errors import NewswatchError
 if TYPE_CHECKING:
     from crawler.matching import Explanation, Watchlist
     from crawler.page_fetch import FetchedPage
+    from scheduler.config import Config
 
 
 def register(subparsers: Any) -> None:
@@ -42,17 +43,17 @@ def register(subparsers: Any) -> None:
 
 def load_watchlists(config_path: str | None) -> tuple[Watchlist, ...]:
     """The config's watchlists when a config file exists, else the bundled default watchlist."""
+    from scheduler.commands._common import optional_config
+
+    return watchlists_of(optional_config(config_path))
+
+
+def watchlists_of(config: Config | None) -> tuple[Watchlist, ...]:
+    """The watchlists of ``config``, or the bundled default watchlist when it has none."""
     from crawler.matching import load_default_watchlist
 
-    try:
-        from scheduler.config import load_config, resolve_config_path
-    except ImportError:  # pragma: no cover - the config module is part of the package
-        return (load_default_watchlist(),)
-    file, _ = resolve_config_path(config_path)
-    if file is None:
-        return (load_default_watchlist(),)
-    watchlists = load_config(file, secrets=False).watchlists
-    return tuple(watchlists) or (load_default_watchlist(),)
+    watchlists = tuple(config.watchlists) if config is not None else ()
+    return watchlists or (load_default_watchlist(),)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -62,8 +63,12 @@ def run(args: argparse.Namespace) -> int:
     given = [x for x in (args.url, args.file, args.text) if x is not None]
     if len(given) != 1:
         raise NewswatchError("give exactly one of URL, --file PATH or --text TEXT")
-    title, text = _article(args)
-    matcher = Matcher(load_watchlists(args.config))
+    from scheduler.commands._common import optional_config
+
+    # Loaded once: the watchlists and, for a URL, the fetcher's crawl options come from it.
+    config = optional_config(args.config)
+    title, text = _article(args, config)
+    matcher = Matcher(watchlists_of(config))
     explanations = matcher.explain(title, text)
     if args.json:
         out: dict[str, Any] = {
@@ -87,7 +92,7 @@ def _json(ex: Explanation, *, explain: bool) -> dict[str, Any]:
     return data
 
 
-def _article(args: argparse.Namespace) -> tuple[str, str]:
+def _article(args: argparse.Namespace, config: Config | None) -> tuple[str, str]:
     if args.text is not None:
         return args.title or "", args.text
     from crawler.extractor import extract_article
@@ -102,18 +107,18 @@ def _article(args: argparse.Namespace) -> tuple[str, str]:
             raise NewswatchError(f"cannot read {path}: {exc}") from None
         fields = extract_article(raw, path.resolve().as_uri())
     else:
-        page = _fetch(args.url, args.config)
+        page = _fetch(args.url, config)
         fields = extract_article(page.body, args.url, header_charset=page.charset)
     return args.title or fields.title or "", fields.text
 
 
-def _fetch(url: str, config_path: str | None) -> FetchedPage:
+def _fetch(url: str, config: Config | None) -> FetchedPage:
     from scheduler.commands._common import FetchError, fetch_page, page_fetcher
 
     if not url.startswith(("http://", "https://")):
         raise NewswatchError(f"not an http(s) URL: {url!r} (use --file for files)")
     try:
-        with page_fetcher(config_path) as fetcher:
+        with page_fetcher(config) as fetcher:
             return fetch_page(fetcher, url)
     except FetchError as exc:
         raise NewswatchError(f"cannot fetch {url}: {exc}") from None
