@@ -28,7 +28,14 @@ from scheduler.errors import StoreError
 from scheduler.store import open_store
 from scheduler.store.engine import Database, open_engine
 from scheduler.store.migrate import BASELINE, HEAD, REVISIONS, Revision, alembic_config
-from scheduler.store.schema import SCHEMA_VERSION, articles, metadata, sources
+from scheduler.store.schema import (
+    SCHEMA_VERSION,
+    articles,
+    cluster_nodes,
+    crawl_slots,
+    metadata,
+    sources,
+)
 from tests.scheduler.test_commands import WATCHLIST
 
 REPO = Path(__file__).resolve().parents[2]
@@ -125,6 +132,22 @@ def test_schema_py_and_the_migrations_agree(db_url: str) -> None:
     with Database(open_engine(db_url)) as database, database.engine.connect() as conn:
         found = differences(conn)
     assert found == [], f"schema.py and the migrations differ; add a revision: {found}"
+
+
+def test_cluster_tables_made_before_their_revision_are_kept(db_url: str) -> None:
+    """A database of a build that had the two tables in schema.py before revision 0003 existed
+    (still ``schema_version`` 2): the upgrade keeps them and their rows."""
+    make_v2(db_url)
+    with Database(open_engine(db_url)) as database, database.engine.begin() as conn:
+        metadata.create_all(conn, tables=[cluster_nodes, crawl_slots])
+        conn.execute(
+            crawl_slots.insert().values(source="wire", slot=NOW, status="done", started_at=NOW)
+        )
+    assert upgrade(db_url) == Revision(BASELINE, stamped=False)
+    with Database(open_engine(db_url)) as database, database.engine.connect() as conn:
+        assert differences(conn) == []
+        assert conn.execute(text("SELECT source FROM crawl_slots")).scalars().all() == ["wire"]
+    assert state(db_url)[:2] == ([HEAD], SCHEMA_VERSION)
 
 
 def test_a_new_database_opens_at_head(db_url: str) -> None:

@@ -8,6 +8,10 @@ The columns are written out here rather than taken from ``schema.py``: a revisio
 one change and must not move when the current schema does. ``DateTime(timezone=True)`` is what
 ``schema.UTCDateTime`` stores (the conversion to UTC happens in Python).
 
+A table that already exists is left alone: newswatch built from the commit that added these tables
+to ``schema.py`` (before this revision existed) created them, empty and of this shape, in databases
+still marked ``schema_version`` 2.
+
 Revision ID: 0003
 Revises: 0002
 """
@@ -24,6 +28,15 @@ depends_on: str | None = None
 
 
 def upgrade() -> None:
+    existing = set(sa.inspect(op.get_bind()).get_table_names())
+    if "cluster_nodes" not in existing:
+        _create_cluster_nodes()
+    if "crawl_slots" not in existing:
+        _create_crawl_slots()
+    op.execute(sa.text("UPDATE schema_version SET version = 3"))
+
+
+def _create_cluster_nodes() -> None:
     op.create_table(
         "cluster_nodes",
         sa.Column("node_id", sa.String(64), primary_key=True),
@@ -34,6 +47,9 @@ def upgrade() -> None:
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_heartbeat", sa.DateTime(timezone=True), nullable=False),
     )
+
+
+def _create_crawl_slots() -> None:
     op.create_table(
         "crawl_slots",
         sa.Column("source", sa.String(200), primary_key=True),
@@ -45,7 +61,6 @@ def upgrade() -> None:
         sa.Column("finished_at", sa.DateTime(timezone=True)),
     )
     op.create_index("ix_crawl_slots_started_at", "crawl_slots", ["started_at"])
-    op.execute(sa.text("UPDATE schema_version SET version = 3"))
 
 
 def downgrade() -> None:
