@@ -186,7 +186,8 @@ class Database:
 
         A database behind or ahead of this version is refused with a clear
         :class:`StoreError` (``newswatch db upgrade`` moves it forward, see
-        :mod:`scheduler.store.migrate`): a store never changes an existing schema on open.
+        :mod:`scheduler.store.migrate`): opening never migrates a schema. It only adds an index
+        the tables lack, as it did before migrations.
         """
         with self._tx("prepare schema", write=True) as conn:
             # Two processes starting at once must not both run CREATE TABLE.

@@ -168,6 +168,25 @@ def test_upgrade_creates_an_empty_database_and_runs_twice_as_a_no_op(db_url: str
     open_store(db_url).close()
 
 
+def test_a_failed_upgrade_leaves_the_database_as_it_was(db_url: str) -> None:
+    """Every step of an upgrade is one transaction: here the last DDL of 0003 fails (its index
+    name is taken), and neither the tables made before it nor the baseline stamp remain."""
+    make_v2(db_url)
+    with Database(open_engine(db_url)) as database, database.engine.begin() as conn:
+        conn.execute(text("CREATE INDEX ix_crawl_slots_started_at ON sources (status)"))
+    with pytest.raises(StoreError, match="upgrade schema failed"):
+        upgrade(db_url)
+    with Database(open_engine(db_url)) as database, database.engine.connect() as conn:
+        for table in ("alembic_version", "cluster_nodes", "crawl_slots"):
+            assert not conn.dialect.has_table(conn, table), table
+        assert conn.execute(text("SELECT version FROM schema_version")).scalar_one() == 2
+        assert database.schema_revision() == Revision(BASELINE, stamped=False)
+    with Database(open_engine(db_url)) as database, database.engine.begin() as conn:
+        conn.execute(text("DROP INDEX ix_crawl_slots_started_at"))
+    assert upgrade(db_url) == Revision(BASELINE, stamped=False)
+    assert state(db_url) == ([HEAD], SCHEMA_VERSION, ["wire"], ["https://example.com/a"])
+
+
 def test_nodes_upgrading_at_once_take_turns(db_url: str) -> None:
     """Two nodes running ``db upgrade`` together: one migrates, the other then finds it done."""
     make_v2(db_url)
