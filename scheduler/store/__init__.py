@@ -1,7 +1,7 @@
 """The service's storage, split along its users, on SQLAlchemy 2 Core.
 
 - :mod:`~scheduler.store.schema` -- the tables; :mod:`~scheduler.store.engine` -- URLs, engines,
-  transactions;
+  transactions; :mod:`~scheduler.store.migrate` -- schema revisions (Alembic, ``db upgrade``);
 - :mod:`~scheduler.store.articles` -- what the crawler needs
   (``crawler.article_store.ArticleStore``);
 - :mod:`~scheduler.store.outbox` -- what the dispatcher needs (``alerts.model.OutboxStore``);
