@@ -50,6 +50,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "matches": ("scheduler.commands.matches", "list recent matches with their evidence"),
     "stories": ("scheduler.commands.stories", "list recent stories with their outlets"),
+    "db": (
+        "scheduler.commands.db",
+        "upgrade the database schema to this version, or show its revision",
+    ),
     "demo": (
         "scheduler.commands.demo",
         "run the whole path offline against a bundled snapshot site",

@@ -60,8 +60,10 @@ def setup_logging(*, verbose: bool = False, json_format: bool = False) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
-    # Scrapy and Twisted are chatty at INFO; our own summary lines say what matters.
-    for name in ("scrapy", "twisted", "filelock", "trafilatura", "htmldate", "apscheduler"):
+    # Scrapy and Twisted are chatty at INFO (Alembic too: plugins, "Context impl"); our own
+    # summary lines say what matters.
+    quiet = ("scrapy", "twisted", "filelock", "trafilatura", "htmldate", "apscheduler", "alembic")
+    for name in quiet:
         logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 

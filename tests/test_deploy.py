@@ -1,4 +1,6 @@
-"""The systemd unit: hardened, and a broken config does not restart forever."""
+"""The deployment files: the systemd unit is hardened and a broken config does not restart it
+forever; the cluster template is the same unit per node; the compose file upgrades the schema
+once before its nodes start."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -54,3 +57,58 @@ def test_systemd_accepts_the_unit(tmp_path: Path) -> None:
         [analyze, "verify", str(unit)], capture_output=True, text=True, timeout=60
     )
     assert proc.returncode == 0 and "newswatch.service" not in proc.stderr, proc.stderr
+
+
+# What differs between a node of the template and the single service, and why: a node's port for
+# /healthz, its log name, and a working directory of its own (the store is PostgreSQL).
+PER_NODE_KEYS = {"Environment", "SyslogIdentifier", "StateDirectory", "WorkingDirectory"}
+
+
+def test_cluster_template_is_the_service_per_node() -> None:
+    single = unit_sections(REPO / "deploy" / "newswatch.service")
+    node = unit_sections(REPO / "deploy" / "newswatch@.service")
+    assert node["Install"] == single["Install"]
+    same = {k: v for k, v in single["Service"].items() if k not in PER_NODE_KEYS}
+    assert {k: v for k, v in node["Service"].items() if k not in PER_NODE_KEYS} == same
+    assert "%i" in node["Service"]["Environment"]
+    assert node["Service"]["Environment"].startswith("NEWSWATCH_HEALTH_LISTEN=")
+    assert "%i" in node["Service"]["StateDirectory"]
+    for key in ("StartLimitBurst", "StartLimitIntervalSec"):
+        assert node["Unit"][key] == single["Unit"][key]
+
+
+def test_systemd_accepts_a_node_of_the_template(tmp_path: Path) -> None:
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze is not installed")
+    text = (REPO / "deploy" / "newswatch@.service").read_text()
+    unit = tmp_path / "newswatch@2.service"
+    unit.write_text(text.replace("/opt/newswatch/.venv/bin/newswatch", "/bin/true"))
+    proc = subprocess.run(
+        [analyze, "verify", str(unit)], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0 and "newswatch@" not in proc.stderr, proc.stderr
+
+
+def test_compose_upgrades_the_schema_once_then_starts_three_nodes() -> None:
+    compose = yaml.safe_load((REPO / "deploy" / "compose.yaml").read_text())
+    services = compose["services"]
+    assert set(services) == {"postgres", "migrate", "node"}
+    assert "healthcheck" in services["postgres"]
+    migrate, node = services["migrate"], services["node"]
+    assert migrate["command"] == ["db", "upgrade"]
+    assert migrate["restart"] == "no"
+    assert migrate["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert node["command"][0] == "run"
+    assert node["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert node["deploy"]["replicas"] == 3
+    # Both run the same image, config and environment (the YAML anchor merged into each).
+    for key in ("build", "image", "environment", "volumes", "env_file"):
+        assert migrate[key] == node[key], key
+    env = node["environment"]
+    # The password only by reference to the environment (deploy/.env), never written here.
+    assert "${POSTGRES_PASSWORD:?" in env["NEWSWATCH_DATABASE_URL"]
+    assert services["postgres"]["environment"]["POSTGRES_PASSWORD"].startswith("${")
+    assert env["NEWSWATCH_CONFIG"] == "/etc/newswatch/newswatch.toml"
+    build = node["build"]
+    assert (REPO / "deploy" / build["context"] / build["dockerfile"]).is_file()

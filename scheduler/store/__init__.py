@@ -1,7 +1,7 @@
 """The service's storage, split along its users, on SQLAlchemy 2 Core.
 
 - :mod:`~scheduler.store.schema` -- the tables; :mod:`~scheduler.store.engine` -- URLs, engines,
-  transactions;
+  transactions; :mod:`~scheduler.store.migrate` -- schema revisions (Alembic, ``db upgrade``);
 - :mod:`~scheduler.store.articles` -- what the crawler needs
   (``crawler.article_store.ArticleStore``);
 - :mod:`~scheduler.store.outbox` -- what the dispatcher needs (``alerts.model.OutboxStore``);
@@ -22,13 +22,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import create_engine
-from sqlalchemy.exc import SQLAlchemyError
-
 from scheduler.errors import StoreError
 from scheduler.store.articles import ArticleTables
 from scheduler.store.crawl_state import CrawlStateTables, SourceState
-from scheduler.store.engine import normalise_url, redact_url, sqlite_engine
+from scheduler.store.engine import normalise_url, open_engine, redact_url
 from scheduler.store.outbox import OutboxTables
 from scheduler.store.queries import QueryTables, StoredMatch
 from scheduler.store.retention import BATCH, RetentionTables
@@ -65,17 +62,12 @@ class Store(
 def open_store(
     url: str, *, create: bool = True, clock: Callable[[], datetime] | None = None
 ) -> Store:
-    """Open the store at ``url``; create the schema when ``create`` (else require it to exist)."""
-    parsed = normalise_url(url)
-    shown = parsed.render_as_string(hide_password=True)
-    try:
-        if parsed.get_backend_name() == "sqlite":
-            engine = sqlite_engine(parsed)
-        else:
-            engine = create_engine(parsed, pool_pre_ping=True)
-    except SQLAlchemyError as exc:
-        raise StoreError(f"cannot open database {shown}: {exc}") from exc
-    store = Store(engine, clock=clock)
+    """Open the store at ``url``; create the schema when ``create`` (else require it to exist).
+
+    A schema behind this version's revision is refused: ``newswatch db upgrade`` migrates it.
+    """
+    shown = normalise_url(url).render_as_string(hide_password=True)
+    store = Store(open_engine(url), clock=clock)
     try:
         store.ensure_schema(create=create)
     except StoreError as exc:

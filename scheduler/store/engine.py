@@ -21,13 +21,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import quote
 
-from sqlalchemy import Table, create_engine, event, inspect, select, text
+from sqlalchemy import Table, create_engine, event, inspect, select
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from scheduler.errors import StoreError
-from scheduler.store.schema import SCHEMA_VERSION, metadata, schema_version
+from scheduler.store import migrate
+from scheduler.store.schema import metadata, schema_version
 
 if TYPE_CHECKING:
     from sqlalchemy.dialects.postgresql import Insert as PgInsert
@@ -92,6 +93,18 @@ def sqlite_engine(url: URL) -> Engine:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+def open_engine(url: str) -> Engine:
+    """An engine for ``url`` (SQLite set up as the store needs it); nothing is read yet."""
+    parsed = normalise_url(url)
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            return sqlite_engine(parsed)
+        return create_engine(parsed, pool_pre_ping=True)
+    except SQLAlchemyError as exc:
+        shown = parsed.render_as_string(hide_password=True)
+        raise StoreError(f"cannot open database {shown}: {exc}") from exc
 
 
 def _create_missing_indexes(conn: Connection) -> None:
@@ -168,30 +181,43 @@ class Database:
         self.close()
 
     def ensure_schema(self, *, create: bool = True) -> None:
-        """Create the tables (when ``create``) and check the schema version."""
+        """Check that the schema is at this version's revision; create a new database's (when
+        ``create``).
+
+        A database behind or ahead of this version is refused with a clear
+        :class:`StoreError` (``newswatch db upgrade`` moves it forward, see
+        :mod:`scheduler.store.migrate`): opening never migrates a schema. It only adds an index
+        the tables lack, as it did before migrations.
+        """
         with self._tx("prepare schema", write=True) as conn:
-            if self._backend == "postgresql":
-                # Two processes starting at once must not both run CREATE TABLE.
-                conn.execute(text("SELECT pg_advisory_xact_lock(7263540501)"))
-            if create:
-                metadata.create_all(conn)
-                _create_missing_indexes(conn)
-            elif not conn.dialect.has_table(conn, "schema_version"):
-                raise StoreError("database has no newswatch schema; open it with create=True")
-            version = conn.execute(select(schema_version.c.version)).scalar()
-            if version is None:
+            # Two processes starting at once must not both run CREATE TABLE.
+            migrate.lock(conn)
+            revision = migrate.read_revision(conn)
+            if revision.current is None:
                 if not create:
-                    raise StoreError("database has no schema version; open it with create=True")
-                conn.execute(schema_version.insert().values(version=SCHEMA_VERSION))
-            elif version != SCHEMA_VERSION:
-                raise StoreError(
-                    f"database schema version {version} is not the supported {SCHEMA_VERSION}"
-                )
+                    raise StoreError("database has no newswatch schema; open it with create=True")
+                migrate.create(conn)
+            elif (why := migrate.problem(revision)) is not None:
+                raise StoreError(why)
+            elif create:
+                _create_missing_indexes(conn)
         if self._sqlite_file is not None and self._sqlite_id is None:
             # The file exists from the first connection on: this is the one the pool holds.
             with contextlib.suppress(OSError):
                 stat = os.stat(self._sqlite_file)
                 self._sqlite_id = (stat.st_dev, stat.st_ino)
+
+    def schema_revision(self) -> migrate.Revision:
+        """Where the database's schema stands (for ``newswatch db current``)."""
+        with self._tx("read schema revision") as conn:
+            return migrate.read_revision(conn)
+
+    def upgrade_schema(self) -> migrate.Revision:
+        """Migrate the schema to this version's revision under the schema lock; the revision
+        before. One transaction: a failed step leaves the database as it was."""
+        with self._tx("upgrade schema", write=True) as conn:
+            migrate.lock(conn)
+            return migrate.upgrade(conn)
 
     def probe(self) -> str | None:
         """Why the store cannot serve now, or None: a cheap read for the health endpoint.

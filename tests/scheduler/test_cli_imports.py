@@ -131,6 +131,7 @@ def test_help_loads_no_command_config_or_store(workdir: Path, args: list[str]) -
         (["alerts", "pending"], ""),
         (["alerts", "failed", "--json"], '"deliveries"'),
         (["status", "--help"], "--json"),
+        (["db", "current"], "up to date"),
     ],
     ids=lambda v: " ".join(v) if isinstance(v, list) else None,
 )

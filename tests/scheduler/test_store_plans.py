@@ -91,6 +91,10 @@ def _exercise(store: Store, clock: FakeClock, rec: Recorder) -> None:
     routes = {"deals": ["slack", "email"], "hiring": ["slack"]}
     with rec.calling("ensure_schema"):
         store.ensure_schema()
+    with rec.calling("schema_revision"):
+        assert store.schema_revision().at_head
+    with rec.calling("upgrade_schema"):
+        assert store.upgrade_schema().at_head
     with rec.calling("probe"):
         assert store.probe() is None
     saved = []
