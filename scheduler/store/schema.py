@@ -32,7 +32,9 @@ from sqlalchemy import (
     text,
 )
 
-SCHEMA_VERSION = 2  # 2: stories (tables, delivery columns)
+# Kept with the plain records: the read-only path checks it without importing SQLAlchemy.
+from scheduler.store.records import SCHEMA_VERSION as SCHEMA_VERSION
+
 BANDS = 4  # 64-bit SimHash split in 4 bands of 16 bits: distance <= 3 shares at least one band
 
 
