@@ -80,6 +80,7 @@ _PLAIN_URL = re.compile(
     r"(?P<path>/[A-Za-z0-9\-._~!$&()*+,;=:@/]*)?(\?[A-Za-z0-9\-._~!$&()*+,;=:@/?]*)?$"
 )
 _DOT_SEGMENT = re.compile(r"(^|/)\.{1,2}(/|$)")
+_ROOT_TABLE_END = re.compile(r"^[ \t]*\[", re.M)  # the first table header
 
 
 class _NotPlain(Exception):
@@ -270,10 +271,7 @@ def _read(file: Path, bundled: bool, env: Mapping[str, str]) -> ConfigView:
         raise _NotPlain
     watchlists = [_watchlist(f, env) for f in watchlist_files(file, include)]
     if not watchlists and use_default:
-        import crawler.matching
-
-        default = Path(crawler.matching.__file__).parent / "default_watchlist.toml"
-        watchlists.append(_watchlist(default, env))
+        watchlists.append(_default_watchlist())
     wl_names = [w.name for w in watchlists]
     if len(set(wl_names)) != len(wl_names):
         raise _NotPlain
@@ -327,11 +325,36 @@ def _channel(table: dict[str, Any]) -> ChannelView:
 
 def _watchlist(file: Path, env: Mapping[str, str]) -> WatchlistView:
     text, data = read_toml(file)
-    data = resolve_env(data, file, text, env, ())
+    return _watchlist_view(resolve_env(data, file, text, env, ()))
+
+
+def _watchlist_view(data: dict[str, Any]) -> WatchlistView:
     notify = data.get("notify", [])
     if not isinstance(notify, list) or not all(isinstance(n, str) for n in notify):
         raise _NotPlain
     return WatchlistView(name=_name(data.get("name"), 10_000), notify=tuple(notify))
+
+
+def _default_watchlist() -> WatchlistView:
+    """The name and routes of the shipped default watchlist, from its root table alone.
+
+    The file is the package's own (valid, and large: parsing all of it is a good part of this
+    command's time). TOML puts the root table's keys before the first ``[table]`` line; if that
+    line were inside a multi-line value, the cut-off text would not parse and the whole file is
+    read instead.
+    """
+    import tomllib
+
+    import crawler.matching
+
+    file = Path(crawler.matching.__file__).parent / "default_watchlist.toml"
+    text = file.read_text(encoding="utf-8")
+    head = _ROOT_TABLE_END.split(text, maxsplit=1)[0]
+    try:
+        data = tomllib.loads(head)
+    except tomllib.TOMLDecodeError:
+        data = tomllib.loads(text)
+    return _watchlist_view(data)
 
 
 def _plain_url(value: Any) -> str:
