@@ -17,10 +17,11 @@ import pytest
 from pydantic import HttpUrl
 
 from alerts.channels import ConsoleChannel, EmailChannel, SlackChannel, WebhookChannel
+from crawler.matching import load_default_watchlist
 from crawler.sources import Source
 from scheduler import config_view
 from scheduler.config import Config, ServiceOptions, WatchlistsOptions, load_config
-from scheduler.config_view import ConfigView, load_view
+from scheduler.config_view import ConfigView, WatchlistView, load_view
 from scheduler.errors import ConfigError
 from tests.scheduler.test_config_fuzz import _cases, _write
 
@@ -130,6 +131,11 @@ def test_small_configs_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, te
     path = tmp_path / "newswatch.toml"
     path.write_text(text)
     assert fast_view(path) == ConfigView.of(load_config(path, secrets=False))
+
+
+def test_the_default_watchlist_is_named_as_its_file_says() -> None:
+    default = load_default_watchlist()
+    assert config_view._default_watchlist() == WatchlistView(default.name, tuple(default.notify))
 
 
 def test_the_example_and_the_init_template_agree(tmp_path: Path) -> None:
