@@ -6,8 +6,8 @@ references, validates everything with pydantic into one frozen :class:`Config`, 
 problem into a
 :class:`~scheduler.errors.ConfigError` naming the file, the line and the reason -- whatever fails:
 a value that overflows, nesting deeper than the parser's recursion, a rule too deep to compile.
-Only this module reads ``os.environ`` for config; everything below gets the objects it needs
-handed down.
+Only this module (and :mod:`scheduler.config_view`, the read-only commands' light reading of the
+same files) reads ``os.environ`` for config; everything below gets the objects it needs handed down.
 """
 
 from __future__ import annotations
