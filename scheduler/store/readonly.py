@@ -87,9 +87,12 @@ class FailedDelivery:
 class ReadOnlyStore:
     """What ``status`` and ``matches`` read, on one DB-API connection (None: nothing stored)."""
 
-    def __init__(self, conn: Any, backend: str) -> None:
+    def __init__(
+        self, conn: Any, backend: str, errors: tuple[type[Exception], ...] = (sqlite3.Error,)
+    ) -> None:
         self._conn = conn
         self._backend = backend
+        self._errors = errors  # the driver's error classes, which become StoreError
 
     @property
     def backend(self) -> str:
@@ -197,6 +200,25 @@ class ReadOnlyStore:
                 found[int(article_id)] = int(story_id)
         return found
 
+    def check_schema(self) -> None:
+        """As ``Database.ensure_schema``: the version must be the supported one. No schema at
+        all is an empty database (the store would create it): nothing to read, and the
+        connection is closed."""
+        if self._conn is None:
+            return
+        ((tables,),) = self._rows("check schema", _HAS_SCHEMA[self._backend])
+        if not tables:
+            self.close()
+            return
+        rows = self._rows("check schema", _VERSION)
+        if not rows:
+            raise StoreError("database has no schema version; open it with create=True")
+        version = rows[0][0]
+        if version != SCHEMA_VERSION:
+            raise StoreError(
+                f"database schema version {version} is not the supported {SCHEMA_VERSION}"
+            )
+
     # -- the two backends ---------------------------------------------------------------------
 
     def _rows(self, what: str, sql: str, params: dict[str, Any] | None = None) -> list[Any]:
@@ -211,7 +233,7 @@ class ReadOnlyStore:
                 return list(cursor.fetchall())
             finally:
                 cursor.close()
-        except Exception as exc:  # the driver's own error classes: sqlite3 or psycopg
+        except self._errors as exc:
             raise StoreError(f"{what} failed: {exc}") from exc
 
     def _time(self, value: Any) -> datetime | None:
@@ -250,16 +272,22 @@ def open_readonly(url: str) -> ReadOnlyStore:
     shown = parsed.redacted()
     if parsed.backend not in ("sqlite", "postgresql"):
         raise StoreError(f"unsupported database backend {parsed.backend!r}")
+    errors: tuple[type[Exception], ...] = (sqlite3.Error,)
     try:
         if parsed.backend == "postgresql":
+            import psycopg
+
+            errors = (psycopg.Error,)
             conn = _connect_postgresql(parsed)
         else:
             conn = _connect_sqlite(parsed, url)
     except Exception as exc:
+        if not isinstance(exc, (*errors, StoreError, OSError)):
+            raise
         raise StoreError(f"cannot open database {shown}: {exc}") from exc
-    store = ReadOnlyStore(conn, parsed.backend)
+    store = ReadOnlyStore(conn, parsed.backend, errors)
     try:
-        _check_schema(store)
+        store.check_schema()
     except StoreError as exc:
         store.close()
         raise StoreError(f"cannot open database {shown}: {exc}") from exc
@@ -267,23 +295,6 @@ def open_readonly(url: str) -> ReadOnlyStore:
         store.close()
         raise
     return store
-
-
-def _check_schema(store: ReadOnlyStore) -> None:
-    """As ``Database.ensure_schema``: the version must be the supported one. No schema at all
-    is an empty database (the store would create it), so there is nothing to read."""
-    if store._conn is None:
-        return
-    ((tables,),) = store._rows("check schema", _HAS_SCHEMA[store.backend])
-    if not tables:
-        store.close()
-        return
-    rows = store._rows("check schema", _VERSION)
-    if not rows:
-        raise StoreError("database has no schema version; open it with create=True")
-    version = rows[0][0]
-    if version != SCHEMA_VERSION:
-        raise StoreError(f"database schema version {version} is not the supported {SCHEMA_VERSION}")
 
 
 def _connect_sqlite(url: DbUrl, text: str) -> Any:
@@ -328,7 +339,11 @@ def _connect_through_sqlalchemy(url: str) -> Any:
     dialect reads them as the store does, and hands over its DB-API connection (rare, so the
     import is paid only here)."""
     from sqlalchemy import create_engine
+    from sqlalchemy.exc import SQLAlchemyError
     from sqlalchemy.pool import NullPool
 
-    # NullPool: closing the connection closes the database connection itself.
-    return create_engine(url, poolclass=NullPool).raw_connection()
+    try:
+        # NullPool: closing the connection closes the database connection itself.
+        return create_engine(url, poolclass=NullPool).raw_connection()
+    except (SQLAlchemyError, ValueError) as exc:  # ValueError: an option of the wrong type
+        raise StoreError(str(exc)) from exc
