@@ -35,13 +35,15 @@ from scheduler.config_errors import config_error
 from scheduler.config_toml import read_toml, resolve_env, without_unset_secrets
 from scheduler.config_view import CONFIG_ENV as CONFIG_ENV
 from scheduler.config_view import DEFAULT_CONFIG_NAME as DEFAULT_CONFIG_NAME
-from scheduler.config_view import EXAMPLE_DIR as EXAMPLE_DIR
 from scheduler.config_view import (
+    DEFAULT_DATA_DIR,
+    DEFAULT_HEALTH_LISTEN,
     config_base,
     database_url_for,
     routes_for,
     watchlist_files,
 )
+from scheduler.config_view import EXAMPLE_DIR as EXAMPLE_DIR
 from scheduler.config_view import parse_listen as parse_listen
 from scheduler.config_view import resolve_config_path as resolve_config_path
 from scheduler.errors import ConfigError
@@ -55,10 +57,11 @@ class ServiceOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    data_dir: Path = Path("newswatch-data")
+    data_dir: Path = DEFAULT_DATA_DIR
     database_url: str | None = None  # default: SQLite file under data_dir
     ops_channel: str | None = None  # channel for source-health and bad-config notices
-    health_listen: str | None = "127.0.0.1:8765"  # host:port of /healthz and /metrics; "" = off
+    # host:port of /healthz and /metrics; "" = off
+    health_listen: str | None = DEFAULT_HEALTH_LISTEN
     retention: Duration = timedelta(days=30)
     max_concurrent_crawls: int = Field(default=4, ge=1, le=64)
     shutdown_grace: Duration = timedelta(seconds=30)
