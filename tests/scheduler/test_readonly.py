@@ -141,9 +141,8 @@ def test_a_file_that_is_no_database_is_one_clear_error(tmp_path: Path) -> None:
         open_readonly(f"sqlite:///{path}").close()
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_sqlite_url_with_options_reads_the_same(filled: Store, db_url: str) -> None:
-    if not db_url.startswith("sqlite"):
-        pytest.skip("SQLite URL options")
     with open_readonly(db_url + "?timeout=5") as light:
         assert light.outbox_counts() == filled.outbox_counts()
         assert light.list_source_states() == filled.list_source_states()
