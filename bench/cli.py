@@ -11,7 +11,9 @@ The config and SQLite store are built in a temporary folder: the bundled default
 feed source, ``health_listen`` off (``status`` would otherwise wait on a port), and a few hundred
 stored articles with matches, so ``matches`` has rows to print. Two floors are measured the same
 way: importing SQLAlchemy (the store) and SQLAlchemy + pydantic (the config's validation), which
-any command that reads the config and the store pays before doing anything.
+a command that reads the full config and the store pays before doing anything; ``status`` and
+``matches`` read neither (``scheduler/config_view.py``, ``scheduler/store/readonly.py``), so
+these floors are what they no longer pay.
 ``PYTHONDONTWRITEBYTECODE`` is removed from the children's environment: an installed package runs
 from cached bytecode, and the warm-up writes that cache for the source tree.
 

@@ -62,10 +62,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The parser with ``command``'s full sub-parser; every other command is a stub.
+    """The top-level parser with ``command``'s full sub-parser, or with no command a stub for
+    every command.
 
-    A stub takes no arguments of its own and has no ``-h``: it names the command in the listing
-    and lets :func:`main` find out which command to load before parsing for real.
+    A stub takes no arguments of its own (no ``-h``, no ``--config``): it names the command in the
+    listing and lets :func:`main` find out which command to load, whatever follows it being left
+    over in that first pass. The second pass needs only the command's own parser. Building no
+    more parsers than that matters: each costs a little, and ``status`` is meant to be cheap.
     """
     parser = argparse.ArgumentParser(
         prog="newswatch",
@@ -74,13 +77,13 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action=_VersionAction)
     _add_global_options(parser, default=None)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, (module_name, help_text) in COMMANDS.items():
-        if name != command:
+    if command is None:
+        for name, (_, help_text) in COMMANDS.items():
             subparsers.add_parser(name, help=help_text, add_help=False)
-            continue
-        # The command's own parser (with its ``-h``); the listing above is only printed from the
-        # first, all-stubs pass, so it needs no help text here.
-        importlib.import_module(module_name).register(subparsers)
+        return parser
+    # The command's own parser (with its ``-h``); the listing is only printed from the first,
+    # all-stubs pass, so it needs no help text here.
+    importlib.import_module(COMMANDS[command][0]).register(subparsers)
     for sub in _subparsers(parser):
         # After the subcommand too (``newswatch check-config --config FILE``). SUPPRESS keeps a
         # value given before the subcommand when it is not repeated after it.

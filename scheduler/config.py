@@ -6,16 +6,13 @@ references, validates everything with pydantic into one frozen :class:`Config`, 
 problem into a
 :class:`~scheduler.errors.ConfigError` naming the file, the line and the reason -- whatever fails:
 a value that overflows, nesting deeper than the parser's recursion, a rule too deep to compile.
-Only this module reads ``os.environ`` for config; everything below gets the objects it needs
-handed down.
+Only this module (and :mod:`scheduler.config_view`, the read-only commands' light reading of the
+same files) reads ``os.environ`` for config; everything below gets the objects it needs handed down.
 """
 
 from __future__ import annotations
 
-import glob
-import ipaddress
 import os
-import re
 import tomllib
 from collections.abc import Mapping
 from datetime import timedelta
@@ -36,16 +33,23 @@ from crawler.matching import Watchlist, load_default_watchlist
 from crawler.sources import CrawlOptions, Duration, Source
 from scheduler.config_errors import config_error
 from scheduler.config_toml import read_toml, resolve_env, without_unset_secrets
+from scheduler.config_view import CONFIG_ENV as CONFIG_ENV
+from scheduler.config_view import DEFAULT_CONFIG_NAME as DEFAULT_CONFIG_NAME
+from scheduler.config_view import (
+    DEFAULT_DATA_DIR,
+    DEFAULT_HEALTH_LISTEN,
+    config_base,
+    database_url_for,
+    routes_for,
+    watchlist_files,
+)
+from scheduler.config_view import EXAMPLE_DIR as EXAMPLE_DIR
+from scheduler.config_view import parse_listen as parse_listen
+from scheduler.config_view import resolve_config_path as resolve_config_path
 from scheduler.errors import ConfigError
 from scheduler.tomllines import find_line
 
-CONFIG_ENV = "NEWSWATCH_CONFIG"
-DEFAULT_CONFIG_NAME = "newswatch.toml"
-EXAMPLE_DIR = Path(__file__).parent / "example"
 MIN_DISPATCH_EVERY = timedelta(seconds=1)
-_HOST_NAME = re.compile(
-    r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*\.?$"
-)
 
 
 class ServiceOptions(BaseModel):
@@ -53,10 +57,11 @@ class ServiceOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    data_dir: Path = Path("newswatch-data")
+    data_dir: Path = DEFAULT_DATA_DIR
     database_url: str | None = None  # default: SQLite file under data_dir
     ops_channel: str | None = None  # channel for source-health and bad-config notices
-    health_listen: str | None = "127.0.0.1:8765"  # host:port of /healthz and /metrics; "" = off
+    # host:port of /healthz and /metrics; "" = off
+    health_listen: str | None = DEFAULT_HEALTH_LISTEN
     retention: Duration = timedelta(days=30)
     max_concurrent_crawls: int = Field(default=4, ge=1, le=64)
     shutdown_grace: Duration = timedelta(seconds=30)
@@ -84,31 +89,7 @@ class ServiceOptions(BaseModel):
         return value
 
     def resolved_database_url(self, base: Path) -> str:
-        if self.database_url:
-            return self.database_url
-        data_dir = self.data_dir if self.data_dir.is_absolute() else base / self.data_dir
-        return f"sqlite:///{data_dir / 'newswatch.db'}"
-
-
-def parse_listen(value: str) -> tuple[str, int]:
-    """``host:port`` (``[v6]:port`` for IPv6) as (host, port); ValueError says what is wrong."""
-    host, sep, port_text = value.strip().rpartition(":")
-    if not sep or not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
-        raise ValueError(f"expected host:port with a port from 0 to 65535, got {value!r}")
-    if host.startswith("[") and host.endswith("]"):
-        try:
-            ipaddress.IPv6Address(host[1:-1])
-        except ValueError:
-            raise ValueError(f"{host!r} is not an IPv6 address") from None
-        return host[1:-1], int(port_text)
-    if not host:
-        raise ValueError(f"expected host:port, got {value!r} (no host)")
-    try:
-        ipaddress.IPv4Address(host)
-    except ValueError:
-        if ":" in host or not _HOST_NAME.match(host) or host.replace(".", "").isdigit():
-            raise ValueError(f"{host!r} is not an IP address or host name") from None
-    return host, int(port_text)
+        return database_url_for(self.data_dir, self.database_url, base)
 
 
 class WatchlistsOptions(BaseModel):
@@ -136,9 +117,7 @@ class Config(BaseModel):
 
     @property
     def database_url(self) -> str:
-        # The bundled example lives inside the package: its data goes to the working directory.
-        base = self.path.parent if self.path and not self.bundled else Path.cwd()
-        return self.service.resolved_database_url(base)
+        return self.service.resolved_database_url(config_base(self.path, self.bundled))
 
     def source(self, name: str) -> Source:
         for source in self.sources:
@@ -153,9 +132,11 @@ class Config(BaseModel):
         and rejected edits, and stories there would drown those out. A watchlist that names the
         ops channel in ``notify`` still reaches it (``check-config`` warns).
         """
-        ops = self.service.ops_channel
-        every = [c.name for c in self.channels if c.name != ops]
-        return {w.name: list(w.notify) if w.notify else every for w in self.watchlists}
+        return routes_for(
+            ((w.name, w.notify) for w in self.watchlists),
+            [c.name for c in self.channels],
+            self.service.ops_channel,
+        )
 
     def story_options(self) -> dict[str, Any]:
         """``Store.configure_stories`` arguments: the story window, each channel's updates mode."""
@@ -187,19 +168,6 @@ class Config(BaseModel):
                 raise ValueError(f"two watchlists are named {w.name!r}")
             seen.add(w.name)
         return self
-
-
-def resolve_config_path(path: str | Path | None) -> tuple[Path | None, bool]:
-    """Return (path, explicit): the file to read, and whether the user named it."""
-    if path:
-        return Path(path), True
-    env = os.environ.get(CONFIG_ENV)
-    if env:
-        return Path(env), True
-    local = Path.cwd() / DEFAULT_CONFIG_NAME
-    if local.exists():
-        return local, False
-    return None, False
 
 
 def load_config(
@@ -292,18 +260,7 @@ def _load(file: Path, bundled: bool, env: Mapping[str, str], secrets: bool = Tru
 def _load_watchlists(
     main_file: Path, options: WatchlistsOptions, env: Mapping[str, str]
 ) -> tuple[list[Watchlist], list[Path]]:
-    base = main_file.parent
-    files: list[Path] = []
-    for pattern in options.include:
-        full = pattern if os.path.isabs(pattern) else str(base / pattern)
-        matched = sorted(Path(p) for p in glob.glob(full))
-        if not matched and not glob.has_magic(pattern):
-            raise ConfigError(
-                f"included watchlist file {pattern!r} does not exist",
-                path=main_file,
-                key="watchlists.include",
-            )
-        files.extend(matched)
+    files = watchlist_files(main_file, options.include)
     watchlists: list[Watchlist] = []
     for wl_file in files:
         text, data = read_toml(wl_file)

@@ -7,11 +7,14 @@ should see all its mistakes at once, each with its own line.
 from __future__ import annotations
 
 from pathlib import Path
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING
 
 from scheduler.errors import ConfigError
 from scheduler.tomllines import find_line
+
+if TYPE_CHECKING:
+    # Only a type here: reading a config file (config_toml) must not import pydantic.
+    from pydantic import ValidationError
 
 
 def config_error(

@@ -28,6 +28,10 @@ if TYPE_CHECKING:
         watchlist_from_toml,
     )
 
+# The name inside ``default_watchlist.toml``, for readers that only need to name it (the
+# read-only commands' config view); ``tests/scheduler/test_config_view.py`` holds them equal.
+DEFAULT_WATCHLIST_NAME = "ai-talent-and-deals"
+
 # Where each public name lives; ``__getattr__`` imports that module the first time it is asked for.
 _HOMES = {
     "ExplainHit": "matcher",
@@ -52,6 +56,7 @@ _HOMES = {
 }
 
 __all__ = [
+    "DEFAULT_WATCHLIST_NAME",
     "Amount",
     "Entity",
     "EntityRef",

@@ -1,5 +1,5 @@
-"""What several commands share: the config-and-store context, the guarded page fetcher,
-``--since``.
+"""What several commands share: the config-and-store contexts (the full one, and the light
+read-only one of ``status`` and ``matches``), the guarded page fetcher, ``--since``.
 
 Commands stay thin: they parse arguments, call these and the packages, and print. Imports of
 heavy modules happen inside the functions so that ``newswatch --help`` stays fast.
@@ -18,12 +18,14 @@ from scheduler.errors import ConfigError, NewswatchError
 if TYPE_CHECKING:
     from crawler.page_fetch import FetchedPage, PageFetcher
     from scheduler.config import Config
+    from scheduler.config_view import ConfigView
     from scheduler.store import Store
+    from scheduler.store.readonly import ReadOnlyStore
 
 
 def parse_since(value: str) -> datetime:
     """``--since 24h`` -> the moment that long ago; a bad value is a clear error."""
-    from crawler.sources import parse_duration
+    from crawler.durations import parse_duration
 
     try:
         return datetime.now(UTC) - parse_duration(value)
@@ -48,6 +50,24 @@ def config_and_store(
     store.configure_stories(**config.story_options())
     try:
         yield config, store
+    finally:
+        store.close()
+
+
+@contextmanager
+def view_and_readonly_store(args: argparse.Namespace) -> Iterator[tuple[ConfigView, ReadOnlyStore]]:
+    """What ``status`` and ``matches`` read: the config's view and its database, read-only.
+
+    Neither SQLAlchemy nor (for a plainly valid config) pydantic is imported: see
+    :mod:`scheduler.config_view` and :mod:`scheduler.store.readonly`.
+    """
+    from scheduler.config_view import load_view
+    from scheduler.store.readonly import open_readonly
+
+    view = load_view(args.config)
+    store = open_readonly(view.database_url)
+    try:
+        yield view, store
     finally:
         store.close()
 

@@ -8,7 +8,10 @@ never a traceback, whatever the file holds.
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from scheduler.config_view import ConfigView
 
 
 def register(subparsers: Any) -> None:
@@ -24,6 +27,7 @@ def run(args: argparse.Namespace) -> int:
     # can fail on a config; the story reading and the scoring model are the same for every one.
     from crawler.matching.compiler import compile_watchlists
     from scheduler.config import load_config
+    from scheduler.config_view import ConfigView
     from scheduler.errors import ConfigError
 
     config = load_config(args.config)
@@ -33,16 +37,16 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(
             f"the watchlists cannot be compiled: {type(exc).__name__}: {exc}", path=config.path
         ) from None
-    print(describe(config))
+    print(describe(ConfigView.of(config)))
     for warning in config.warnings():
         print(f"warning: {warning}")
     return 0
 
 
-def describe(config: Any) -> str:
+def describe(config: ConfigView) -> str:
     """A short human summary of a loaded config (also used by ``newswatch status``)."""
-    from crawler.sources import format_duration
-    from scheduler.store import redact_url
+    from crawler.durations import format_duration
+    from scheduler.store.dburl import redact_db_url as redact_url
 
     where = "bundled example" if config.bundled else str(config.path)
     lines = [f"config OK: {where}", f"database: {redact_url(config.database_url)}"]
@@ -53,7 +57,7 @@ def describe(config: Any) -> str:
         state = "" if s.enabled else "  (disabled)"
         lines.append(f"  {s.name:<24} {s.kind:<8} every {every:<5} {s.url}{state}")
     lines.append(f"watchlists: {len(config.watchlists)}")
-    ops = config.service.ops_channel
+    ops = config.ops_channel
     routes = config.routes()
     for w in config.watchlists:
         if w.notify:

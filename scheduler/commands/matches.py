@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from alerts.render import format_time
-from scheduler.commands._common import config_and_store, parse_since
+from scheduler.commands._common import parse_since, view_and_readonly_store
 
 
 def register(subparsers: Any) -> None:
@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     from scheduler.errors import ConfigError
 
     since = parse_since(args.since)
-    with config_and_store(args) as (config, store):
+    with view_and_readonly_store(args) as (config, store):
         known = {w.name for w in config.watchlists}
         if args.watchlist is not None and args.watchlist not in known:
             raise ConfigError(

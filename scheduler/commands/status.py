@@ -17,13 +17,13 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from scheduler.commands._common import config_and_store
+    from scheduler.commands._common import view_and_readonly_store
     from scheduler.commands.check_config import describe
 
-    with config_and_store(args) as (config, store):
+    with view_and_readonly_store(args) as (config, store):
         states = {s.name: s for s in store.list_source_states()}
         outbox = store.outbox_counts()
-        failed = store.list_deliveries("failed", limit=20)
+        failed = store.list_failed(limit=20)
         sources: list[dict[str, Any]] = []
         for source in config.sources:
             state = states.get(source.name)
@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
                     "next_run": _iso(next_run),
                 }
             )
-    service = service_state(config.service.health_listen)
+    service = service_state(config.health_listen)
     if args.json:
         print(
             json.dumps(
@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
                             "id": d.id,
                             "channel": d.channel,
                             "error": d.last_error,
-                            "title": d.alert.title,
+                            "title": d.title,
                         }
                         for d in failed
                     ],
@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     print()
     print("outbox: " + ", ".join(f"{k} {v}" for k, v in sorted(outbox.items())))
     for d in failed:
-        print(f"  failed #{d.id} -> {d.channel}: {d.last_error} ({d.alert.title[:60]})")
+        print(f"  failed #{d.id} -> {d.channel}: {d.last_error} ({d.title[:60]})")
     return 0
 
 
@@ -127,7 +127,7 @@ def service_state(listen: str | None) -> dict[str, str]:
     # (none may stand in between) and httpx costs more to import than the rest of this command.
     import http.client
 
-    from scheduler.config import parse_listen
+    from scheduler.config_view import parse_listen
 
     host, port = parse_listen(listen)
     host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)

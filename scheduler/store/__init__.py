@@ -9,28 +9,41 @@
 - :mod:`~scheduler.store.stories` -- story clustering inside the article's save, with
   :mod:`~scheduler.store.story_outbox` (stories in the outbox) and
   :mod:`~scheduler.store.story_queries` (the ``stories`` listing);
-- :mod:`~scheduler.store.queries` and :mod:`~scheduler.store.retention` -- the CLI's reads, purging.
+- :mod:`~scheduler.store.queries` and :mod:`~scheduler.store.retention` -- the CLI's reads, purging;
+- :mod:`~scheduler.store.store` -- :class:`Store`, all of them on one engine, and
+  :func:`open_store`.
 
-:class:`Store` is all of them on one engine; :func:`open_store` opens one from a URL. Every method
-is one short transaction (a purge, one per batch), safe to call from several threads (the service
-calls them through ``asyncio.to_thread``) and from several processes. Datetimes are timezone-aware
-UTC in and out.
+Apart from that store, :mod:`~scheduler.store.readonly` reads what ``status`` and ``matches`` show
+through plain DB-API connections (no SQLAlchemy: it costs more to import than those commands may
+take), returning the records of :mod:`~scheduler.store.records`; :mod:`~scheduler.store.dburl`
+parses database URLs for it. The names below are therefore loaded on first use (PEP 562):
+importing this package, or one of those modules, does not import SQLAlchemy.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from scheduler.errors import StoreError
-from scheduler.store.articles import ArticleTables
-from scheduler.store.crawl_state import CrawlStateTables, SourceState
-from scheduler.store.engine import normalise_url, open_engine, redact_url
-from scheduler.store.outbox import OutboxTables
-from scheduler.store.queries import QueryTables, StoredMatch
-from scheduler.store.retention import BATCH, RetentionTables
-from scheduler.store.schema import SCHEMA_VERSION, metadata
-from scheduler.store.story_queries import StoredStory, StoryQueries
+if TYPE_CHECKING:
+    from scheduler.store.engine import normalise_url, redact_url
+    from scheduler.store.records import SCHEMA_VERSION, SourceState, StoredMatch
+    from scheduler.store.schema import metadata
+    from scheduler.store.store import Store, open_store
+    from scheduler.store.story_queries import StoredStory
+
+# Where each public name lives; ``__getattr__`` imports that module the first time it is asked for.
+_HOMES = {
+    "SCHEMA_VERSION": "records",
+    "SourceState": "records",
+    "Store": "store",
+    "StoredMatch": "records",
+    "StoredStory": "story_queries",
+    "metadata": "schema",
+    "normalise_url": "engine",
+    "open_store": "store",
+    "redact_url": "engine",
+}
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -45,35 +58,14 @@ __all__ = [
 ]
 
 
-class Store(
-    ArticleTables, OutboxTables, CrawlStateTables, QueryTables, StoryQueries, RetentionTables
-):
-    """Articles, matches, outbox and crawl state on one SQLAlchemy engine."""
-
-    def purge(
-        self, before: datetime, *, seen_before: datetime | None = None, batch: int = BATCH
-    ) -> dict[str, int]:
-        """:meth:`RetentionTables.purge`, and story lookup keys past the story window."""
-        counts = super().purge(before, seen_before=seen_before, batch=batch)
-        counts["story_keys"] = self.purge_story_keys(batch)
-        return counts
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
 
 
-def open_store(
-    url: str, *, create: bool = True, clock: Callable[[], datetime] | None = None
-) -> Store:
-    """Open the store at ``url``; create the schema when ``create`` (else require it to exist).
-
-    A schema behind this version's revision is refused: ``newswatch db upgrade`` migrates it.
-    """
-    shown = normalise_url(url).render_as_string(hide_password=True)
-    store = Store(open_engine(url), clock=clock)
-    try:
-        store.ensure_schema(create=create)
-    except StoreError as exc:
-        store.close()
-        raise StoreError(f"cannot open database {shown}: {exc}") from exc
-    except BaseException:
-        store.close()
-        raise
-    return store
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

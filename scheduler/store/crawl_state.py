@@ -8,8 +8,7 @@ crawler never sees them. A crawl's counts arrive as the crawler's own
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
@@ -17,24 +16,8 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from crawler.crawl_summary import CrawlSummary
 from scheduler.store.engine import Database
+from scheduler.store.records import SourceState
 from scheduler.store.schema import crawl_runs, sources
-
-
-@dataclass(slots=True)
-class SourceState:
-    """Crawl state of one source, kept between runs."""
-
-    name: str
-    last_run: datetime | None = None
-    last_success: datetime | None = None
-    last_error: str | None = None
-    consecutive_failures: int = 0
-    items_seen: int = 0  # entries discovered on the last successful run
-    new_articles_total: int = 0
-    last_new_article: datetime | None = None
-    status: str = "ok"  # ok | failing
-    last_items_at: datetime | None = None  # last successful run that listed any entries
-    next_due: datetime | None = None
 
 
 class CrawlStateTables(Database):

@@ -22,13 +22,13 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import Connection
 
 from scheduler.errors import StoreError
+from scheduler.store.records import SCHEMA_REVISIONS
 from scheduler.store.schema import SCHEMA_VERSION, metadata, schema_version
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
-# The chain of revisions in migrations/versions, oldest first (tests compare it with Alembic's).
-REVISIONS = ("0002", "0003")
+REVISIONS = SCHEMA_REVISIONS
 BASELINE = REVISIONS[0]
 HEAD = REVISIONS[-1]
 # ``schema_version`` of a database from before migrations -> the revision it is at.

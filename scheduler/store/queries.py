@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
 
 from crawler.matching.types import Match
 from scheduler.store.engine import CHUNK, Database
+from scheduler.store.records import StoredMatch
 from scheduler.store.schema import (
     article_links,
     articles,
@@ -20,20 +20,6 @@ from scheduler.store.schema import (
     seen_urls,
     sources,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class StoredMatch:
-    """A stored match with the article it is about (what ``matches`` listings show)."""
-
-    match_id: int
-    article_id: int
-    title: str
-    url: str
-    source: str
-    published: datetime | None
-    match: Match
-    created_at: datetime
 
 
 class QueryTables(Database):

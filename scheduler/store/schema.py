@@ -34,9 +34,9 @@ from sqlalchemy import (
     text,
 )
 
-# What newswatch releases from before migrations check (they accept only 2); since then the
-# revision in ``alembic_version`` is what counts. 2: stories; 3: cluster tables (revision 0003).
-SCHEMA_VERSION = 3
+# Kept with the plain records: the read-only path checks it without importing SQLAlchemy.
+from scheduler.store.records import SCHEMA_VERSION as SCHEMA_VERSION
+
 BANDS = 4  # 64-bit SimHash split in 4 bands of 16 bits: distance <= 3 shares at least one band
 
 

@@ -53,6 +53,9 @@ FORBIDDEN = (
 )
 # ``--help`` reads no config and no store at all.
 FORBIDDEN_FOR_HELP = (*FORBIDDEN, "sqlalchemy", "pydantic", "httpx")
+# ``status`` and ``matches`` read the config's view and the database through plain DB-API:
+# neither the SQLAlchemy store nor pydantic's validation (a plainly valid config needs none).
+FORBIDDEN_FOR_VIEWS = (*FORBIDDEN, "sqlalchemy", "pydantic", "httpx")
 
 
 @pytest.fixture(scope="module")
@@ -142,6 +145,22 @@ def test_read_only_commands_load_no_crawler_and_no_matcher(
     assert proc.returncode == 0, proc.stderr
     assert expect in proc.stdout, proc.stdout
     assert loaded(modules, FORBIDDEN) == [], "a read-only command imported the crawler or matcher"
+    if args[0] in ("status", "matches"):
+        assert loaded(modules, FORBIDDEN_FOR_VIEWS) == [], "status/matches imported the store"
+
+
+def test_status_and_matches_still_give_the_full_configs_error(workdir: Path) -> None:
+    """The light path steps aside on a bad key it reads: the full reading names file and line."""
+    bad = workdir / "bad.toml"
+    text = (workdir / "newswatch.toml").read_text()
+    bad.write_text(text.replace('name = "wire"', 'name = "wire"\nevery = "soon"'))
+    for args in (["status"], ["matches"]):
+        proc, modules = run_cli(workdir, "--config", str(bad), *args)
+        assert proc.returncode == 1
+        assert f"newswatch: error: {bad}:" in proc.stderr and "every" in proc.stderr, proc.stderr
+        assert "Traceback" not in proc.stderr
+        assert "pydantic" in modules  # it is the full reading that said so
+        assert loaded(modules, ("sqlalchemy",)) == []
 
 
 def test_check_config_compiles_the_watchlists_without_the_rest_of_the_matcher(
