@@ -43,13 +43,18 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def describe(config: ConfigView) -> str:
-    """A short human summary of a loaded config (also used by ``newswatch status``)."""
+def describe(config: ConfigView, *, checked: bool = True) -> str:
+    """A short human summary of a loaded config (also used by ``newswatch status``).
+
+    ``checked``: the whole file was validated. ``status`` reads only the keys it shows (see
+    :mod:`scheduler.config_view`), so it must not call the file OK.
+    """
     from crawler.durations import format_duration
     from scheduler.store.dburl import redact_db_url as redact_url
 
     where = "bundled example" if config.bundled else str(config.path)
-    lines = [f"config OK: {where}", f"database: {redact_url(config.database_url)}"]
+    header = f"config OK: {where}" if checked else f"config: {where} (check-config validates all)"
+    lines = [header, f"database: {redact_url(config.database_url)}"]
     enabled = [s for s in config.sources if s.enabled]
     lines.append(f"sources: {len(config.sources)} ({len(enabled)} enabled)")
     for s in config.sources:

@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
             )
         )
         return 0
-    print(describe(config))
+    print(describe(config, checked=False))
     print()
     print(f"service: {service['state']} ({service['detail']})")
     print()

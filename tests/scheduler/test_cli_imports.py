@@ -186,3 +186,16 @@ def test_a_crawling_command_still_finds_its_modules(workdir: Path) -> None:
     proc, modules = run_cli(workdir, "match", "--text", HIRE)
     assert proc.returncode == 0, proc.stderr
     assert "crawler.matching.matcher" in modules
+
+
+def test_status_does_not_call_a_config_it_read_only_in_part_ok(workdir: Path) -> None:
+    """A bad key status does not read passes its light path, so status must not say "OK"."""
+    bad = workdir / "bad.toml"
+    text = (workdir / "newswatch.toml").read_text()
+    bad.write_text(f"[crawl]\nmax_size = -1\n\n{text}")
+    proc, _ = run_cli(workdir, "--config", str(bad), "status")
+    assert proc.returncode == 0, proc.stderr
+    assert "config OK" not in proc.stdout
+    assert f"config: {bad} (check-config validates all)" in proc.stdout
+    proc, _ = run_cli(workdir, "--config", str(bad), "check-config")
+    assert proc.returncode == 1 and "max_size" in proc.stderr, proc.stderr
