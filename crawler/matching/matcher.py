@@ -161,7 +161,7 @@ class Matcher:
 
     def _frames(self, fields: dict[str, Field], cw: CompiledWatchlist) -> list[Frame]:
         title, body = fields["title"], fields["body"]
-        body_frames = build_frames(body, body.of(cw.index), body.shared, cw, [])
+        body_frames = build_frames(body, cw, [])
         known: list[str] = []
         if title.text and title.title_case:
             # A Title Case headline: only names the body writes as names are names.
@@ -170,7 +170,7 @@ class Matcher:
             known += [
                 title.text[h.start : h.end] for h in title.of(cw.index) if h.category == ENTITY
             ]
-        title_frames = build_frames(title, title.of(cw.index), title.shared, cw, known)
+        title_frames = build_frames(title, cw, known)
         rounds = [fr for fr in body_frames if fr.form == "round" and fr.target is None]
         if rounds and title.text:
             # A round's company is the headline's subject ("HiddenLayer raises $50M").
