@@ -1,38 +1,31 @@
-"""Build the event frames of one field for one watchlist: every hire and deal its sentences report.
+"""Build the event frames of one sentence for one watchlist: every hire and deal it reports.
 
 Only sentences that hold a hiring or deal cue (or a strategic investor leading a round) are read.
 Each cue becomes a :class:`~crawler.matching.event_frame.Frame` whose parties come from the
 watchlist's entities and from :func:`crawler.matching.parties.find_parties` (names the watchlist
 does not list), whose roles :func:`crawler.matching.roles.assign_roles` decides, and whose AI angle
 :func:`crawler.matching.descriptors.frame_ai` judges. Weak cues ("invests", "taps") need support:
-parties on both sides, a role word, or a context word.
+parties on both sides, a role word, or a context word. :mod:`crawler.matching.sentences` finds the
+sentences to read and shares what a sentence says among the watchlists that see it alike.
 """
 
 from __future__ import annotations
-
-from bisect import bisect_left
-from copy import copy
-from functools import partial
 
 from crawler.matching.compiler import (
     BACKGROUND,
     BOTH,
     CONTEXT,
     CUE,
-    CUE_CATEGORIES,
     ENTITY,
     FOCUS,
     LEAD_CUE,
     MOVE,
     NEGATIVE,
     ROLE,
-    RULE,
     STATUS_CUE,
     STRATEGIC,
-    SUPPRESSIBLE,
     WEAK,
     CompiledWatchlist,
-    vocabulary_index,
 )
 from crawler.matching.descriptors import apposition_end, descriptor_window, frame_ai
 from crawler.matching.event_frame import LEDE_SENTENCES, Frame
@@ -40,140 +33,12 @@ from crawler.matching.lexicons import INVEST_CUES, SENIOR_ROLES
 from crawler.matching.parties import Party, is_company
 from crawler.matching.references import StoryParties, resolve
 from crawler.matching.roles import assign_roles, party_name, sentence_parties
-from crawler.matching.rounds import LICENSE, license_frame, round_frame, round_leads
+from crawler.matching.rounds import LICENSE, license_frame
 from crawler.matching.scan import Field, Hit
 from crawler.matching.story_cues import STATUS_ORDER
 
 
-def _start(h: Hit) -> int:
-    return h.start
-
-
-# A sentence that holds a cue: (index, start, end, its cues, the lead cue of a strategic round).
-CueSentence = tuple[int, int, int, list[Hit], Hit | None]
-
-
-def build_frames(f: Field, cw: CompiledWatchlist, known: list[str]) -> list[Frame]:
-    """Every frame of one field for one watchlist (``known``: the names a Title Case headline
-    takes, see :meth:`~crawler.matching.scan.Field.parties`).
-
-    A sentence's frames depend on the watchlist only through its reading (cues, focus terms,
-    topics, ``parties``) and the watchlist's entities that the sentence names. They are read once
-    per article for each such *view* of the sentence, and every watchlist with that view gets
-    copies (later stages change a frame per watchlist: its AI angle, a round's company). So a
-    sentence that names none of a watchlist's entities is read once for all the watchlists of its
-    reading, and one that names some is read again only for a watchlist that names others there.
-    """
-    vi = vocabulary_index(cw.reading)
-    sentences = f.once(("cue_sentences", vi), lambda: _cue_sentences(f, vi))
-    if not sentences:
-        return []
-    own = [h for h in f.hits.get(cw.index, ()) if h.category == ENTITY]
-    entities = cw.watchlist.entities
-    reader = _SentenceReader(f, cw, known)
-    frames: list[Frame] = []
-    for index, s, e, cues, lead in sentences:
-        # The watchlist's entities in (or across) the sentence: a cue inside one of their names
-        # is no cue ("AI" in "Scale AI"), and the parties they name are watched.
-        mine = [h for h in own if h.start < e and s < h.end]
-        if mine:
-            cues = [h for h in cues if not _in_name(h, mine)]
-        if not cues and lead is None:
-            continue
-        view = tuple(
-            (
-                h.start,
-                h.end,
-                h.payload,
-                entities[h.payload].name,
-                h.payload in cw.persons,
-                h.payload in cw.core,
-            )
-            for h in mine
-        )
-        key = ("frames", vi, s, reader.known, view)
-        found = f.once(key, partial(reader.read, index, s, e, cues, lead))
-        frames.extend(copy(fr) for fr in found)
-    return frames
-
-
-def _in_name(h: Hit, entity_hits: list[Hit]) -> bool:
-    """Whether ``h`` is a word inside a watched name that means nothing there."""
-    return (
-        h.nested
-        and h.category in SUPPRESSIBLE
-        and any(x.start <= h.start and h.end <= x.end for x in entity_hits)
-    )
-
-
-def _cue_sentences(f: Field, vi: int) -> list[CueSentence]:
-    """The sentences of ``f`` with a cue of the vocabulary ``vi`` or a round that a strategic
-    investor leads, in text order (the same for every watchlist of that vocabulary)."""
-    # The rounds strategic investors lead depend on the shared vocabulary only: once per field.
-    rounds = f.once("round_leads", lambda: round_leads(f, f.shared))
-    by_sentence: dict[int, list[Hit]] = {}
-    spans: dict[int, tuple[int, int, int]] = {}
-    for h in f.hits.get(vi, ()):
-        if h.category not in CUE_CATEGORIES:
-            continue
-        # Sentences are keyed by where they start: indexes are exact only for the first ones.
-        index, s, e = f.sentence_span(h.start) if f.name == "body" else (0, 0, len(f.text))
-        by_sentence.setdefault(s, []).append(h)
-        spans[s] = (index, s, e)
-    leads: dict[int, Hit] = {}
-    for index, (s, e, lead) in rounds.items():
-        by_sentence.setdefault(s, [])
-        spans[s] = (index, s, e)
-        leads[s] = lead
-    return [(*spans[s], by_sentence[s], leads.get(s)) for s in sorted(by_sentence)]
-
-
-class _SentenceReader:
-    """Reads the sentences of one field for one watchlist, for the views no watchlist has read.
-
-    The watchlist's hits (sorted, without those inside its names) are prepared on the first
-    sentence it reads: a watchlist whose every view was read before never needs them.
-    """
-
-    __slots__ = ("_hits", "_shared", "cw", "f", "known")
-
-    def __init__(self, f: Field, cw: CompiledWatchlist, known: list[str]) -> None:
-        self.f = f
-        self.cw = cw
-        self.known = tuple(known)
-        self._hits: tuple[list[Hit], list[int]] | None = None
-        self._shared: tuple[list[Hit], list[int]] | None = None
-
-    def _prepare(self) -> tuple[tuple[list[Hit], list[int]], tuple[list[Hit], list[int]]]:
-        if self._hits is None or self._shared is None:
-            mine = self.f.of(self.cw.index)
-            entity_hits = [h for h in mine if h.category == ENTITY]
-            # Rule terms are left out: the rule is applied after the reading, not in it.
-            kept = [h for h in mine if h.category != RULE and not _in_name(h, entity_hits)]
-            # Sorted by start once, so each sentence takes its hits by bisection, not by a scan.
-            kept.sort(key=_start)
-            shared = sorted(self.f.shared, key=_start)
-            self._hits = (kept, [h.start for h in kept])
-            self._shared = (shared, [h.start for h in shared])
-        return self._hits, self._shared
-
-    def read(self, index: int, s: int, e: int, cues: list[Hit], lead: Hit | None) -> list[Frame]:
-        """The frames of the sentence ``f.text[s:e]`` (the templates the watchlists copy)."""
-        f, cw = self.f, self.cw
-        (kept, kept_starts), (shared, shared_starts) = self._prepare()
-        inside = kept[bisect_left(kept_starts, s) : bisect_left(kept_starts, e)]
-        shared_in = shared[bisect_left(shared_starts, s) : bisect_left(shared_starts, e)]
-        known = list(self.known)
-        story = f.once("story_parties", lambda: StoryParties(f)) if f.name == "body" else None
-        found = _sentence_frames(f, index, s, e, cues, inside, shared_in, cw, known, story)
-        if lead is not None:
-            # The round says who invested in whom better than an "investment" cue near it.
-            found = [fr for fr in found if not fr.invest]
-            found += round_frame(f, index, (s, e, lead), inside, shared_in, cw, known)
-        return found
-
-
-def _sentence_frames(
+def sentence_frames(
     f: Field,
     index: int,
     s: int,
