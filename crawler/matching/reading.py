@@ -105,31 +105,30 @@ def _read_fields(fields: Fields, cw: CompiledWatchlist, model: FilterModel) -> S
             if h.category == ENTITY
         ]
     title_readings = read_sentences(title, cw, known)
-    key = story_key(title, body, cw, known, title_readings, body_readings)
+    angle = ai_angle(title, body, cw)
+    key = story_key(cw, known, title_readings, body_readings, angle)
     return body.once(
-        key,
-        lambda: _story(fields, cw, model, known, title_readings, body_readings),
+        key, lambda: _story(fields, cw, model, known, title_readings, body_readings, angle)
     )
 
 
 def story_key(
-    title: Field,
-    body: Field,
     cw: CompiledWatchlist,
     known: list[str],
     title_readings: list[SentenceReading],
     body_readings: list[SentenceReading],
+    angle: tuple[bool, bool],
 ) -> Hashable:
     """What decides a story's reading besides the article: the reading (vocabulary, topics), the
     names a Title Case headline takes (a round's company is its subject), the views of the cue
-    sentences, and whether the title and the lede have an AI angle."""
+    sentences, and whether the title and the lede have an AI angle (:func:`ai_angle`)."""
     return (
         "story",
         vocabulary_index(cw.reading),
         tuple(known),
         tuple(view for view, _ in title_readings),
         tuple(view for view, _ in body_readings),
-        ai_angle(title, body, cw),
+        angle,
     )
 
 
@@ -140,6 +139,7 @@ def _story(
     known: list[str],
     title_readings: list[SentenceReading],
     body_readings: list[SentenceReading],
+    angle: tuple[bool, bool],
 ) -> StoryAnalysis:
     title, body = fields["title"], fields["body"]
     body_frames = copy_frames(body_readings)
@@ -153,7 +153,7 @@ def _story(
     if not frames:
         # No event, no score: the story's context need not be read.
         return _no_event(cw)
-    ctx = story_context(title, body, cw)
+    ctx = story_context(title, body, cw, angle)
     if "funding" not in ctx.competing_title:
         # A round deep in a story about something else (a lawsuit against an "Amazon-backed"
         # startup, a company profile) is background; a round is news in its own headline.

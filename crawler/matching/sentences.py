@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Hashable
-from copy import copy
 from functools import partial
 
 from crawler.matching.compiler import (
@@ -91,7 +90,7 @@ def _read_sentences(
 
 def copy_frames(readings: list[SentenceReading]) -> list[Frame]:
     """The frames of ``readings``, copied: a watchlist's own, to settle for its story."""
-    return [copy(fr) for _, frames in readings for fr in frames]
+    return [fr.copy() for _, frames in readings for fr in frames]
 
 
 def _in_name(h: Hit, names: list[tuple[int, int]]) -> bool:

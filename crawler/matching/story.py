@@ -105,10 +105,12 @@ class StoryContext:
     kinds_with_events: int = 0  # how many event kinds (deal, hiring) have such a frame
 
 
-def story_context(title: Field, body: Field, cw: CompiledWatchlist) -> StoryContext:
-    """The title's and the lede's AI angle and competing frames."""
+def story_context(
+    title: Field, body: Field, cw: CompiledWatchlist, angle: tuple[bool, bool]
+) -> StoryContext:
+    """The title's and the lede's AI angle (``angle``: :func:`ai_angle`) and competing frames."""
     vi = vocabulary_index(cw.reading)
-    ai_title, ai_lede = ai_angle(title, body, cw)
+    ai_title, ai_lede = angle
     # What else the title and the lede are about is the same for every watchlist. (Kept on the
     # body: a teaser's headline is also read with an empty body, and so without a lede.)
     comp_title, comp_lede, opinion = body.once("competing", lambda: _competing(title, body))
