@@ -6,9 +6,10 @@ spaces, wrapped in spaces) so every hit falls on word boundaries. A pattern carr
 name). The story vocabularies of :mod:`crawler.matching.story_cues` are compiled once for all
 watchlists under watchlist index ``SHARED``. Watchlists that read stories the same way (the same
 topics, focus, background cues and ``parties``; they may differ in everything else: name, entities,
-rule, min_score, routing) share a *reading* number, so that the matcher judges an article once
-for all of them that the article names none of the entities of. Compiling the default watchlist
-takes a few ms, so a pickled matcher carries only its watchlists and compiles again.
+rule, min_score, routing) share a *reading* number, so that the matcher reads an article once for
+all of them, apart from what their own entities change (:mod:`crawler.matching.reading`).
+Compiling the default watchlist takes a few ms, so a pickled matcher carries only its watchlists
+and compiles again.
 """
 
 from __future__ import annotations

@@ -9,8 +9,9 @@ frames; :mod:`crawler.matching.roles` fills their parties.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from dataclasses import field as dc_field
+from operator import attrgetter
 from typing import Literal
 
 from crawler.matching.parties import Party
@@ -70,3 +71,11 @@ class Frame:
         # A feature's news can sit in its fifth paragraph, many sentences down.
         early = self.sentence < EARLY_SENTENCES or self.paragraph < EARLY_PARAGRAPHS
         return "early" if early else "late"
+
+    def copy(self) -> Frame:
+        """A shallow copy, for a story to settle (parties are frozen, ``also`` is not changed
+        once a sentence is read). Several times faster than :func:`copy.copy`."""
+        return Frame(*_values(self))
+
+
+_values = attrgetter(*(f.name for f in fields(Frame)))

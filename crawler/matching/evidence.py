@@ -127,7 +127,9 @@ def build_match(
             if (other.field, other.start) == (fr.field, fr.start)
             for span in _spans(other, base, len(sentence))
         ]
-        for amount, span in find_amounts(sentence):
+        # The same sentence is evidence for every watchlist that matches: its amounts are read once.
+        found = f.once(("amounts", fr.start, fr.end), lambda: find_amounts(sentence))  # noqa: B023
+        for amount, span in found:
             spans.append(span)
             if all(a.value != amount.value or a.currency != amount.currency for a in amounts):
                 amounts.append(amount)

@@ -1,23 +1,21 @@
-"""Build the event frames of one field for one watchlist: every hire and deal its sentences report.
+"""Build the event frames of one sentence for one watchlist: every hire and deal it reports.
 
 Only sentences that hold a hiring or deal cue (or a strategic investor leading a round) are read.
 Each cue becomes a :class:`~crawler.matching.event_frame.Frame` whose parties come from the
 watchlist's entities and from :func:`crawler.matching.parties.find_parties` (names the watchlist
 does not list), whose roles :func:`crawler.matching.roles.assign_roles` decides, and whose AI angle
 :func:`crawler.matching.descriptors.frame_ai` judges. Weak cues ("invests", "taps") need support:
-parties on both sides, a role word, or a context word.
+parties on both sides, a role word, or a context word. :mod:`crawler.matching.sentences` finds the
+sentences to read and shares what a sentence says among the watchlists that see it alike.
 """
 
 from __future__ import annotations
-
-from bisect import bisect_left
 
 from crawler.matching.compiler import (
     BACKGROUND,
     BOTH,
     CONTEXT,
     CUE,
-    CUE_CATEGORIES,
     ENTITY,
     FOCUS,
     LEAD_CUE,
@@ -26,7 +24,6 @@ from crawler.matching.compiler import (
     ROLE,
     STATUS_CUE,
     STRATEGIC,
-    SUPPRESSIBLE,
     WEAK,
     CompiledWatchlist,
 )
@@ -36,66 +33,12 @@ from crawler.matching.lexicons import INVEST_CUES, SENIOR_ROLES
 from crawler.matching.parties import Party, is_company
 from crawler.matching.references import StoryParties, resolve
 from crawler.matching.roles import assign_roles, party_name, sentence_parties
-from crawler.matching.rounds import LICENSE, license_frame, round_frame, round_leads
+from crawler.matching.rounds import LICENSE, license_frame
 from crawler.matching.scan import Field, Hit
 from crawler.matching.story_cues import STATUS_ORDER
 
 
-def _start(h: Hit) -> int:
-    return h.start
-
-
-def build_frames(
-    f: Field, hits: list[Hit], shared: list[Hit], cw: CompiledWatchlist, known: list[str]
-) -> list[Frame]:
-    """Every frame of one field for one watchlist (``hits`` are that watchlist's hits)."""
-    entity_spans = [(h.start, h.end) for h in hits if h.category == ENTITY]
-    kept = [
-        h
-        for h in hits
-        if not (
-            h.nested
-            and h.category in SUPPRESSIBLE
-            and any(a <= h.start and h.end <= b for a, b in entity_spans)
-        )
-    ]
-    cue_hits = [h for h in kept if h.category in CUE_CATEGORIES]
-    # The rounds strategic investors lead depend on the shared vocabulary only: once per field.
-    rounds = f.once("round_leads", lambda: round_leads(f, shared))
-    if not cue_hits and not rounds:
-        return []
-    # Sentences are keyed by where they start: indexes are exact only for the first sentences.
-    by_sentence: dict[int, list[Hit]] = {}
-    spans: dict[int, tuple[int, int, int]] = {}
-    for h in cue_hits:
-        index, s, e = f.sentence_span(h.start) if f.name == "body" else (0, 0, len(f.text))
-        by_sentence.setdefault(s, []).append(h)
-        spans[s] = (index, s, e)
-    round_at = {s: (index, (s, e, lead)) for index, (s, e, lead) in rounds.items()}
-    for s, (index, (_, e, _lead)) in round_at.items():
-        by_sentence.setdefault(s, [])
-        spans[s] = (index, s, e)
-    frames: list[Frame] = []
-    story = StoryParties(f) if f.name == "body" else None
-    # Hits sorted by start once, so each sentence takes its hits by bisection, not by a scan.
-    kept.sort(key=_start)
-    shared = sorted(shared, key=_start)
-    kept_starts = [h.start for h in kept]
-    shared_starts = [h.start for h in shared]
-    for start, cues in sorted(by_sentence.items()):
-        index, s, e = spans[start]
-        inside = kept[bisect_left(kept_starts, s) : bisect_left(kept_starts, e)]
-        shared_in = shared[bisect_left(shared_starts, s) : bisect_left(shared_starts, e)]
-        found = _sentence_frames(f, index, s, e, cues, inside, shared_in, cw, known, story)
-        if start in round_at:
-            # The round says who invested in whom better than an "investment" cue near it.
-            found = [fr for fr in found if not fr.invest]
-            found += round_frame(f, index, round_at[start][1], inside, shared_in, cw, known)
-        frames.extend(found)
-    return frames
-
-
-def _sentence_frames(
+def sentence_frames(
     f: Field,
     index: int,
     s: int,

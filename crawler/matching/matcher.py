@@ -5,8 +5,9 @@ Matching an article runs these stages, each in its own module:
 
 1. **scan** (:mod:`~crawler.matching.scan`) — one automaton pass over the title and the body,
    hits grouped by watchlist;
-2. **frames** (:mod:`~crawler.matching.frames`) — in each sentence with a hiring or deal cue, who
-   did what to whom, with open-world parties (:mod:`~crawler.matching.parties`);
+2. **frames** (:mod:`~crawler.matching.frames`) — in each sentence with a hiring or deal cue
+   (:mod:`~crawler.matching.sentences`), who did what to whom, with open-world parties
+   (:mod:`~crawler.matching.parties`);
 3. **story** (:mod:`~crawler.matching.story`) — the main frame of each event kind and the story's
    features, against what else the title and lede are about;
 4. **scoring** (:mod:`~crawler.matching.scoring`) — a logistic model fitted on labelled news;
@@ -14,27 +15,20 @@ Matching an article runs these stages, each in its own module:
 6. **explain** (:mod:`~crawler.matching.explain`) — why, for ``newswatch match --explain``.
 
 A watchlist matches when its score reaches ``min_score`` and its rule (if any) holds. Stages 2-4
-are one watchlist's *reading* of the article; an article that names none of a watchlist's entities
-is read once for all the watchlists that read alike (:meth:`Matcher._read`), so many watchlists
-cost little more than one unless the article names them all.
+are one watchlist's *reading* of the article (:mod:`~crawler.matching.reading`), made once for
+every watchlist that reads the article alike: what does not depend on the watchlist once per
+article, a cue sentence once per view of it (the watchlist's entities it names), a story once per
+set of views. Many watchlists cost little more than one unless their entities differ where the
+article's events are told; what each watchlist adds is its rule, its threshold and its match.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from crawler.matching.compiler import (
-    CUE_CATEGORIES,
-    ENTITY,
-    STRATEGIC,
-    CompiledWatchlist,
-    compile_watchlists,
-    vocabulary_index,
-)
-from crawler.matching.event_frame import Frame
+from crawler.matching.compiler import CompiledWatchlist, compile_watchlists
 from crawler.matching.evidence import build_match
 from crawler.matching.explain import (
     ExplainHit,
@@ -43,30 +37,14 @@ from crawler.matching.explain import (
     describe_frame,
     explain_hits,
 )
-from crawler.matching.frames import build_frames
-from crawler.matching.parties import title_names
+from crawler.matching.reading import StoryAnalysis, has_cue, read
 from crawler.matching.scan import Field, scan
-from crawler.matching.scoring import FilterModel, is_short, load_model, regime
-from crawler.matching.story import (
-    KindAnalysis,
-    analyse,
-    count_events,
-    prominence,
-    settle_ai,
-    story_context,
-)
+from crawler.matching.scoring import FilterModel, load_model, regime
+from crawler.matching.story import KindAnalysis, prominence
 from crawler.matching.types import EventKind, Match
 from crawler.matching.watchlist import Watchlist
 
 __all__ = ["ExplainHit", "Explanation", "Matcher", "StoryAnalysis"]
-
-
-@dataclass(frozen=True, slots=True)
-class StoryAnalysis:
-    """One watchlist's reading of one article: frames and features per event kind, and scores."""
-
-    kinds: dict[str, KindAnalysis]
-    scores: dict[str, float]
 
 
 class Matcher:
@@ -124,7 +102,7 @@ class Matcher:
         fields = self._scan(title, text, published.year if published else None)
         out: list[Match] = []
         for cw in self._compiled.watchlists:
-            if not _has_cue(fields, cw) or _skip_reason(cw.watchlist, source, published):
+            if not has_cue(fields, cw) or _skip_reason(cw.watchlist, source, published):
                 continue
             ex = self._evaluate(fields, cw, explain=False)
             if ex.match is not None:
@@ -155,92 +133,15 @@ class Matcher:
     def analyse(self, title: str, text: str, year: int | None = None) -> list[StoryAnalysis]:
         """Each watchlist's frames and features (what the model is fitted on)."""
         fields = self._scan(title, text, year)
-        return [self._read(fields, cw) for cw in self._compiled.watchlists]
+        return [read(fields, cw, self._model, self._compiled) for cw in self._compiled.watchlists]
 
     # ------------------------------------------------------------------ stages
-
-    def _frames(self, fields: dict[str, Field], cw: CompiledWatchlist) -> list[Frame]:
-        title, body = fields["title"], fields["body"]
-        body_frames = build_frames(body, body.of(cw.index), body.shared, cw, [])
-        known: list[str] = []
-        if title.text and title.title_case:
-            # A Title Case headline: only names the body writes as names are names.
-            known = [p.name for fr in body_frames for p in (fr.actor, fr.target) if p]
-            known += body.once("title_names", lambda: title_names(title.text, body.text[:20_000]))
-            known += [
-                title.text[h.start : h.end] for h in title.of(cw.index) if h.category == ENTITY
-            ]
-        title_frames = build_frames(title, title.of(cw.index), title.shared, cw, known)
-        rounds = [fr for fr in body_frames if fr.form == "round" and fr.target is None]
-        if rounds and title.text:
-            # A round's company is the headline's subject ("HiddenLayer raises $50M").
-            subject = next(iter(title.parties(0, len(title.text), known)), None)
-            for fr in rounds:
-                fr.target = subject
-        return title_frames + body_frames
-
-    def _read(self, fields: dict[str, Field], cw: CompiledWatchlist) -> StoryAnalysis:
-        """The watchlist's reading of the article (frames, features, scores).
-
-        An article that names none of the watchlist's entities is read alike by every watchlist
-        with the same reading (:func:`~crawler.matching.compiler.reading_key`): that reading is
-        made once per article and shared, so the cost grows with the watchlists the article
-        names, not with all of them. The shared analysis must not be changed by its readers.
-        """
-        if any(cw.index in _named(f) for f in fields.values()):
-            return self._analyse(fields, cw)
-        return fields["body"].once(("reading", cw.reading), lambda: self._analyse(fields, cw))
-
-    def _analyse(self, fields: dict[str, Field], cw: CompiledWatchlist) -> StoryAnalysis:
-        story = self._analyse_fields(fields, cw)
-        body = fields["body"].text
-        if body.strip() and is_short(body):
-            # A teaser under a headline: read the headline alone too, and keep the surer reading
-            # of each event kind (the article model learned from full articles).
-            c = self._compiled
-            year = fields["body"].year
-            empty = fields["body"].once(
-                "headline_alone",
-                lambda: scan(c.automaton, c.patterns, "body", "", c.vocabulary, year),
-            )
-            alone = {"title": fields["title"], "body": empty}
-            headline = self._analyse_fields(alone, cw)
-            for kind, score in headline.scores.items():
-                if score > story.scores.get(kind, 0.0):
-                    story.scores[kind] = score
-                    story.kinds[kind] = headline.kinds[kind]
-        return story
-
-    def _analyse_fields(self, fields: dict[str, Field], cw: CompiledWatchlist) -> StoryAnalysis:
-        frames = self._frames(fields, cw) if _has_cue(fields, cw) else []
-        kinds: dict[str, KindAnalysis] = {}
-        scores: dict[str, float] = {}
-        event_kinds = dict.fromkeys(lex.kind for lex in cw.lexicons.values())
-        if not frames:
-            # No event, no score: the story's context need not be read.
-            return StoryAnalysis(
-                {k: KindAnalysis(k, [], None, {}) for k in event_kinds},
-                dict.fromkeys(event_kinds, 0.0),
-            )
-        ctx = story_context(fields["title"], fields["body"], cw)
-        if "funding" not in ctx.competing_title:
-            # A round deep in a story about something else (a lawsuit against an "Amazon-backed"
-            # startup, a company profile) is background; a round is news in its own headline.
-            frames = [f for f in frames if f.form != "round" or f.position in ("title", "lede")]
-        settle_ai(frames, ctx, fields["title"], fields["body"])
-        count_events(ctx, frames)
-        for kind in event_kinds:
-            mine = [fr for fr in frames if fr.kind == kind or (fr.both and kind == "hiring")]
-            a = analyse(kind, mine, ctx, fields["title"], fields["body"])
-            kinds[kind] = a
-            scores[kind] = round(self._model.score(a.features), 3) if a.frames else 0.0
-        return StoryAnalysis(kinds, scores)
 
     def _evaluate(
         self, fields: dict[str, Field], cw: CompiledWatchlist, *, explain: bool
     ) -> Explanation:
         wl = cw.watchlist
-        story = self._read(fields, cw)
+        story = read(fields, cw, self._model, self._compiled)
         passing = {k: s for k, s in story.scores.items() if s >= wl.min_score and s > 0}
         score = max(story.scores.values(), default=0.0)
         kind: EventKind | None = None
@@ -313,40 +214,6 @@ class Matcher:
                 f"{', ' + parts if parts else ''}) [{regime(a.features)} model]"
             )
         return components, frame_lines
-
-
-def _has_cue(fields: dict[str, Field], cw: CompiledWatchlist) -> bool:
-    """Whether a frame is possible: a hiring or deal cue, or a strategic investor (who may lead
-    a round that no cue names)."""
-    vi = vocabulary_index(cw.reading)
-    return any(cw.index in _cued(f) or vi in _cued(f) for f in fields.values()) or any(
-        _strategic(f) for f in fields.values()
-    )
-
-
-def _cued(f: Field) -> frozenset[int]:
-    """The watchlists and vocabularies with a hiring or deal cue in ``f``: one walk over the
-    field's hits for all watchlists, not one per watchlist."""
-    return f.once(
-        "cued",
-        lambda: frozenset(
-            wi for wi, hits in f.hits.items() if any(h.category in CUE_CATEGORIES for h in hits)
-        ),
-    )
-
-
-def _named(f: Field) -> frozenset[int]:
-    """The watchlists one of whose entities ``f`` names."""
-    return f.once(
-        "named",
-        lambda: frozenset(
-            wi for wi, hits in f.hits.items() if any(h.category == ENTITY for h in hits)
-        ),
-    )
-
-
-def _strategic(f: Field) -> bool:
-    return f.once("strategic", lambda: any(h.category == STRATEGIC for h in f.shared))
 
 
 def _skip_reason(wl: Watchlist, source: str | None, published: datetime | None) -> str | None:

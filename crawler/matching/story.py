@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from crawler.matching.compiler import COMPETE, ENTITY, FOCUS, CompiledWatchlist
+from crawler.matching.compiler import COMPETE, ENTITY, FOCUS, CompiledWatchlist, vocabulary_index
 from crawler.matching.descriptors import mentions_ai
 from crawler.matching.event_frame import LEDE_SENTENCES, Frame
 from crawler.matching.scan import Field
@@ -91,7 +91,7 @@ def prominence(frame: Frame) -> float:
 
 @dataclass(slots=True)
 class StoryContext:
-    """What the title and the lede say besides the frames (computed once per watchlist)."""
+    """What the title and the lede say besides the frames, for one watchlist's story."""
 
     ai_title: bool
     ai_lede: bool
@@ -105,19 +105,63 @@ class StoryContext:
     kinds_with_events: int = 0  # how many event kinds (deal, hiring) have such a frame
 
 
-def story_context(title: Field, body: Field, cw: CompiledWatchlist) -> StoryContext:
-    """The title's and the lede's AI angle and competing frames."""
+def story_context(
+    title: Field, body: Field, cw: CompiledWatchlist, angle: tuple[bool, bool]
+) -> StoryContext:
+    """The title's and the lede's AI angle (``angle``: :func:`ai_angle`) and competing frames."""
+    vi = vocabulary_index(cw.reading)
+    ai_title, ai_lede = angle
+    # What else the title and the lede are about is the same for every watchlist. (Kept on the
+    # body: a teaser's headline is also read with an empty body, and so without a lede.)
+    comp_title, comp_lede, opinion = body.once("competing", lambda: _competing(title, body))
+    return StoryContext(
+        ai_title=ai_title,
+        ai_lede=ai_lede,
+        competing_title=comp_title,
+        competing_lede=comp_lede,
+        opinion_title=opinion,
+        no_body=not body.text.strip(),
+        focus_starts={"title": focus_starts(title, vi), "body": focus_starts(body, vi)},
+    )
+
+
+def ai_angle(title: Field, body: Field, cw: CompiledWatchlist) -> tuple[bool, bool]:
+    """Whether the title, and the lede, have an AI angle for ``cw``: they say AI (a focus term)
+    or name one of its AI-native (core) companies. Without a focus, every story has one."""
+    if cw.watchlist.focus is None:
+        return True, True
+    vi = vocabulary_index(cw.reading)
+    # What the focus terms say is the same for every watchlist of the vocabulary (on the body:
+    # a teaser's headline is also read with an empty body).
+    ai_title, ai_lede, lede_end = body.once(("ai_focus", vi), lambda: _ai_focus(title, body, vi))
+    if cw.core and not ai_title:
+        ai_title = any(
+            h.category == ENTITY and h.payload in cw.core for h in title.hits.get(cw.index, ())
+        )
+    if cw.core and not ai_lede:
+        ai_lede = any(
+            h.category == ENTITY and h.payload in cw.core and h.start < lede_end
+            for h in body.hits.get(cw.index, ())
+        )
+    return ai_title, ai_lede
+
+
+def _ai_focus(title: Field, body: Field, vi: int) -> tuple[bool, bool, int]:
     lede_end = _lede_end(body)
-    focus: dict[str, list[int]] = {}
-    core: dict[str, list[int]] = {}
-    for f in (title, body):
-        mine = f.of(cw.index)
-        focus[f.name] = sorted(h.start for h in mine if h.category == FOCUS)
-        core[f.name] = [h.start for h in mine if h.category == ENTITY and h.payload in cw.core]
-    no_focus = cw.watchlist.focus is None
-    # The story has an AI angle when its title or lede says AI or names an AI-native company.
-    ai_title = no_focus or bool(focus["title"] or core["title"])
-    ai_lede = no_focus or any(x < lede_end for x in (*focus["body"], *core["body"]))
+    ai_lede = any(x < lede_end for x in focus_starts(body, vi))
+    return bool(focus_starts(title, vi)), ai_lede, lede_end
+
+
+def focus_starts(f: Field, vi: int) -> list[int]:
+    """Where the focus terms of the vocabulary ``vi`` stand in ``f`` (found once per article)."""
+    return f.once(
+        ("focus", vi), lambda: sorted(h.start for h in f.hits.get(vi, ()) if h.category == FOCUS)
+    )
+
+
+def _competing(title: Field, body: Field) -> tuple[frozenset[str], frozenset[str], bool]:
+    """The competing frames of the title and of the lede, and whether the title is opinion."""
+    lede_end = _lede_end(body)
     comp_title = frozenset(
         h.payload
         for h in title.shared
@@ -132,15 +176,7 @@ def story_context(title: Field, body: Field, cw: CompiledWatchlist) -> StoryCont
     opinion = (
         first in OPINION_OPENERS or title.text.rstrip().endswith("?") or "opinion" in comp_title
     )
-    return StoryContext(
-        ai_title=ai_title,
-        ai_lede=ai_lede,
-        competing_title=comp_title,
-        competing_lede=comp_lede,
-        opinion_title=opinion,
-        no_body=not body.text.strip(),
-        focus_starts=focus,
-    )
+    return comp_title, comp_lede, opinion
 
 
 # A competing word that describes a company is no competing event: "Contract management startup

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from crawler.matching import Matcher, Watchlist, load_default_watchlist
+from crawler.matching import Matcher, Watchlist, load_default_watchlist, reading
 from crawler.matching.compiler import CATEGORY_NAMES, compile_watchlists, reading_key
 from crawler.matching.scan import Hit, scan
 from tests.crawler.filter_cases import CASES
@@ -148,14 +148,14 @@ def test_own_hits_are_merged_with_the_vocabulary_in_text_order() -> None:
 def test_an_article_is_judged_once_for_the_watchlists_it_names_nothing_of(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    readings: list[str] = []
-    original = Matcher._analyse
+    stories: list[tuple[str, bool]] = []
+    original = reading._story
 
-    def counting(self: Matcher, fields: Any, cw: Any) -> Any:
-        readings.append(cw.watchlist.name)
-        return original(self, fields, cw)
+    def counting(fields: Any, cw: Any, *args: Any) -> Any:
+        stories.append((cw.watchlist.name, bool(fields["body"].text)))
+        return original(fields, cw, *args)
 
-    monkeypatch.setattr(Matcher, "_analyse", counting)
+    monkeypatch.setattr(reading, "_story", counting)
     watchlists = clients(20)
     matcher = Matcher(watchlists)
     owner = next(w for w in watchlists if any(e.name == "Scale AI" for e in w.entities))
@@ -166,10 +166,18 @@ def test_an_article_is_judged_once_for_the_watchlists_it_names_nothing_of(
     )
     matches = matcher.match(title, body)
     named = {w.name for w in watchlists if any(e.name in title + body for e in w.entities)}
+    in_title = {w.name for w in watchlists if any(e.name in title for e in w.entities)}
     assert owner.name in named and len(named) < len(watchlists) // 2
-    # One reading for each watchlist the article names, and one shared by all the others.
-    assert named <= set(readings)
-    assert len(readings) == len(named) + 1
+    assert in_title < named  # one watchlist's entity is named in the body only (Wang)
+    # One story for each watchlist the article names, and one shared by all the others.
+    article = [name for name, full in stories if full]
+    assert named <= set(article)
+    assert len(article) == len(named) + 1
+    # The body is a teaser, so the headline is also read alone: there the watchlist that names
+    # nothing in the headline reads it as the watchlists that name nothing at all do.
+    headline = [name for name, full in stories if not full]
+    assert in_title <= set(headline)
+    assert len(headline) == len(in_title) + 1
     assert {m.watchlist for m in matches} >= {owner.name}
 
 
