@@ -218,7 +218,9 @@ def _common_word(text: str, name: str, at: int, sentence_start: int) -> bool:
 def _title_parties(text: str, start: int, stop: int, known: Iterable[str]) -> list[Party]:
     found: list[Party] = []
     taken: list[tuple[int, int]] = []
-    for name in sorted(set(known), key=len, reverse=True):
+    # Longest first, so a name inside a longer one is not taken first; ties in name order, so the
+    # result does not depend on set iteration (string hashes change between runs).
+    for name in sorted(set(known), key=lambda n: (-len(n), n)):
         if len(name) < 2:
             continue
         for m in re.finditer(rf"(?<![\w.]){re.escape(name)}(?![\w])", text[start:stop]):
