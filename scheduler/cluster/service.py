@@ -1,0 +1,265 @@
+"""One cluster node: the service of :mod:`scheduler.daemon`, its crawls carried by Procrastinate.
+
+:class:`ClusterService` keeps everything the single-node :class:`~scheduler.daemon.Service` does
+(config watching and reload, the health server, the outbox dispatcher -- whose leases already skip
+rows another node holds -- retention, heartbeats, signals) and replaces only where crawls come
+from. Instead of one APScheduler job per source, a Procrastinate worker runs on the same asyncio
+loop: a periodic ``dispatch`` task, deferred once per second across all nodes by Procrastinate's
+own uniqueness, defers one ``crawl`` job per due source with a ``queueing_lock`` and a ``lock``
+named after the source (at most one waiting and one running crawl per source); the crawl job
+claims its ``(source, slot)`` in the ledger first, so a retried or stalled job never crawls a slot
+twice. A periodic ``recover`` task retries the jobs of workers whose heartbeat is older than
+:data:`STALLED_AFTER` (a node killed mid-crawl). Due-ness and backoff are read from the database,
+so every node agrees; a source's failing/recovered status changes by compare-and-set, so one node
+tells ops. Each node keeps a row in ``cluster_nodes`` (heartbeat, version, config hash).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from importlib import metadata
+from typing import Any
+
+from procrastinate import App, PsycopgConnector
+from procrastinate.exceptions import AlreadyEnqueued
+
+from crawler.matching import Matcher
+from scheduler.cluster import ledger
+from scheduler.cluster.queue_schema import apply_queue_schema, queue_conninfo
+from scheduler.cluster.slots import is_due
+from scheduler.config import Config
+from scheduler.config_watch import ConfigDiff
+from scheduler.daemon import Service
+from scheduler.source_health import poll_interval
+from scheduler.store import SourceState
+
+logger = logging.getLogger("newswatch")
+
+# Every second: the finest cadence a source can have, and the dispatch delay added to a poll.
+DISPATCH_CRON = "* * * * * *"
+RECOVER_CRON = "*/2 * * * * *"
+# A worker refreshes its Procrastinate heartbeat this often; its running jobs count as stalled
+# (and are retried elsewhere) once the heartbeat is older than STALLED_AFTER.
+WORKER_HEARTBEAT = 2.0
+STALLED_AFTER = 10.0
+# Attempts after which a slot that keeps failing counts as covered (until the next slot).
+MAX_SLOT_ATTEMPTS = 3
+# Jobs a node runs at once besides its crawls: the dispatcher and the recovery task.
+CONTROL_JOBS = 2
+
+
+def config_hash(config: Config) -> str:
+    """SHA-256 of the config files' bytes, in order (nodes compare it in ``newswatch status``)."""
+    digest = hashlib.sha256()
+    for path in config.files:
+        digest.update(str(path.name).encode())
+        with contextlib.suppress(OSError):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def newswatch_version() -> str:
+    try:
+        return metadata.version("newswatch")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+class ClusterService(Service):
+    """A ``newswatch run`` node of a cluster (call :meth:`run` inside the reactor's loop)."""
+
+    def __init__(self, config: Config, **kwargs: Any) -> None:
+        super().__init__(config, **kwargs)
+        self.node_id = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self.started_at = datetime.now(UTC)
+        self.config_hash = config_hash(config)
+        self.app = App(
+            connector=PsycopgConnector(
+                conninfo=queue_conninfo(config.database_url), min_size=1, max_size=4
+            )
+        )
+        self.crawl_task = self.app.task(name="newswatch.crawl", queue="crawl")(self._crawl_job)
+        dispatch = self.app.task(name="newswatch.dispatch", queue="control")(self._dispatch_due)
+        self.app.periodic(cron=DISPATCH_CRON, periodic_id="dispatch")(dispatch)
+        recover = self.app.task(name="newswatch.recover", queue="control")(self._recover_stalled)
+        self.app.periodic(cron=RECOVER_CRON, periodic_id="recover")(recover)
+        self._worker_task: asyncio.Task[None] | None = None
+        self._app_open = False
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    async def _start_crawls(self, states: Mapping[str, SourceState]) -> None:
+        for source in self.config.sources:
+            state = states.get(source.name)
+            if state is not None:
+                self.health.load(state)
+        created = await asyncio.to_thread(apply_queue_schema, self.config.database_url)
+        if created:
+            logger.info("created the job queue's tables")
+        await self.app.open_async()
+        self._app_open = True
+        await self._beat()
+        grace = self.config.service.shutdown_grace.total_seconds()
+        self._worker_task = asyncio.ensure_future(
+            self.app.run_worker_async(
+                name=self.node_id,
+                concurrency=self.config.service.max_concurrent_crawls + CONTROL_JOBS,
+                install_signal_handlers=False,
+                update_heartbeat_interval=WORKER_HEARTBEAT,
+                stalled_worker_timeout=STALLED_AFTER,
+                fetch_job_polling_interval=1.0,
+                delete_jobs="successful",
+                # Our own drain cuts crawls at the grace period; the worker waits a little longer.
+                shutdown_graceful_timeout=grace + 5,
+            )
+        )
+        self._worker_task.add_done_callback(self._on_worker_done)
+        logger.info("cluster node %s started", self.node_id)
+
+    def _on_worker_done(self, task: asyncio.Task[None]) -> None:
+        if task.cancelled() or self._stop.is_set():
+            return
+        exc = task.exception()
+        logger.error("the job queue worker stopped (%s): stopping the node", exc or "no error")
+        self.stop()
+
+    async def _drain_crawls(self, grace: float) -> None:
+        # Cancelling run_worker_async is Procrastinate's graceful stop: no new job is fetched.
+        if self._worker_task is not None:
+            self._worker_task.cancel()
+        await super()._drain_crawls(grace)
+        if self._worker_task is not None:
+            await asyncio.wait([self._worker_task], timeout=10)
+
+    async def _close_extras(self) -> None:
+        if self.runtime is not None:
+            try:
+                await asyncio.to_thread(ledger.remove_node, self.runtime.store, self.node_id)
+            except Exception as exc:
+                logger.warning("could not remove node %s from cluster_nodes: %s", self.node_id, exc)
+        if self._app_open:
+            await self.app.close_async()
+            self._app_open = False
+
+    # -- node heartbeat ----------------------------------------------------------------------------
+
+    async def _heartbeat_job(self) -> None:
+        await super()._heartbeat_job()
+        await self._beat()
+
+    async def _beat(self) -> None:
+        if self.runtime is None:
+            return
+        now = datetime.now(UTC)
+        row: dict[str, object] = {
+            "node_id": self.node_id,
+            "hostname": socket.gethostname()[:255],
+            "pid": os.getpid(),
+            "version": newswatch_version(),
+            "config_hash": self.config_hash,
+            "started_at": self.started_at,
+            "last_heartbeat": now,
+        }
+        try:
+            await asyncio.to_thread(ledger.heartbeat_node, self.runtime.store, row)
+        except Exception as exc:  # the store's health probe reports the outage
+            logger.warning("node heartbeat not written: %s", exc)
+
+    # -- jobs --------------------------------------------------------------------------------------
+
+    async def _dispatch_due(self, timestamp: int) -> None:
+        """Defer a crawl job for every enabled source whose current slot the ledger lacks."""
+        if self.runtime is None or self._stop.is_set():
+            return
+        store = self.runtime.store
+        states = {s.name: s for s in await asyncio.to_thread(store.list_source_states)}
+        latest = await asyncio.to_thread(ledger.latest_slots, store, MAX_SLOT_ATTEMPTS)
+        now = datetime.now(UTC)
+        options = self.config.service
+        for source in self.config.sources:
+            if not source.enabled:
+                continue
+            state = states.get(source.name)
+            every = poll_interval(
+                source,
+                options,
+                failing=state is not None and state.status == "failing",
+                failures=state.consecutive_failures if state is not None else 0,
+            )
+            slot = is_due(now, every, latest.get(source.name))
+            if slot is None:
+                continue
+            key = f"crawl:{source.name}"
+            try:
+                await self.crawl_task.configure(lock=key, queueing_lock=key).defer_async(
+                    source=source.name, slot=slot.isoformat()
+                )
+            except AlreadyEnqueued:
+                continue  # one crawl of this source already waits; it will cover this slot
+
+    async def _crawl_job(self, source: str, slot: str) -> None:
+        """Crawl ``source`` for ``slot`` unless the ledger says a node already did."""
+        try:
+            found = self.config.source(source)
+        except KeyError:
+            return  # removed by a reload since the job was deferred
+        if not found.enabled or self.runtime is None:
+            return
+        store = self.runtime.store
+        at = datetime.fromisoformat(slot)
+        attempt = await asyncio.to_thread(ledger.claim_slot, store, source, at, self.node_id)
+        if attempt is None:
+            logger.info("source %s: slot %s already crawled, skipping", source, slot)
+            return
+        if attempt > 1:
+            logger.info("source %s: crawling slot %s again (attempt %d)", source, slot, attempt)
+        ok = False
+        try:
+            summary = await self.crawl(found)
+            ok = not summary.interrupted
+        finally:
+            # Shielded: a crawl cut at shutdown still records its slot as failed (crawled again).
+            await asyncio.shield(asyncio.to_thread(ledger.finish_slot, store, source, at, ok=ok))
+
+    async def _recover_stalled(self, timestamp: int) -> None:
+        """Retry the running jobs of workers whose heartbeat stopped (a node died)."""
+        manager = self.app.job_manager
+        for job in await manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER):
+            logger.warning(
+                "retrying job %s (%s) of a worker whose heartbeat stopped", job.id, job.call_string
+            )
+            await manager.retry_job(job)
+        await manager.prune_stalled_workers(STALLED_AFTER)
+
+    # -- health and config -------------------------------------------------------------------------
+
+    async def _persist_status(self, state: SourceState, status: str) -> bool:
+        # Compare-and-set: when several nodes see the change, only the one that made it tells ops.
+        assert self.runtime is not None
+        state.status = status
+        return await asyncio.to_thread(ledger.set_status, self.runtime.store, state.name, status)
+
+    def _sources_changed(self, diff: ConfigDiff) -> None:
+        """Nothing to reschedule: the dispatcher reads the config in force on every run."""
+
+    def _apply(self, new: Config, matcher: Matcher | None = None) -> None:
+        if new.service.cluster != self.config.service.cluster:
+            logger.warning("service.cluster changed: takes effect after a restart")
+        super()._apply(new, matcher)
+        self.config_hash = config_hash(new)
+
+
+def run_cluster_service(config: Config, **kwargs: Any) -> int:
+    """Run a cluster node on Scrapy's asyncio reactor until it is told to stop."""
+    from crawler import reactor
+
+    service = ClusterService(config, **kwargs)
+    return reactor.run(service.run)
