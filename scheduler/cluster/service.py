@@ -32,6 +32,7 @@ from procrastinate import App, PsycopgConnector
 from procrastinate.exceptions import AlreadyEnqueued
 
 from crawler.matching import Matcher
+from crawler.sources import Source
 from scheduler.cluster import ledger
 from scheduler.cluster.queue_schema import apply_queue_schema, queue_conninfo
 from scheduler.cluster.slots import is_due
@@ -240,6 +241,14 @@ class ClusterService(Service):
         await manager.prune_stalled_workers(STALLED_AFTER)
 
     # -- health and config -------------------------------------------------------------------------
+
+    async def _apply_health(self, source: Source, state: SourceState) -> None:
+        # The status in the database is the cluster's: another node may have changed it.
+        if state.status == "failing":
+            self.health.failing.add(source.name)
+        else:
+            self.health.failing.discard(source.name)
+        await super()._apply_health(source, state)
 
     async def _persist_status(self, state: SourceState, status: str) -> bool:
         # Compare-and-set: when several nodes see the change, only the one that made it tells ops.

@@ -31,12 +31,20 @@ FEEDS = {
 
 
 def cluster_config(
-    root: Path, site: FixtureSite, slack: FakeSlack, db_url: str, *, every: str = "2s"
+    root: Path,
+    site: FixtureSite,
+    slack: FakeSlack,
+    db_url: str,
+    *,
+    every: str = "2s",
+    extra: dict[str, str] | None = None,
 ) -> Path:
-    """A cluster config: the four feeds every ``every``, alerts to the fake Slack's #alerts."""
+    """A cluster config: the four feeds (and ``extra`` ones: name -> path) every ``every``, alerts
+    to the fake Slack's #alerts, source notices to #ops."""
+    feeds = {**FEEDS, **(extra or {})}
     sources = "\n".join(
         f'[[source]]\nname = "{name}"\nfeed = "{site.url(path)}"\nevery = "{every}"\n'
-        for name, path in FEEDS.items()
+        for name, path in feeds.items()
     )
     config = root / "newswatch.toml"
     config.write_text(
@@ -49,6 +57,8 @@ ops_channel = "ops"
 dispatch_every = "1s"
 shutdown_grace = "5s"
 jitter = 0
+failing_after = 2
+max_backoff = "4s"
 
 [crawl]
 allow_private = true

@@ -2,7 +2,8 @@
 
 Four feeds on a 2 s cadence for about 40 s: the fixture site's request log shows each feed polled
 at most once per cadence slot in total (not once per node), each article downloaded once, and the
-fake Slack shows each matching article alerted once. The ledger shows the crawls spread over more
+fake Slack shows each matching article alerted once; a flaky source is reported failing and
+recovered to ops once each, whichever nodes saw it. The ledger shows the crawls spread over more
 than one node. Assertions count events; none measures speed.
 """
 
@@ -46,7 +47,9 @@ def test_three_nodes_poll_each_feed_once_per_cadence_and_alert_once(
     site: FixtureSite, slack: FakeSlack, db_url: str, tmp_path: Path
 ) -> None:
     site.reset()
-    config = cluster_config(tmp_path, site, slack, db_url)
+    # A fifth source fails three times, then works: failing, then recovered, told to ops once each.
+    flaky = {"flaky": "feeds/rss091.xml?fail=3&retry_after=0"}
+    config = cluster_config(tmp_path, site, slack, db_url, extra=flaky)
     start = time.time()
     nodes = start_nodes(config, 3)
     try:
@@ -78,6 +81,10 @@ def test_three_nodes_poll_each_feed_once_per_cadence_and_alert_once(
         store.close()
     assert not pending, pending
     assert sum(alerted.values()) == len(sent) >= 2, (alerted, sent)
+
+    ops = texts(slack, "#ops")
+    assert len([t for t in ops if "flaky is failing" in t]) == 1, ops
+    assert len([t for t in ops if "flaky recovered" in t]) == 1, ops
 
     # The work is shared: crawls ran on more than one node.
     per_node = ledger_nodes(db_url)
