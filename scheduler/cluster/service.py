@@ -24,16 +24,18 @@ import os
 import socket
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib import metadata
 from typing import Any
 
 from procrastinate import App, PsycopgConnector
 from procrastinate.exceptions import AlreadyEnqueued
 
+from alerts.dispatcher import Dispatcher
 from crawler.matching import Matcher
 from crawler.sources import Source
 from scheduler.cluster import ledger
+from scheduler.cluster.deliveries import DELIVER_QUEUE, DELIVER_TASK, DeliveryJobs, deliver_job
 from scheduler.cluster.queue_schema import apply_queue_schema, queue_conninfo
 from scheduler.cluster.slots import is_due
 from scheduler.config import Config
@@ -53,8 +55,11 @@ WORKER_HEARTBEAT = 2.0
 STALLED_AFTER = 10.0
 # Attempts after which a slot that keeps failing counts as covered (until the next slot).
 MAX_SLOT_ATTEMPTS = 3
-# Jobs a node runs at once besides its crawls: the dispatcher and the recovery task.
-CONTROL_JOBS = 2
+# How long a node holds the outbox rows it claimed (the dispatcher gives them back before its lease
+# ends): the delivery pickup time after a node is killed mid-burst.
+DELIVERY_LEASE = timedelta(seconds=20)
+# Jobs a node runs at once besides its crawls: the dispatcher, the recovery task, deliveries.
+CONTROL_JOBS = 4
 
 
 def config_hash(config: Config) -> str:
@@ -92,6 +97,8 @@ class ClusterService(Service):
         self.app.periodic(cron=DISPATCH_CRON, periodic_id="dispatch")(dispatch)
         recover = self.app.task(name="newswatch.recover", queue="control")(self._recover_stalled)
         self.app.periodic(cron=RECOVER_CRON, periodic_id="recover")(recover)
+        self.app.task(name=DELIVER_TASK, queue=DELIVER_QUEUE)(self._deliver_job)
+        self.delivery_jobs = DeliveryJobs(queue_conninfo(config.database_url))
         self._worker_task: asyncio.Task[None] | None = None
         self._app_open = False
 
@@ -107,6 +114,8 @@ class ClusterService(Service):
             logger.info("created the job queue's tables")
         await self.app.open_async()
         self._app_open = True
+        assert self.runtime is not None
+        self.runtime.store.on_new_deliveries = self.delivery_jobs.defer_in_transaction
         await self._beat()
         grace = self.config.service.shutdown_grace.total_seconds()
         self._worker_task = asyncio.ensure_future(
@@ -229,6 +238,37 @@ class ClusterService(Service):
         finally:
             # Shielded: a crawl cut at shutdown still records its slot as failed (crawled again).
             await asyncio.shield(asyncio.to_thread(ledger.finish_slot, store, source, at, ok=ok))
+
+    async def _deliver_job(self, channel: str) -> None:
+        """Drain ``channel``'s due outbox rows (one such job runs at a time in the cluster)."""
+        if self.dispatcher is None:
+            return
+        stats = await self.dispatcher.run_channel(channel)
+        self.metrics.observe_dispatch(stats)
+
+    def _kick_dispatch(self) -> None:
+        self._spawn(self._defer_deliveries())
+
+    async def _dispatch_job(self) -> None:
+        await self._defer_deliveries()
+        await self._update_outbox_metrics()
+
+    async def _defer_deliveries(self) -> None:
+        """A delivery job per enabled channel, unless one already waits."""
+        if not self._app_open or self._stop.is_set():
+            return
+        for channel in self.config.channels:
+            if not channel.enabled:
+                continue
+            try:
+                await self.app.job_manager.defer_job_async(deliver_job(channel.name))
+            except AlreadyEnqueued:
+                continue
+
+    def _build_dispatcher(self, config: Config) -> Dispatcher:
+        assert self.runtime is not None
+        # A short lease: the rows a killed node had claimed go to another node this soon.
+        return Dispatcher(self.runtime.store, config.channels, lease=DELIVERY_LEASE)
 
     async def _recover_stalled(self, timestamp: int) -> None:
         """Retry the running jobs of workers whose heartbeat stopped (a node died)."""

@@ -8,16 +8,22 @@ nodes and warns when their config hashes differ or a heartbeat stopped.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
 
+from crawler.article_store import SaveResult
 from scheduler.cli import main
 from scheduler.cluster import ledger
+from scheduler.cluster.deliveries import DeliveryJobs
 from scheduler.cluster.nodes import list_nodes, nodes_warnings
-from scheduler.cluster.queue_schema import apply_queue_schema
-from scheduler.store import SourceState, open_store
+from scheduler.cluster.queue_schema import apply_queue_schema, queue_conninfo
+from scheduler.store import SourceState, Store, open_store
+from tests.scheduler.test_store import make_article, make_match
 
 pytestmark = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 
@@ -100,3 +106,47 @@ def test_status_lists_nodes_and_warns_on_differing_configs(
 def test_queue_schema_is_applied_once(db_url: str) -> None:
     assert apply_queue_schema(db_url) is True
     assert apply_queue_schema(db_url) is False
+
+
+def queued_jobs(store: Store) -> list[tuple[str, str, str]]:
+    with store.engine.begin() as conn:
+        rows = conn.execute(
+            text("SELECT task_name, status, queueing_lock FROM procrastinate_jobs ORDER BY id")
+        ).all()
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+def save(store: Store, n: int, routes: dict[str, list[str]]) -> SaveResult:
+    article = make_article(f"https://a.example/{n}", fingerprint=n * 0x1111_1111_1111)
+    return store.save_article(article, [make_match("deals", 0.9)], routes)
+
+
+def test_a_match_and_its_delivery_job_commit_together(db_url: str) -> None:
+    apply_queue_schema(db_url)
+    store = open_store(db_url)
+    try:
+        store.on_new_deliveries = DeliveryJobs(queue_conninfo(db_url)).defer_in_transaction
+        routes = {"deals": ["alerts", "ops"]}
+        saved = save(store, 1, routes)
+        assert len(saved.delivery_ids) == 2
+        jobs = queued_jobs(store)
+        assert sorted(jobs) == [
+            ("newswatch.deliver", "todo", "deliver:alerts"),
+            ("newswatch.deliver", "todo", "deliver:ops"),
+        ]
+        # A second match while those jobs wait: they cover it (queueing lock), the save succeeds.
+        again = save(store, 2, routes)
+        assert len(again.delivery_ids) == 2 and len(queued_jobs(store)) == 2
+
+        # A save that fails after the outbox rows leaves neither the match nor a job behind.
+        def broken(conn: Connection, channels: Sequence[str]) -> None:
+            DeliveryJobs(queue_conninfo(db_url)).defer_in_transaction(conn, ["new-channel"])
+            raise RuntimeError("the transaction fails after the defer")
+
+        store.on_new_deliveries = broken
+        with pytest.raises(RuntimeError):
+            save(store, 3, routes)
+        assert len(queued_jobs(store)) == 2
+        assert store.counts()["articles"] == 2
+    finally:
+        store.close()
