@@ -29,7 +29,8 @@ from importlib import metadata
 from typing import Any
 
 from procrastinate import App, PsycopgConnector
-from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.exceptions import AlreadyEnqueued, UniqueViolation
+from procrastinate.jobs import Status
 
 from alerts.dispatcher import Dispatcher
 from crawler.matching import Matcher
@@ -48,7 +49,7 @@ logger = logging.getLogger("newswatch")
 
 # Every second: the finest cadence a source can have, and the dispatch delay added to a poll.
 DISPATCH_CRON = "* * * * * *"
-RECOVER_CRON = "*/2 * * * * *"
+RECOVER_CRON = "* * * * * */2"  # seconds are the sixth field
 # A worker refreshes its Procrastinate heartbeat this often; its running jobs count as stalled
 # (and are retried elsewhere) once the heartbeat is older than STALLED_AFTER.
 WORKER_HEARTBEAT = 2.0
@@ -274,10 +275,21 @@ class ClusterService(Service):
         """Retry the running jobs of workers whose heartbeat stopped (a node died)."""
         manager = self.app.job_manager
         for job in await manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER):
+            try:
+                await manager.retry_job(job)
+            except UniqueViolation:
+                # Another job with its queueing lock already waits and covers its work (a later
+                # slot, the same channel): close this one, which frees its lock for that one.
+                await manager.finish_job(job, status=Status.FAILED, delete_job=False)
+                logger.warning(
+                    "job %s (%s) of a worker whose heartbeat stopped: covered by a waiting job",
+                    job.id,
+                    job.call_string,
+                )
+                continue
             logger.warning(
                 "retrying job %s (%s) of a worker whose heartbeat stopped", job.id, job.call_string
             )
-            await manager.retry_job(job)
         await manager.prune_stalled_workers(STALLED_AFTER)
 
     # -- health and config -------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import psutil
 from sqlalchemy import select
 
 from scheduler.store import open_store
@@ -123,6 +124,39 @@ def alerted_articles(slack: FakeSlack) -> Counter[str]:
 def slots_between(start: float, end: float, every: float) -> int:
     """How many cadence slots (aligned to the epoch) the interval [start, end] touches."""
     return math.floor(end / every) - math.floor(start / every) + 1
+
+
+def slot_rows(db_url: str, source: str) -> list[dict[str, object]]:
+    """The ledger's rows of ``source``, oldest slot first."""
+    store = open_store(db_url)
+    try:
+        with store.engine.begin() as conn:
+            query = select(crawl_slots).where(crawl_slots.c.source == source)
+            rows = conn.execute(query.order_by(crawl_slots.c.slot)).all()
+    finally:
+        store.close()
+    return [dict(row._mapping) for row in rows]
+
+
+def node_of(nodes: list[Service], node_id: str) -> Service:
+    """The node whose process id is in ``node_id`` (``host-pid-random``)."""
+    pid = int(node_id.rsplit("-", 2)[1])
+    return next(n for n in nodes if n.proc.pid == pid)
+
+
+def talking_to(nodes: list[Service], port: int) -> list[Service]:
+    """The live nodes with an open TCP connection to ``port`` on loopback."""
+    out = []
+    for node in nodes:
+        if node.proc.poll() is not None:
+            continue
+        try:
+            conns = psutil.Process(node.proc.pid).net_connections(kind="tcp")
+        except psutil.Error:
+            continue
+        if any(c.raddr and c.raddr.port == port and c.status == "ESTABLISHED" for c in conns):
+            out.append(node)
+    return out
 
 
 def ledger_nodes(db_url: str) -> Counter[str]:
