@@ -228,7 +228,8 @@ class ClusterService(Service):
         at = datetime.fromisoformat(slot)
         attempt = await asyncio.to_thread(ledger.claim_slot, store, source, at, self.node_id)
         if attempt is None:
-            logger.info("source %s: slot %s already crawled, skipping", source, slot)
+            # A second job for a slot whose first was fetched but had not claimed it yet.
+            logger.debug("source %s: slot %s already crawled, skipping", source, slot)
             return
         if attempt > 1:
             logger.info("source %s: crawling slot %s again (attempt %d)", source, slot, attempt)
