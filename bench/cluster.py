@@ -233,32 +233,34 @@ def main() -> None:
     parser.add_argument("--idle-feeds", type=int, default=40)
     parser.add_argument("--idle-every", type=float, default=5.0)
     parser.add_argument("--idle-seconds", type=float, default=40.0)
+    parser.add_argument("--only", choices=("throughput", "idle"), help="measure one part only")
     args = parser.parse_args()
     if not PAGES.is_dir():
         raise SystemExit(f"cluster bench: the real pages are missing ({PAGES})")
     with tempfile.TemporaryDirectory(prefix="nw-cluster-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        one = throughput(args, tmp, 1)
-        two = throughput(args, tmp, 2)
-        single = idle(args, tmp, cluster=False)
-        clustered = idle(args, tmp, cluster=True)
-    result = {
-        "throughput": {
-            "one_node": one,
-            "two_nodes": two,
-            "ratio": round(two["articles_per_second"] / one["articles_per_second"], 2),
-            "cpus": os.cpu_count(),
-        },
-        "idle": {
-            "single_node": single,
-            "cluster_node": clustered,
-            "ratio": (
-                round(clustered["cpu_ms_per_poll"] / single["cpu_ms_per_poll"], 2)
-                if clustered["cpu_ms_per_poll"] and single["cpu_ms_per_poll"]
-                else None
-            ),
-        },
-    }
+        result: dict[str, Any] = {}
+        if args.only in (None, "throughput"):
+            one = throughput(args, tmp, 1)
+            two = throughput(args, tmp, 2)
+            result["throughput"] = {
+                "one_node": one,
+                "two_nodes": two,
+                "ratio": round(two["articles_per_second"] / one["articles_per_second"], 2),
+                "cpus": os.cpu_count(),
+            }
+        if args.only in (None, "idle"):
+            single = idle(args, tmp, cluster=False)
+            clustered = idle(args, tmp, cluster=True)
+            result["idle"] = {
+                "single_node": single,
+                "cluster_node": clustered,
+                "ratio": (
+                    round(clustered["cpu_ms_per_poll"] / single["cpu_ms_per_poll"], 2)
+                    if clustered["cpu_ms_per_poll"] and single["cpu_ms_per_poll"]
+                    else None
+                ),
+            }
     print(json.dumps(result, indent=2))
 
 

@@ -30,7 +30,9 @@ from typing import Any
 
 from procrastinate import App, PsycopgConnector
 from procrastinate.exceptions import AlreadyEnqueued, UniqueViolation
-from procrastinate.jobs import Status
+from procrastinate.jobs import Job, Status
+from psycopg import AsyncConnection
+from psycopg_pool import AsyncConnectionPool
 
 from alerts.dispatcher import Dispatcher
 from crawler.matching import Matcher
@@ -47,8 +49,10 @@ from scheduler.store import SourceState
 
 logger = logging.getLogger("newswatch")
 
-# Every second: the finest cadence a source can have, and the dispatch delay added to a poll.
-DISPATCH_CRON = "* * * * * *"
+CRAWL_TASK = "newswatch.crawl"
+# Seconds between dispatches: half the shortest cadence (the delay a dispatch adds to a poll), from
+# these divisors of a minute so that cron's seconds field keeps an even step.
+DISPATCH_STEPS = (1, 2, 3, 4, 5, 6, 10, 12, 15)
 RECOVER_CRON = "* * * * * */2"  # seconds are the sixth field
 # A worker refreshes its Procrastinate heartbeat this often; its running jobs count as stalled
 # (and are retried elsewhere) once the heartbeat is older than STALLED_AFTER.
@@ -59,8 +63,30 @@ MAX_SLOT_ATTEMPTS = 3
 # How long a node holds the outbox rows it claimed (the dispatcher gives them back before its lease
 # ends): the delivery pickup time after a node is killed mid-burst.
 DELIVERY_LEASE = timedelta(seconds=20)
+# Ledger rows older than this go at the hourly retention run (each source's latest row stays).
+SLOTS_KEPT = timedelta(days=1)
+# Crawl jobs a node runs at once.
+CRAWL_JOBS = 64
 # Jobs a node runs at once besides its crawls: the dispatcher, the recovery task, deliveries.
 CONTROL_JOBS = 4
+
+
+def dispatch_cron(config: Config) -> str:
+    """The dispatcher's schedule (seconds are cron's sixth field), from the config at start."""
+    cadences = [s.every.total_seconds() for s in config.sources if s.enabled] or [60.0]
+    step = max(s for s in DISPATCH_STEPS if s <= max(min(cadences) / 2, 1))
+    return "* * * * * *" if step == 1 else f"* * * * * */{step}"
+
+
+async def _autocommit(conn: AsyncConnection[Any]) -> None:
+    # Through ``configure``, not the pool's kwargs: Procrastinate's LISTEN connection reuses those
+    # kwargs and sets autocommit itself.
+    await conn.set_autocommit(True)
+
+
+def crawl_lock(source: str) -> str:
+    """The lock and queueing lock of ``source``'s crawl jobs."""
+    return f"crawl:{source}"
 
 
 def config_hash(config: Config) -> str:
@@ -88,14 +114,25 @@ class ClusterService(Service):
         self.node_id = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self.started_at = datetime.now(UTC)
         self.config_hash = config_hash(config)
-        self.app = App(
-            connector=PsycopgConnector(
-                conninfo=queue_conninfo(config.database_url), min_size=1, max_size=4
-            )
+        # One async pool for the job queue and the ledger, opened on the reactor's loop. Not
+        # checked on every checkout (Procrastinate's own pool would be): a broken connection
+        # fails one query, and the job or the next dispatch tries again.
+        # Autocommit: every query of the queue and the ledger is one statement, and needs no
+        # BEGIN and COMMIT round trips of its own.
+        self.pool = AsyncConnectionPool(
+            queue_conninfo(config.database_url),
+            min_size=2,
+            max_size=8,
+            configure=_autocommit,
+            open=False,
         )
-        self.crawl_task = self.app.task(name="newswatch.crawl", queue="crawl")(self._crawl_job)
-        dispatch = self.app.task(name="newswatch.dispatch", queue="control")(self._dispatch_due)
-        self.app.periodic(cron=DISPATCH_CRON, periodic_id="dispatch")(dispatch)
+        self.app = App(connector=PsycopgConnector())
+        self.crawl_task = self.app.task(name=CRAWL_TASK, queue="crawl")(self._crawl_job)
+        # One dispatcher at a time in the cluster (two periodic runs could otherwise overlap).
+        dispatch = self.app.task(
+            name="newswatch.dispatch", queue="control", lock="dispatch", queueing_lock="dispatch"
+        )(self._dispatch_due)
+        self.app.periodic(cron=dispatch_cron(config), periodic_id="dispatch")(dispatch)
         recover = self.app.task(name="newswatch.recover", queue="control")(self._recover_stalled)
         self.app.periodic(cron=RECOVER_CRON, periodic_id="recover")(recover)
         self.app.task(name=DELIVER_TASK, queue=DELIVER_QUEUE)(self._deliver_job)
@@ -113,7 +150,8 @@ class ClusterService(Service):
         created = await asyncio.to_thread(apply_queue_schema, self.config.database_url)
         if created:
             logger.info("created the job queue's tables")
-        await self.app.open_async()
+        await self.pool.open(wait=True)
+        await self.app.open_async(self.pool)
         self._app_open = True
         assert self.runtime is not None
         self.runtime.store.on_new_deliveries = self.delivery_jobs.defer_in_transaction
@@ -122,11 +160,15 @@ class ClusterService(Service):
         self._worker_task = asyncio.ensure_future(
             self.app.run_worker_async(
                 name=self.node_id,
-                concurrency=self.config.service.max_concurrent_crawls + CONTROL_JOBS,
+                # Crawl jobs mostly wait on the network; many at once let the runtime's batcher
+                # crawl the sources due together in one Scrapy crawl (max_concurrent_crawls
+                # batches), as single-node mode does.
+                concurrency=CRAWL_JOBS + CONTROL_JOBS,
                 install_signal_handlers=False,
                 update_heartbeat_interval=WORKER_HEARTBEAT,
                 stalled_worker_timeout=STALLED_AFTER,
-                fetch_job_polling_interval=1.0,
+                # New jobs are announced by LISTEN/NOTIFY; polling is only the fallback.
+                fetch_job_polling_interval=5.0,
                 delete_jobs="successful",
                 # Our own drain cuts crawls at the grace period; the worker waits a little longer.
                 shutdown_graceful_timeout=grace + 5,
@@ -158,6 +200,7 @@ class ClusterService(Service):
                 logger.warning("could not remove node %s from cluster_nodes: %s", self.node_id, exc)
         if self._app_open:
             await self.app.close_async()
+            await self.pool.close()
             self._app_open = False
 
     # -- node heartbeat ----------------------------------------------------------------------------
@@ -193,10 +236,16 @@ class ClusterService(Service):
         store = self.runtime.store
         states = {s.name: s for s in await asyncio.to_thread(store.list_source_states)}
         latest = await asyncio.to_thread(ledger.latest_slots, store, MAX_SLOT_ATTEMPTS)
+        # Sources whose crawl job already waits need no other (its queueing lock would refuse it).
+        waiting = {
+            job.queueing_lock
+            for job in await self.app.job_manager.list_jobs_async(task=CRAWL_TASK, status="todo")
+        }
         now = datetime.now(UTC)
         options = self.config.service
+        due: list[Job] = []
         for source in self.config.sources:
-            if not source.enabled:
+            if not source.enabled or crawl_lock(source.name) in waiting:
                 continue
             state = states.get(source.name)
             every = poll_interval(
@@ -208,13 +257,18 @@ class ClusterService(Service):
             slot = is_due(now, every, latest.get(source.name))
             if slot is None:
                 continue
-            key = f"crawl:{source.name}"
-            try:
-                await self.crawl_task.configure(lock=key, queueing_lock=key).defer_async(
-                    source=source.name, slot=slot.isoformat()
-                )
-            except AlreadyEnqueued:
-                continue  # one crawl of this source already waits; it will cover this slot
+            key = crawl_lock(source.name)
+            job = self.crawl_task.configure(lock=key, queueing_lock=key).job
+            due.append(job.evolve(task_kwargs={"source": source.name, "slot": slot.isoformat()}))
+        if not due:
+            return
+        try:
+            await self.app.job_manager.batch_defer_jobs_async(due)  # one round trip
+        except AlreadyEnqueued:
+            # A crawl job appeared meanwhile (a stalled one retried): defer the others one by one.
+            for job in due:
+                with contextlib.suppress(AlreadyEnqueued):
+                    await self.app.job_manager.defer_job_async(job)
 
     async def _crawl_job(self, source: str, slot: str) -> None:
         """Crawl ``source`` for ``slot`` unless the ledger says a node already did."""
@@ -224,9 +278,8 @@ class ClusterService(Service):
             return  # removed by a reload since the job was deferred
         if not found.enabled or self.runtime is None:
             return
-        store = self.runtime.store
         at = datetime.fromisoformat(slot)
-        attempt = await asyncio.to_thread(ledger.claim_slot, store, source, at, self.node_id)
+        attempt = await ledger.claim_slot(self.pool, source, at, self.node_id)
         if attempt is None:
             # A second job for a slot whose first was fetched but had not claimed it yet.
             logger.debug("source %s: slot %s already crawled, skipping", source, slot)
@@ -239,7 +292,7 @@ class ClusterService(Service):
             ok = not summary.interrupted
         finally:
             # Shielded: a crawl cut at shutdown still records its slot as failed (crawled again).
-            await asyncio.shield(asyncio.to_thread(ledger.finish_slot, store, source, at, ok=ok))
+            await asyncio.shield(ledger.finish_slot(self.pool, source, at, ok=ok))
 
     async def _deliver_job(self, channel: str) -> None:
         """Drain ``channel``'s due outbox rows (one such job runs at a time in the cluster)."""
@@ -271,6 +324,14 @@ class ClusterService(Service):
         assert self.runtime is not None
         # A short lease: the rows a killed node had claimed go to another node this soon.
         return Dispatcher(self.runtime.store, config.channels, lease=DELIVERY_LEASE)
+
+    async def _retention_job(self) -> None:
+        await super()._retention_job()
+        assert self.runtime is not None
+        cutoff = datetime.now(UTC) - SLOTS_KEPT
+        removed = await asyncio.to_thread(ledger.purge_slots, self.runtime.store, cutoff)
+        if removed:
+            logger.info("retention: removed %d crawl slots from the ledger", removed)
 
     async def _recover_stalled(self, timestamp: int) -> None:
         """Retry the running jobs of workers whose heartbeat stopped (a node died)."""

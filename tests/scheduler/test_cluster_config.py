@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from scheduler.cluster.queue_schema import queue_conninfo
+from scheduler.cluster.service import dispatch_cron
 from scheduler.cluster.slots import is_due, slot_start
 from scheduler.config import load_config
 from scheduler.errors import ConfigError
@@ -64,3 +65,22 @@ def test_due_when_the_ledger_lacks_the_current_slot() -> None:
     assert is_due(now, every, None) == current
     assert is_due(now, every, current - every * 10) == current  # catches up with one crawl
     assert is_due(now, every, current) is None
+
+
+@pytest.mark.parametrize(
+    ("cadences", "cron"),
+    [(["2s", "1h"], "* * * * * *"), (["5s"], "* * * * * */2"), (["10m"], "* * * * * */15")],
+)
+def test_dispatch_runs_at_half_the_shortest_cadence(
+    tmp_path: Path, cadences: list[str], cron: str
+) -> None:
+    path = tmp_path / "newswatch.toml"
+    url = "postgresql://nw@db.internal/newswatch"
+    sources = "".join(
+        f'[[source]]\nname = "s{i}"\nfeed = "http://127.0.0.1/{i}.xml"\nevery = "{every}"\n'
+        for i, every in enumerate(cadences)
+    )
+    path.write_text(
+        f'[service]\nhealth_listen = ""\ndatabase_url = "{url}"\ncluster = true\n{sources}'
+    )
+    assert dispatch_cron(load_config(path)) == cron

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
@@ -43,22 +44,29 @@ def node_row(node_id: str, config_hash: str, age: float = 0.0) -> dict[str, obje
     }
 
 
-def test_a_done_slot_is_never_claimed_again(db_url: str) -> None:
+async def test_a_done_slot_is_never_claimed_again(db_url: str) -> None:
     store = open_store(db_url)
+    pool = AsyncConnectionPool(queue_conninfo(db_url), min_size=1, open=False)
+    await pool.open()
     try:
-        assert ledger.claim_slot(store, "wire", SLOT, "a") == 1
+        assert await ledger.claim_slot(pool, "wire", SLOT, "a") == 1
         # The node died mid-crawl: the retried job claims the slot again (second attempt).
-        assert ledger.claim_slot(store, "wire", SLOT, "b") == 2
-        ledger.finish_slot(store, "wire", SLOT, ok=True)
-        assert ledger.claim_slot(store, "wire", SLOT, "c") is None
+        assert await ledger.claim_slot(pool, "wire", SLOT, "b") == 2
+        await ledger.finish_slot(pool, "wire", SLOT, ok=True)
+        assert await ledger.claim_slot(pool, "wire", SLOT, "c") is None
         assert ledger.latest_slots(store, 3) == {"wire": SLOT}
         # A failed slot does not cover the source until it failed max_attempts times.
         later = SLOT + timedelta(minutes=1)
-        ledger.claim_slot(store, "wire", later, "a")
-        ledger.finish_slot(store, "wire", later, ok=False)
+        await ledger.claim_slot(pool, "wire", later, "a")
+        await ledger.finish_slot(pool, "wire", later, ok=False)
         assert ledger.latest_slots(store, 3) == {"wire": SLOT}
         assert ledger.latest_slots(store, 1) == {"wire": later}
+        # Retention keeps each source's latest slot, however old: it says the slot is covered.
+        await ledger.claim_slot(pool, "other", SLOT, "a")
+        assert ledger.purge_slots(store, later + timedelta(days=400)) == 1
+        assert ledger.latest_slots(store, 1) == {"wire": later, "other": SLOT}
     finally:
+        await pool.close()
         store.close()
 
 
