@@ -8,7 +8,8 @@ matching:
 1. **throughput**: ``--articles`` stories are published at once into ``--feeds`` feeds polled every
    second; articles stored per second, from the first article download to the last article stored,
    with 1 node and with 2 nodes (same site, same pages); ``ratio`` is 2 nodes over 1 (target >= 1.7
-   on two cores);
+   on two otherwise idle cores: each run also reports the nodes' CPU and the load average, since
+   other work on the machine takes the second core away);
 2. **idle**: ``--idle-feeds`` empty feeds (every poll a 304) every ``--idle-every`` seconds, CPU
    of the node process per poll over ``--idle-seconds``, single-node mode (APScheduler, same
    PostgreSQL) then one cluster node; ``ratio`` is cluster over single (target <= 1.5). The
@@ -169,9 +170,12 @@ def throughput(args: argparse.Namespace, tmp: Path, nodes_count: int) -> dict[st
             wait_until("first polls", lambda: polls(site_stats(control)) >= 2 * len(feeds), 120)
             urllib.request.urlopen(f"{control}/_publish?count={args.articles}", timeout=10).close()
             wait_until("a first article", lambda: site_stats(control).get("articles", 0), 60)
+            processes = [psutil.Process(node.pid) for node in nodes]
+            cpu0 = sum(sum(p.cpu_times()[:2]) for p in processes)
             started = time.monotonic()
             stored, last_change = settle(control, db_url, args.articles, started)
             seconds = last_change - started
+            cpu = sum(sum(p.cpu_times()[:2]) for p in processes) - cpu0
         finally:
             stop(nodes)
     return {
@@ -180,6 +184,11 @@ def throughput(args: argparse.Namespace, tmp: Path, nodes_count: int) -> dict[st
         "stored": stored,
         "seconds": round(seconds, 2),
         "articles_per_second": round(stored / seconds, 2),
+        # The nodes' CPU until the last store (and a few idle seconds after): articles per
+        # CPU-second is the efficiency, whatever else the machine runs meanwhile.
+        "node_cpu_seconds": round(cpu, 2),
+        "articles_per_node_cpu_second": round(stored / cpu, 2) if cpu else None,
+        "load_average_1m": round(os.getloadavg()[0], 2),
     }
 
 
