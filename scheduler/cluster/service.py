@@ -4,14 +4,16 @@
 (config watching and reload, the health server, the outbox dispatcher -- whose leases already skip
 rows another node holds -- retention, heartbeats, signals) and replaces only where crawls come
 from. Instead of one APScheduler job per source, a Procrastinate worker runs on the same asyncio
-loop: a periodic ``dispatch`` task, deferred once per second across all nodes by Procrastinate's
-own uniqueness, defers one ``crawl`` job per due source with a ``queueing_lock`` and a ``lock``
-named after the source (at most one waiting and one running crawl per source); the crawl job
-claims its ``(source, slot)`` in the ledger first, so a retried or stalled job never crawls a slot
-twice. A periodic ``recover`` task retries the jobs of workers whose heartbeat is older than
-:data:`STALLED_AFTER` (a node killed mid-crawl). Due-ness and backoff are read from the database,
-so every node agrees; a source's failing/recovered status changes by compare-and-set, so one node
-tells ops. Each node keeps a row in ``cluster_nodes`` (heartbeat, version, config hash).
+loop: a periodic ``dispatch`` task (deferred once per period across all nodes by Procrastinate's
+own uniqueness; the period is half the shortest cadence) defers one ``crawl`` job per due source
+with a ``queueing_lock`` and a ``lock`` named after the source (at most one waiting and one
+running crawl per source); the crawl job claims its ``(source, slot)`` in the ledger first, so a
+retried or stalled job never crawls a slot twice. Deliveries are ``deliver(channel)`` jobs
+(:mod:`~scheduler.cluster.deliveries`). A periodic ``recover`` task retries the jobs of workers
+whose heartbeat is older than :data:`STALLED_AFTER` (a node killed mid-crawl). Due-ness and
+backoff are read from the database, so every node agrees; a source's failing/recovered status
+changes by compare-and-set, so one node tells ops. Each node keeps a row in ``cluster_nodes``
+(heartbeat, version, config hash).
 """
 
 from __future__ import annotations
