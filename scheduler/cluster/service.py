@@ -67,8 +67,11 @@ MAX_SLOT_ATTEMPTS = 3
 DELIVERY_LEASE = timedelta(seconds=20)
 # Ledger rows older than this go at the hourly retention run (each source's latest row stays).
 SLOTS_KEPT = timedelta(days=1)
-# Crawl jobs a node runs at once.
-CRAWL_JOBS = 64
+# Crawl jobs a node takes at once, per crawl batch it may run (service.max_concurrent_crawls).
+# More lets sources due together share a Scrapy crawl; but a node takes that many jobs in one go
+# when they appear, and too many leave the other nodes nothing (bench/cluster.py: 64 a node made
+# 2 nodes slower than 1 on a backlog; 16 in all gave 1.54x, and the same CPU per idle poll).
+CRAWL_JOBS_PER_BATCH = 4
 # Jobs a node runs at once besides its crawls: the dispatcher, the recovery task, deliveries.
 CONTROL_JOBS = 4
 
@@ -162,10 +165,10 @@ class ClusterService(Service):
         self._worker_task = asyncio.ensure_future(
             self.app.run_worker_async(
                 name=self.node_id,
-                # Crawl jobs mostly wait on the network; many at once let the runtime's batcher
-                # crawl the sources due together in one Scrapy crawl (max_concurrent_crawls
-                # batches), as single-node mode does.
-                concurrency=CRAWL_JOBS + CONTROL_JOBS,
+                # Crawl jobs mostly wait on the network; several at once let the runtime's
+                # batcher crawl sources due together in one Scrapy crawl, as single-node mode does.
+                concurrency=self.config.service.max_concurrent_crawls * CRAWL_JOBS_PER_BATCH
+                + CONTROL_JOBS,
                 install_signal_handlers=False,
                 update_heartbeat_interval=WORKER_HEARTBEAT,
                 stalled_worker_timeout=STALLED_AFTER,
