@@ -165,6 +165,19 @@ class Dispatcher:
                 stats.add(result)
         return stats
 
+    async def run_channel(self, name: str) -> DispatchStats:
+        """:meth:`run_once` for channel ``name`` only (a cluster runs one job per channel)."""
+        stats = DispatchStats()
+        cfg = self.channels.get(name)
+        if cfg is None or not cfg.enabled:
+            return stats
+        try:
+            return await self._run_channel(name)
+        except Exception as exc:
+            log.error("channel %s: dispatch failed: %s", name, exc, exc_info=exc)
+            stats.errors[name] = f"{type(exc).__name__}: {exc}"
+            return stats
+
     async def _store(self, fn: Callable[..., T], *args: object, **kwargs: object) -> T:
         return await asyncio.to_thread(fn, *args, **kwargs)
 

@@ -11,7 +11,8 @@ read at run time), served at ``/news/<n>.html``. Run as a child of ``bench/soak.
 
 It prints one JSON line ``{"feeds": [url, ...], "control": url}`` and serves until killed.
 The first host also answers ``/_stats`` (request counts as JSON, uncounted themselves) and
-``/_publish?every=S`` (publish a story into a random feed every S seconds; 0 stops).
+``/_publish?every=S`` (publish a story into a random feed every S seconds; 0 stops; ``count=N``
+publishes N stories at once first).
 """
 
 from __future__ import annotations
@@ -113,8 +114,10 @@ def make_handler(state: SiteState, first: int, per_host: int, control: bool) -> 
                     ).encode()
                 self._send(200, body, {"Content-Type": "application/json"})
             elif control and route == "/_publish":
-                every = float(parse_qs(parts.query).get("every", ["0"])[0])
-                self._set_publisher(every)
+                query = parse_qs(parts.query)
+                for _ in range(int(query.get("count", ["0"])[0])):
+                    state.publish()
+                self._set_publisher(float(query.get("every", ["0"])[0]))
                 self._send(200, b"ok")
             elif route == "/robots.txt":
                 with state.lock:
@@ -184,10 +187,11 @@ def main() -> None:
     parser.add_argument("--hosts", type=int, default=20)
     parser.add_argument("--feeds-per-host", type=int, default=10)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--pages", type=int, default=40, help="distinct real pages to serve")
     args = parser.parse_args()
     state = SiteState(
         feeds=[Feed() for _ in range(args.hosts * args.feeds_per_host)],
-        pages=load_pages(),
+        pages=load_pages(args.pages),
         rng=random.Random(args.seed),
     )
     urls: list[str] = []

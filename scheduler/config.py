@@ -24,6 +24,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -73,6 +74,21 @@ class ServiceOptions(BaseModel):
     # Reports of one event within this long of the story's last report join that story.
     story_window: Duration = timedelta(hours=72)
     log_json: bool = False
+    # Several nodes share the work through PostgreSQL (see scheduler.cluster); after database_url,
+    # whose value the validator below reads.
+    cluster: bool = False
+
+    @field_validator("cluster")
+    @classmethod
+    def _cluster_needs_postgresql(cls, value: bool, info: ValidationInfo) -> bool:
+        url = info.data.get("database_url") or ""
+        if value and not url.startswith(("postgresql:", "postgresql+", "postgres:")):
+            raise ValueError(
+                "cluster mode needs a PostgreSQL database_url (postgresql://...) shared by every "
+                "node; "
+                + (f"got {url.split(':', 1)[0]}:" if url else "none is set (the default is SQLite)")
+            )
+        return value
 
     @field_validator("health_listen")
     @classmethod

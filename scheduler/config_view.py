@@ -59,6 +59,7 @@ SERVICE_KEYS = frozenset(
         "max_backoff",
         "story_window",
         "log_json",
+        "cluster",
     }
 )
 WATCHLISTS_KEYS = frozenset({"include", "use_default"})
@@ -116,6 +117,7 @@ class ConfigView:
     database_url: str
     health_listen: str | None
     ops_channel: str | None
+    cluster: bool
     sources: tuple[SourceView, ...]
     watchlists: tuple[WatchlistView, ...]
     channels: tuple[ChannelView, ...]
@@ -129,6 +131,7 @@ class ConfigView:
             database_url=config.database_url,
             health_listen=config.service.health_listen,
             ops_channel=config.service.ops_channel,
+            cluster=config.service.cluster,
             sources=tuple(
                 SourceView(s.name, s.kind, s.url, s.every, s.enabled) for s in config.sources
             ),
@@ -254,6 +257,9 @@ def _read(file: Path, bundled: bool, env: Mapping[str, str]) -> ConfigView:
     listen = _optional_str(service.get("health_listen", DEFAULT_HEALTH_LISTEN))
     if listen:
         parse_listen(listen)
+    cluster = service.get("cluster", False)
+    if not isinstance(cluster, bool) or (cluster and not _is_postgresql(database_url)):
+        raise _NotPlain  # the full reading says why
 
     channels = tuple(_channel(c) for c in data["channel"]) or (ChannelView("console", "console"),)
     names = [c.name for c in channels]
@@ -287,6 +293,7 @@ def _read(file: Path, bundled: bool, env: Mapping[str, str]) -> ConfigView:
         database_url=database_url_for(data_dir, database_url, config_base(path, bundled)),
         health_listen=listen,
         ops_channel=ops,
+        cluster=cluster,
         sources=sources,
         watchlists=tuple(watchlists),
         channels=channels,
@@ -344,6 +351,10 @@ def _default_watchlist() -> WatchlistView:
     from crawler.matching import DEFAULT_WATCHLIST_NAME
 
     return WatchlistView(name=DEFAULT_WATCHLIST_NAME, notify=())
+
+
+def _is_postgresql(url: str | None) -> bool:
+    return url is not None and url.startswith(("postgresql:", "postgresql+", "postgres:"))
 
 
 def _plain_url(value: Any) -> str:

@@ -29,12 +29,13 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEv
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from alerts.dispatcher import Dispatcher
+from crawler.crawl_summary import CrawlSummary
 from crawler.matching import Matcher
 from crawler.reactor import REPEAT_SIGNAL_WINDOW
 from crawler.sources import Source
 from scheduler.cadence import SourceCadence, add_interval_job
 from scheduler.config import Config, load_config
-from scheduler.config_watch import config_signature, diff_configs
+from scheduler.config_watch import ConfigDiff, config_signature, diff_configs
 from scheduler.dispatch_kicks import DispatchKicks
 from scheduler.errors import ConfigError
 from scheduler.health_server import HealthServer, StoreHealth
@@ -111,12 +112,7 @@ class Service:
         )
         self.metrics.add_sources(s.name for s in self.config.sources if s.enabled)
         states = {s.name: s for s in await asyncio.to_thread(self.runtime.store.list_source_states)}
-        for source in self.config.sources:
-            if source.enabled:
-                self.cadence.schedule(source, states.get(source.name))
-            state = states.get(source.name)
-            if state is not None:
-                self.health.load(state)
+        await self._start_crawls(states)
         every = self.config.service.dispatch_every.total_seconds()
         add_interval_job(self.scheduler, "dispatch", self._dispatch_job, every)
         add_interval_job(
@@ -202,21 +198,23 @@ class Service:
             redact_url(c.database_url),
         )
 
+    async def _start_crawls(self, states: Mapping[str, SourceState]) -> None:
+        """Schedule a crawl job per enabled source (cluster mode starts its queue worker)."""
+        assert self.cadence is not None
+        for source in self.config.sources:
+            if source.enabled:
+                self.cadence.schedule(source, states.get(source.name))
+            state = states.get(source.name)
+            if state is not None:
+                self.health.load(state)
+
     async def _shutdown(self) -> None:
         grace = self.config.service.shutdown_grace.total_seconds()
         # Pause first: shutting APScheduler's asyncio executor down cancels the running jobs,
         # and in-flight crawls get their grace period before that.
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.pause()
-        if self._in_flight:
-            logger.info("waiting up to %gs for %d crawl(s) to finish", grace, len(self._in_flight))
-            _done, pending = await asyncio.wait(self._in_flight, timeout=grace)
-            for task in pending:
-                task.cancel()
-            if pending and self.runtime is not None:
-                self.runtime.cancel_crawls()
-            if pending:
-                await asyncio.wait(pending, timeout=5)
+        await self._drain_crawls(grace)
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         for task in list(self._background):
@@ -229,9 +227,25 @@ class Service:
             await self.dispatcher.aclose()
         if self.health_server is not None:
             await self.health_server.close()
+        await self._close_extras()
         if self.runtime is not None:
             await asyncio.to_thread(self.runtime.close)
         logger.info("newswatch stopped")
+
+    async def _drain_crawls(self, grace: float) -> None:
+        """Let in-flight crawls finish within ``grace`` seconds, then cancel the rest."""
+        if self._in_flight:
+            logger.info("waiting up to %gs for %d crawl(s) to finish", grace, len(self._in_flight))
+            _done, pending = await asyncio.wait(self._in_flight, timeout=grace)
+            for task in pending:
+                task.cancel()
+            if pending and self.runtime is not None:
+                self.runtime.cancel_crawls()
+            if pending:
+                await asyncio.wait(pending, timeout=5)
+
+    async def _close_extras(self) -> None:
+        """Release what a subclass opened, before the store closes (nothing here)."""
 
     # -- scheduling ------------------------------------------------------------------------------
 
@@ -258,10 +272,14 @@ class Service:
             source = self.config.source(name)
         except KeyError:
             return  # removed by a reload a moment ago
-        task = asyncio.current_task()
-        assert task is not None and self.runtime is not None
         if self._stop.is_set():
             return
+        await self.crawl(source)
+
+    async def crawl(self, source: Source) -> CrawlSummary:
+        """Crawl ``source`` once: record it, count it, judge its health, kick the dispatcher."""
+        task = asyncio.current_task()
+        assert task is not None and self.runtime is not None
         # Concurrency is bounded by the runtime's batcher (max_concurrent_crawls batches).
         self._in_flight.add(task)
         try:
@@ -273,6 +291,7 @@ class Service:
         await self._evaluate_source(source, state)
         if summary.matches:
             self._kick_dispatch()
+        return summary
 
     def _kick_dispatch(self) -> None:
         """Deliver new matches now rather than on the next dispatcher tick."""
@@ -336,22 +355,24 @@ class Service:
         change, reason = self.health.observe(source, state, datetime.now(UTC))
         if change == "failing":
             logger.warning("source %s is failing: %s", source.name, reason)
-            await self._persist_status(state, "failing")
-            await self.notify_ops(f"newswatch: source {source.name} is failing: {reason}")
+            if await self._persist_status(state, "failing"):
+                await self.notify_ops(f"newswatch: source {source.name} is failing: {reason}")
         elif change == "recovered":
             logger.info("source %s recovered", source.name)
-            await self._persist_status(state, "ok")
-            await self.notify_ops(f"newswatch: source {source.name} recovered")
+            if await self._persist_status(state, "ok"):
+                await self.notify_ops(f"newswatch: source {source.name} recovered")
         if self.cadence is not None and (change is not None or source.name in self.health.failing):
             self.cadence.reschedule(source)  # keep backing off as failures add up
         self.metrics.source_failing.labels(source=source.name).set(
             1 if source.name in self.health.failing else 0
         )
 
-    async def _persist_status(self, state: SourceState, status: str) -> None:
+    async def _persist_status(self, state: SourceState, status: str) -> bool:
+        """Store the source's new status; return whether this service should tell ops."""
         assert self.runtime is not None
         state.status = status
         await asyncio.to_thread(self.runtime.store.save_source_state, state)
+        return True
 
     async def notify_ops(self, text: str) -> None:
         """Send one notice to the ops channel (if one is configured); never raises."""
@@ -401,7 +422,7 @@ class Service:
         diff = diff_configs(self.config, new)
         if diff.database_changed:
             logger.warning("database_url changed: takes effect after a restart")
-        assert self.runtime is not None and self.cadence is not None
+        assert self.runtime is not None
         # A new runtime for new crawls; crawls running under the old one finish (or are
         # cancelled at shutdown: the runtimes share the list of batchers they started).
         self.runtime = self.runtime.reconfigured(new, matcher)
@@ -411,13 +432,18 @@ class Service:
             old_dispatcher = self.dispatcher
             self.dispatcher = self._build_dispatcher(new)
             self._spawn(old_dispatcher.aclose())
-        self.cadence.jitter = new.service.jitter
+        self._sources_changed(diff)
+        self.metrics.add_sources(diff.added)
+        logger.info("config reloaded: %s", diff.describe())
+
+    def _sources_changed(self, diff: ConfigDiff) -> None:
+        """Reschedule the crawl jobs of the sources a reload added, changed or removed."""
+        assert self.cadence is not None
+        self.cadence.jitter = self.config.service.jitter
         for name in diff.removed:
             self.cadence.remove(name)
         for name in (*diff.added, *diff.changed):
-            self.cadence.schedule(new.source(name), None)
-        self.metrics.add_sources(diff.added)
-        logger.info("config reloaded: %s", diff.describe())
+            self.cadence.schedule(self.config.source(name), None)
 
     def _build_dispatcher(self, config: Config) -> Dispatcher:
         assert self.runtime is not None

@@ -47,11 +47,21 @@ def upgrade_schema(config: Config) -> str:
     return f"schema: upgraded from revision {before.describe()} to {HEAD}"
 
 
+def upgrade_queue(config: Config) -> str:
+    """Cluster mode's job queue: Procrastinate's own tables, in the same database and schema."""
+    if not config.service.cluster:
+        return "job queue: not used (no cluster mode)"
+    from scheduler.cluster.queue_schema import apply_queue_schema
+
+    created = apply_queue_schema(config.database_url)
+    return "job queue: created" if created else "job queue: present already, nothing to do"
+
+
 # What ``db upgrade`` does, in order: (name, step). A step takes the config, changes what it owns
-# idempotently and returns the line to print. The cluster runtime appends its own here (applying
-# Procrastinate's schema when ``[service] cluster = true``), after the store's tables.
+# idempotently and returns the line to print.
 UPGRADE_STEPS: list[tuple[str, Callable[[Config], str]]] = [
     ("schema", upgrade_schema),
+    ("queue", upgrade_queue),
 ]
 
 

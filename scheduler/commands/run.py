@@ -25,4 +25,13 @@ def run(args: argparse.Namespace) -> int:
     if config.service.log_json and not args.log_json:
         setup_logging(verbose=args.verbose, json_format=True)
     quiet_crawl_detail(verbose=args.verbose)
+    if config.service.cluster:
+        import logging
+
+        from scheduler.cluster.service import run_cluster_service
+
+        # The job queue logs every job it runs: a dispatch a second is noise unless asked for.
+        level = logging.DEBUG if args.verbose else logging.WARNING
+        logging.getLogger("procrastinate").setLevel(level)
+        return run_cluster_service(config)
     return run_service(config)

@@ -45,6 +45,11 @@ def run(args: argparse.Namespace) -> int:
                     "next_run": _iso(next_run),
                 }
             )
+        cluster = None
+        if config.cluster:  # the nodes sharing the work (see scheduler.cluster.nodes)
+            from scheduler.cluster.nodes import cluster_report, format_cluster
+
+            cluster = cluster_report(store)
     service = service_state(config.health_listen)
     if args.json:
         print(
@@ -54,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
                     "service": service,
                     "sources": sources,
                     "outbox": outbox,
+                    **({"cluster": cluster} if cluster is not None else {}),
                     "failed_deliveries": [
                         {
                             "id": d.id,
@@ -71,6 +77,9 @@ def run(args: argparse.Namespace) -> int:
     print(describe(config, checked=False))
     print()
     print(f"service: {service['state']} ({service['detail']})")
+    if cluster is not None:
+        print()
+        print(format_cluster(cluster))
     print()
     head = f"{'source':<24} {'status':<14} {'last success':<14} {'next run':<14} {'fails':>5}"
     print(f"{head}  new (last runs)")

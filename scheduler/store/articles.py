@@ -327,6 +327,7 @@ class ArticleTables(StoryTables):
                 if channel not in best_per_channel:  # sorted best first: first one wins
                     best_per_channel[channel] = (match.score, int(new_id))
         delivery_ids: list[int] = []
+        delivery_channels: list[str] = []
         for channel, (_score, match_id) in best_per_channel.items():
             values: dict[str, Any] = {"event": "new"}
             parent = None
@@ -359,6 +360,9 @@ class ArticleTables(StoryTables):
             ).scalar()
             if new_delivery is not None:
                 delivery_ids.append(int(new_delivery))
+                delivery_channels.append(channel)
                 if story is not None and parent is None:
                     self._claim_parent(conn, story.story_id, channel, int(new_delivery))
+        if delivery_channels and self.on_new_deliveries is not None:
+            self.on_new_deliveries(conn, delivery_channels)
         return tuple(match_ids), tuple(delivery_ids)

@@ -148,6 +148,9 @@ class Database:
         self._backend = engine.dialect.name
         self._closed = False
         self._close_lock = threading.Lock()
+        # Called inside the transaction that adds delivery rows, with their channels: cluster mode
+        # defers the delivery jobs there (scheduler.cluster.deliveries), so both commit or neither.
+        self.on_new_deliveries: Callable[[Connection, Sequence[str]], None] | None = None
         # The SQLite file and its identity at open, for probe(): pooled connections keep reading
         # (and writing) a deleted or replaced file, so only the file itself tells.
         self._sqlite_file: str | None = None

@@ -65,12 +65,29 @@ WHERE m.created_at >= :since {watchlist}
 ORDER BY m.created_at DESC, m.id DESC LIMIT :limit
 """
 _STORY_OF = "SELECT article_id, story_id FROM story_articles WHERE article_id IN ({ids})"
+_NODES = """
+SELECT node_id, hostname, pid, version, config_hash, started_at, last_heartbeat
+FROM cluster_nodes ORDER BY node_id
+"""
 _REVISION = "SELECT version_num FROM alembic_version"
 _HAS_TABLE = {
     "sqlite": "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '{table}'",
     "postgresql": "SELECT COUNT(*) FROM (SELECT to_regclass('{table}') AS t) x WHERE t IS NOT NULL",
 }
 _PARAM = re.compile(r"(?<![:\w]):(\w+)")
+
+
+@dataclass(frozen=True, slots=True)
+class NodeRow:
+    """A cluster node's row as it registered and last heartbeat."""
+
+    node_id: str
+    hostname: str
+    pid: int
+    version: str
+    config_hash: str
+    started_at: datetime
+    last_heartbeat: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +180,21 @@ class ReadOnlyStore:
         return [
             FailedDelivery(id=int(row[0]), channel=row[1], last_error=row[2], title=row[3])
             for row in self._rows("list_failed", _FAILED, {"limit": limit})
+        ]
+
+    def list_cluster_nodes(self) -> list[NodeRow]:
+        """The rows of ``cluster_nodes`` (nodes of cluster mode), by node id."""
+        return [
+            NodeRow(
+                str(r[0]),
+                str(r[1]),
+                int(r[2]),
+                str(r[3]),
+                str(r[4]),
+                self._stamp(r[5]),
+                self._stamp(r[6]),
+            )
+            for r in self._rows("list_cluster_nodes", _NODES)
         ]
 
     def list_matches(

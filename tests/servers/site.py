@@ -9,7 +9,8 @@ answer ``ETag`` / ``Last-Modified`` and honour ``If-None-Match`` / ``If-Modified
 Failure routes: ``/status/<code>`` (503 and 429 send ``Retry-After``, ``?retry_after=N``),
 ``/slow?seconds=N``, ``/drop`` (connection closed without an answer), ``/huge?bytes=N`` (announced
 and sent body over the size limit), ``/not-xml`` (an HTML page where a feed should be). Any path
-takes ``?fail=N&retry_after=S``: its first N hits answer 503 with ``Retry-After: S``.
+takes ``?fail=N&retry_after=S``: its first N hits answer 503 with ``Retry-After: S``; and
+``?delay=S``: it answers S seconds late (a crawl to interrupt).
 ``site.robots_delay`` makes ``/robots.txt`` answer slowly, to provoke the robots.txt race;
 ``site.answer_robots(503, 404)`` makes the next ``/robots.txt`` requests answer those statuses
 in turn (and a 200 carry headers), to test what a 4xx, a 5xx or a short lifetime means.
@@ -105,6 +106,8 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         route = parts.path
+        if "delay" in query:
+            time.sleep(float(query["delay"]))
         if "fail" in query and hits <= int(query["fail"]):
             self._send(record, 503, b"busy", headers={"Retry-After": query.get("retry_after", "1")})
             return

@@ -1,0 +1,116 @@
+"""The cluster's shared tables: the crawl ledger, the nodes, and source status changes.
+
+``crawl_slots`` is the idempotency ledger: :func:`claim_slot` marks ``(source, slot)`` running for a
+node unless it is already done (an upsert that returns nothing then), so a retried or stalled
+crawl job never makes a second successful crawl of a slot; :func:`finish_slot` marks it done or
+failed (both on the node's async connection pool).
+``cluster_nodes`` holds one row per live node, refreshed by its heartbeat. :func:`set_status` is a
+compare-and-set on a source's status: of several nodes that see a source fail at once, the one
+whose update changes the row sends the ops notice. Each function is one short transaction; the
+ones taking a :class:`Store` are called through a worker thread.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from psycopg.rows import tuple_row
+from psycopg_pool import AsyncConnectionPool
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from scheduler.store import Store
+from scheduler.store.schema import cluster_nodes, crawl_slots, sources
+
+# The two statements every crawl job runs, as plain SQL on the node's async pool (no worker thread,
+# no SQLAlchemy compile, no pre-ping): they are most of what a cluster adds to a 304 poll.
+_CLAIM = """
+INSERT INTO crawl_slots (source, slot, status, node_id, attempts, started_at)
+VALUES (%(source)s, %(slot)s, 'running', %(node)s, 1, now())
+ON CONFLICT (source, slot) DO UPDATE
+   SET status = 'running', node_id = EXCLUDED.node_id, attempts = crawl_slots.attempts + 1,
+       started_at = EXCLUDED.started_at, finished_at = NULL
+ WHERE crawl_slots.status <> 'done'
+RETURNING attempts
+"""
+_FINISH = """
+UPDATE crawl_slots SET status = %(status)s, finished_at = now()
+ WHERE source = %(source)s AND slot = %(slot)s
+"""
+
+
+async def claim_slot(
+    pool: AsyncConnectionPool, source: str, slot: datetime, node_id: str
+) -> int | None:
+    """Mark ``(source, slot)`` running for ``node_id``; return the attempt, or None if done."""
+    async with pool.connection() as conn, conn.cursor(row_factory=tuple_row) as cur:
+        await cur.execute(_CLAIM, {"source": source, "slot": slot, "node": node_id})
+        row = await cur.fetchone()
+    return int(row[0]) if row is not None else None
+
+
+async def finish_slot(pool: AsyncConnectionPool, source: str, slot: datetime, *, ok: bool) -> None:
+    """Mark ``(source, slot)`` done (or failed: the next dispatch defers it again)."""
+    status = "done" if ok else "failed"
+    async with pool.connection() as conn:
+        await conn.execute(_FINISH, {"status": status, "source": source, "slot": slot})
+
+
+def purge_slots(store: Store, before: datetime) -> int:
+    """Delete ledger rows started before ``before``, except each source's latest slot (which says
+    whether its current slot is done, however long its cadence); return how many went."""
+    newer = crawl_slots.alias("newer")
+    later_exists = (
+        select(newer.c.slot)
+        .where(newer.c.source == crawl_slots.c.source, newer.c.slot > crawl_slots.c.slot)
+        .exists()
+    )
+    with store.engine.begin() as conn:
+        result = conn.execute(
+            crawl_slots.delete().where(crawl_slots.c.started_at < before, later_exists)
+        )
+    return int(result.rowcount)
+
+
+def latest_slots(store: Store, max_attempts: int) -> dict[str, datetime]:
+    """Each source's latest slot that is done, running, or failed ``max_attempts`` times.
+
+    A failed slot (a crawl cut at shutdown, a crash) below that many attempts does not count: the
+    next dispatch defers it again, and another node crawls it.
+    """
+    covered = or_(crawl_slots.c.status != "failed", crawl_slots.c.attempts >= max_attempts)
+    with store.engine.begin() as conn:
+        rows = conn.execute(
+            select(crawl_slots.c.source, func.max(crawl_slots.c.slot))
+            .where(covered)
+            .group_by(crawl_slots.c.source)
+        ).all()
+    return {row[0]: row[1] for row in rows}
+
+
+def set_status(store: Store, source: str, status: str) -> bool:
+    """Set a source's status unless it already has it; return whether this call changed it."""
+    with store.engine.begin() as conn:
+        result = conn.execute(
+            update(sources)
+            .where(sources.c.name == source, sources.c.status != status)
+            .values(status=status)
+        )
+    return bool(result.rowcount)
+
+
+def heartbeat_node(store: Store, node: dict[str, object]) -> None:
+    """Insert or refresh this node's row (``node`` holds every column of ``cluster_nodes``)."""
+    stmt = pg_insert(cluster_nodes).values(**node)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["node_id"],
+        set_={k: stmt.excluded[k] for k in node if k not in ("node_id", "started_at")},
+    )
+    with store.engine.begin() as conn:
+        conn.execute(stmt)
+
+
+def remove_node(store: Store, node_id: str) -> None:
+    """Drop a node's row (it stops gracefully)."""
+    with store.engine.begin() as conn:
+        conn.execute(cluster_nodes.delete().where(cluster_nodes.c.node_id == node_id))
