@@ -10,58 +10,19 @@ command stays cheap.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from scheduler.store.readonly import ClusterNode as Node
 from scheduler.store.readonly import ReadOnlyStore
 
 # A node heartbeats every 5 s (scheduler.daemon.HEARTBEAT_SECONDS): three missed beats is silence.
 SILENT_AFTER = 15.0
 
 
-@dataclass(frozen=True, slots=True)
-class Node:
-    """One row of ``cluster_nodes``."""
-
-    node_id: str
-    hostname: str
-    pid: int
-    version: str
-    config_hash: str
-    started_at: datetime
-    last_heartbeat: datetime
-    heartbeat_age: float  # seconds since the last heartbeat, when read
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "node_id": self.node_id,
-            "hostname": self.hostname,
-            "pid": self.pid,
-            "version": self.version,
-            "config_hash": self.config_hash,
-            "started_at": self.started_at.isoformat(),
-            "last_heartbeat": self.last_heartbeat.isoformat(),
-            "heartbeat_age_seconds": round(self.heartbeat_age, 1),
-        }
-
-
 def list_nodes(store: ReadOnlyStore) -> list[Node]:
     """Every node that registered and has not stopped gracefully, by node id."""
-    now = datetime.now(UTC)
-    return [
-        Node(
-            node_id=row.node_id,
-            hostname=row.hostname,
-            pid=row.pid,
-            version=row.version,
-            config_hash=row.config_hash,
-            started_at=row.started_at,
-            last_heartbeat=row.last_heartbeat,
-            heartbeat_age=(now - row.last_heartbeat).total_seconds(),
-        )
-        for row in store.list_cluster_nodes()
-    ]
+    return store.list_cluster_nodes(datetime.now(UTC))
 
 
 def nodes_warnings(nodes: list[Node]) -> list[str]:

@@ -78,8 +78,8 @@ _PARAM = re.compile(r"(?<![:\w]):(\w+)")
 
 
 @dataclass(frozen=True, slots=True)
-class NodeRow:
-    """A cluster node's row as it registered and last heartbeat."""
+class ClusterNode:
+    """A cluster node's row in ``cluster_nodes``, and the age of its last heartbeat when read."""
 
     node_id: str
     hostname: str
@@ -88,6 +88,19 @@ class NodeRow:
     config_hash: str
     started_at: datetime
     last_heartbeat: datetime
+    heartbeat_age: float  # seconds
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "node_id": self.node_id,
+            "hostname": self.hostname,
+            "pid": self.pid,
+            "version": self.version,
+            "config_hash": self.config_hash,
+            "started_at": self.started_at.isoformat(),
+            "last_heartbeat": self.last_heartbeat.isoformat(),
+            "heartbeat_age_seconds": round(self.heartbeat_age, 1),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,20 +195,19 @@ class ReadOnlyStore:
             for row in self._rows("list_failed", _FAILED, {"limit": limit})
         ]
 
-    def list_cluster_nodes(self) -> list[NodeRow]:
-        """The rows of ``cluster_nodes`` (nodes of cluster mode), by node id."""
-        return [
-            NodeRow(
-                str(r[0]),
-                str(r[1]),
-                int(r[2]),
-                str(r[3]),
-                str(r[4]),
-                self._stamp(r[5]),
-                self._stamp(r[6]),
+    def list_cluster_nodes(self, now: datetime) -> list[ClusterNode]:
+        """The nodes of cluster mode (rows of ``cluster_nodes``) by node id, ages as of ``now``."""
+        nodes = []
+        for node_id, host, pid, version, config_hash, started, beat in self._rows(
+            "list_cluster_nodes", _NODES
+        ):
+            last = self._stamp(beat)
+            age = (now - last).total_seconds()
+            started_at = self._stamp(started)
+            nodes.append(
+                ClusterNode(node_id, host, int(pid), version, config_hash, started_at, last, age)
             )
-            for r in self._rows("list_cluster_nodes", _NODES)
-        ]
+        return nodes
 
     def list_matches(
         self, since: datetime, watchlist: str | None = None, limit: int = 200
