@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
-import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,7 +29,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from alerts.dispatcher import Dispatcher
 from crawler.crawl_summary import CrawlSummary
 from crawler.matching import Matcher
-from crawler.reactor import REPEAT_SIGNAL_WINDOW
+from crawler.reactor import StopSignals
 from crawler.sources import Source
 from scheduler.cadence import SourceCadence, add_interval_job
 from scheduler.config import Config, load_config
@@ -80,7 +78,6 @@ class Service:
         self.dispatcher: Dispatcher | None = None
         self.health_server: HealthServer | None = None
         self._stop = asyncio.Event()
-        self._stop_signalled = 0.0
         self._reload = asyncio.Event()
         self._in_flight: set[asyncio.Task[Any]] = set()
         self._dispatch_kicks = DispatchKicks(self._dispatch_pass)
@@ -158,23 +155,18 @@ class Service:
         return age < HEARTBEAT_SECONDS * 4
 
     def _install_signals(self, loop: asyncio.AbstractEventLoop) -> None:
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, self._on_stop_signal, sig)
+        StopSignals(self._on_stop_signal, self._on_stop_again).install(loop)
         loop.add_signal_handler(signal.SIGHUP, self._on_hup)
 
     def _on_stop_signal(self, sig: signal.Signals) -> None:
-        now = time.monotonic()
-        if self._stop.is_set() and now - self._stop_signalled < REPEAT_SIGNAL_WINDOW:
-            return  # the same press, delivered twice (to us and to our process group)
-        self._stop_signalled = now
-        if self._stop.is_set():
-            # A second Ctrl-C means "now": skip the grace period. The outbox is durable and a
-            # cut crawl is fetched again next time, so nothing is lost but the wait.
-            logger.warning("received %s again: exiting now, without the grace period", sig.name)
-            logging.shutdown()
-            os._exit(130)
         logger.info("received %s: shutting down (again to exit at once)", sig.name)
         self._stop.set()
+
+    def _on_stop_again(self, sig: signal.Signals) -> None:
+        # A second Ctrl-C means "now": skip the grace period. The outbox is durable and a cut
+        # crawl is fetched again next time, so nothing is lost but the wait.
+        logger.warning("received %s again: exiting now, without the grace period", sig.name)
+        logging.shutdown()
 
     def _on_hup(self) -> None:
         logger.info("received SIGHUP: reloading the config")

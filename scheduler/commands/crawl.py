@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import signal
 import sys
 from typing import Any
@@ -32,7 +31,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from crawler import reactor
-    from crawler.reactor import REPEAT_SIGNAL_WINDOW
+    from crawler.reactor import StopSignals
     from scheduler.config import load_config
     from scheduler.runtime import open_runtime
 
@@ -52,18 +51,9 @@ def run(args: argparse.Namespace) -> int:
         from scheduler.jobs import crawl_once
 
         runtime = open_runtime(config, extract_workers=None)
-        loop = asyncio.get_running_loop()
-
-        signalled = 0.0
 
         def on_signal(sig: signal.Signals) -> None:
-            nonlocal interrupted, signalled
-            if interrupted and loop.time() - signalled < REPEAT_SIGNAL_WINDOW:
-                return  # one press delivered twice (to us and to our process group)
-            signalled = loop.time()
-            if interrupted:  # the second Ctrl-C: the user does not want to wait at all
-                print(f"\nnewswatch: {sig.name} again: exiting now", file=sys.stderr, flush=True)
-                os._exit(130)
+            nonlocal interrupted
             interrupted = True
             print(
                 f"\nnewswatch: {sig.name}: stopping the crawl (again to force)",
@@ -72,8 +62,10 @@ def run(args: argparse.Namespace) -> int:
             )
             runtime.cancel_crawls()
 
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, on_signal, sig)
+        def again(sig: signal.Signals) -> None:  # the user does not want to wait at all
+            print(f"\nnewswatch: {sig.name} again: exiting now", file=sys.stderr, flush=True)
+
+        StopSignals(on_signal, again).install(asyncio.get_running_loop())
         ticker = Progress(sources) if progress else None
         try:
 

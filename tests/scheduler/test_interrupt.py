@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
+from crawler.reactor import REPEAT_SIGNAL_WINDOW
 from scheduler.config import load_config
-from scheduler.daemon import REPEAT_SIGNAL_WINDOW
 from scheduler.store import open_store
 from tests.servers.site import FixtureSite
 
