@@ -329,14 +329,14 @@ class Dispatcher:
             log.error("channel %s: delivery failed for good: %s", cfg.name, exc)
             return True
         except TemporaryDeliveryError as exc:
-            await self._retry_safely(cfg, rows, str(exc), exc.retry_after, stats)
+            await self._retry(cfg, rows, str(exc), exc.retry_after, stats)
             return False
         except DeliveryError as exc:
-            await self._retry_safely(cfg, rows, str(exc), None, stats)
+            await self._retry(cfg, rows, str(exc), None, stats)
             return False
         except Exception as exc:
             log.exception("channel %s: notifier raised unexpectedly", cfg.name)
-            await self._retry_safely(cfg, rows, f"{type(exc).__name__}: {exc}", None, stats)
+            await self._retry(cfg, rows, f"{type(exc).__name__}: {exc}", None, stats)
             return False
         # Shielded: once the message is out, recording it is what keeps duplicates at one.
         # Only a single alert's reference is kept: a story's later reports thread under it.
@@ -380,23 +380,6 @@ class Dispatcher:
         )
         return timedelta(seconds=ceiling / 2 + self._rng.uniform(0, ceiling / 2))
 
-    async def _retry_safely(
-        self,
-        cfg: ChannelConfig,
-        rows: Sequence[Delivery],
-        error: str,
-        retry_after: float | None,
-        stats: DispatchStats,
-    ) -> None:
-        """:meth:`_retry`, and if planning the retry itself fails, a plain retry after the
-        default backoff: a failed send must always count its attempt and release the lease, or
-        the rows stay leased with no attempt counted and are re-sent every lease forever."""
-        try:
-            await self._retry(cfg, rows, error, retry_after, stats)
-        except Exception:
-            log.exception("channel %s: scheduling the retry failed; using the backoff", cfg.name)
-            await self._retry(cfg, rows, error, None, stats)
-
     async def _retry(
         self,
         cfg: ChannelConfig,
@@ -412,7 +395,14 @@ class Dispatcher:
         plan: list[tuple[Delivery, datetime | None]] = []
         # A channel that is down is down for every row: back off on the channel's streak too,
         # so the next rows in line do not each start again from the shortest wait.
-        wait = self.backoff(max(failures, *(r.attempts for r in rows)), retry_after)
+        streak = max(failures, *(r.attempts for r in rows))
+        try:
+            wait = self.backoff(streak, retry_after)
+        except Exception:
+            # A failed send must always count its attempt and release the lease, or the rows
+            # stay leased with no attempt counted and are re-sent every lease forever.
+            log.exception("channel %s: planning the retry failed; using the backoff", cfg.name)
+            wait = self.backoff(streak, None)
         for row in rows:
             deadline = _aware(row.created_at) + cfg.retry_for
             if now >= deadline and row.attempts + 1 >= MIN_ATTEMPTS:
