@@ -17,7 +17,7 @@ import tomllib
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import (
     BaseModel,
@@ -49,6 +49,9 @@ from scheduler.config_view import parse_listen as parse_listen
 from scheduler.config_view import resolve_config_path as resolve_config_path
 from scheduler.errors import ConfigError
 from scheduler.tomllines import find_line
+
+if TYPE_CHECKING:
+    from scheduler.store import Store
 
 MIN_DISPATCH_EVERY = timedelta(seconds=1)
 
@@ -153,6 +156,15 @@ class Config(BaseModel):
             [c.name for c in self.channels],
             self.service.ops_channel,
         )
+
+    def open_store(self) -> Store:
+        """The store of ``database_url``, configured for this config's stories: every caller
+        that opens a store for a config goes through here, so none keeps the store's defaults."""
+        from scheduler.store import open_store
+
+        store = open_store(self.database_url)
+        store.configure_stories(**self.story_options())
+        return store
 
     def story_options(self) -> dict[str, Any]:
         """``Store.configure_stories`` arguments: the story window, each channel's updates mode."""

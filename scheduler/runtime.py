@@ -21,7 +21,7 @@ from crawler.robots_cache import RobotsCache
 from crawler.services import CrawlServices
 from scheduler.config import Config
 from scheduler.crawl_records import CrawlRecorder
-from scheduler.store import Store, open_store
+from scheduler.store import Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,8 +150,7 @@ def open_runtime(
 ) -> Runtime:
     """Open the store and build the matcher (and the extraction threads unless ``use_pool`` is
     false: extraction then shares the loop's default executor)."""
-    store = open_store(config.database_url)
-    store.configure_stories(**config.story_options())
+    store = config.open_store()
     executor = make_extract_executor(extract_workers) if use_pool else None
     return Runtime(
         config=config,

@@ -43,11 +43,9 @@ def config_and_store(
     command that delivers asks for them.
     """
     from scheduler.config import load_config
-    from scheduler.store import open_store
 
     config = load_config(args.config, secrets=secrets)
-    store = open_store(config.database_url)
-    store.configure_stories(**config.story_options())
+    store = config.open_store()
     try:
         yield config, store
     finally:
