@@ -42,6 +42,7 @@ from crawler.sources import Source
 from scheduler.cluster import ledger
 from scheduler.cluster.deliveries import DELIVER_QUEUE, DELIVER_TASK, DeliveryJobs, deliver_job
 from scheduler.cluster.queue_schema import apply_queue_schema, queue_conninfo
+from scheduler.cluster.slot_batches import SlotBatches
 from scheduler.cluster.slots import is_due
 from scheduler.config import Config
 from scheduler.config_watch import ConfigDiff
@@ -131,6 +132,7 @@ class ClusterService(Service):
             configure=_autocommit,
             open=False,
         )
+        self.slots = SlotBatches(self.pool, self.node_id)
         self.app = App(connector=PsycopgConnector())
         self.crawl_task = self.app.task(name=CRAWL_TASK, queue="crawl")(self._crawl_job)
         # One dispatcher at a time in the cluster (two periodic runs could otherwise overlap).
@@ -284,7 +286,7 @@ class ClusterService(Service):
         if not found.enabled or self.runtime is None:
             return
         at = datetime.fromisoformat(slot)
-        attempt = await ledger.claim_slot(self.pool, source, at, self.node_id)
+        attempt = await self.slots.claim(source, at)
         if attempt is None:
             # A second job for a slot whose first was fetched but had not claimed it yet.
             logger.debug("source %s: slot %s already crawled, skipping", source, slot)
@@ -297,7 +299,7 @@ class ClusterService(Service):
             ok = not summary.interrupted
         finally:
             # Shielded: a crawl cut at shutdown still records its slot as failed (crawled again).
-            await asyncio.shield(ledger.finish_slot(self.pool, source, at, ok=ok))
+            await asyncio.shield(self.slots.finish(source, at, ok=ok))
 
     async def _deliver_job(self, channel: str) -> None:
         """Drain ``channel``'s due outbox rows (one such job runs at a time in the cluster)."""
