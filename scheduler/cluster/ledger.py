@@ -89,6 +89,29 @@ async def finish_slot(pool: AsyncConnectionPool, source: str, slot: datetime, *,
     await finish_slots(pool, {(source, slot): ok})
 
 
+# What the dispatcher reads on every run, in one statement: each source's status and failure count
+# (its poll interval), and its latest covered slot as :func:`latest_slots` tells it.
+_DISPATCH_VIEW = """
+SELECT name, status, consecutive_failures, NULL::timestamptz FROM sources
+UNION ALL
+SELECT source, NULL, NULL, max(slot) FROM crawl_slots
+ WHERE status <> 'failed' OR attempts >= %(max_attempts)s
+ GROUP BY source
+"""
+
+
+async def dispatch_view(
+    pool: AsyncConnectionPool, max_attempts: int
+) -> tuple[dict[str, tuple[str, int]], dict[str, datetime]]:
+    """Each recorded source's (status, consecutive failures), and :func:`latest_slots`."""
+    async with pool.connection() as conn, conn.cursor(row_factory=tuple_row) as cur:
+        await cur.execute(_DISPATCH_VIEW, {"max_attempts": max_attempts})
+        rows = await cur.fetchall()
+    states = {row[0]: (row[1], int(row[2])) for row in rows if row[3] is None}
+    latest = {row[0]: row[3] for row in rows if row[3] is not None}
+    return states, latest
+
+
 def purge_slots(store: Store, before: datetime) -> int:
     """Delete ledger rows started before ``before``, except each source's latest slot (which says
     whether its current slot is done, however long its cadence); return how many went."""

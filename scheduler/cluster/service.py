@@ -240,9 +240,8 @@ class ClusterService(Service):
         """Defer a crawl job for every enabled source whose current slot the ledger lacks."""
         if self.runtime is None or self._stop.is_set():
             return
-        store = self.runtime.store
-        states = {s.name: s for s in await asyncio.to_thread(store.list_source_states)}
-        latest = await asyncio.to_thread(ledger.latest_slots, store, MAX_SLOT_ATTEMPTS)
+        # One statement on the async pool: no worker thread, no transaction of its own.
+        states, latest = await ledger.dispatch_view(self.pool, MAX_SLOT_ATTEMPTS)
         # Sources whose crawl job already waits need no other (its queueing lock would refuse it).
         waiting = {
             job.queueing_lock
@@ -254,13 +253,8 @@ class ClusterService(Service):
         for source in self.config.sources:
             if not source.enabled or crawl_lock(source.name) in waiting:
                 continue
-            state = states.get(source.name)
-            every = poll_interval(
-                source,
-                options,
-                failing=state is not None and state.status == "failing",
-                failures=state.consecutive_failures if state is not None else 0,
-            )
+            status, failures = states.get(source.name, ("ok", 0))
+            every = poll_interval(source, options, failing=status == "failing", failures=failures)
             slot = is_due(now, every, latest.get(source.name))
             if slot is None:
                 continue

@@ -69,6 +69,12 @@ async def test_a_done_slot_is_never_claimed_again(db_url: str) -> None:
         await ledger.claim_slot(pool, "other", SLOT, "a")
         assert ledger.purge_slots(store, later + timedelta(days=400)) == 1
         assert ledger.latest_slots(store, 1) == {"wire": later, "other": SLOT}
+        # The dispatcher's single read says the same, with each recorded source's health.
+        store.save_source_state(SourceState("wire", consecutive_failures=2, status="failing"))
+        for attempts in (1, 3):
+            states, latest = await ledger.dispatch_view(pool, attempts)
+            assert latest == ledger.latest_slots(store, attempts)
+            assert states == {"wire": ("failing", 2)}
     finally:
         await pool.close()
         store.close()
