@@ -7,5 +7,6 @@ queueing lock and a lock per source), an idempotency ledger of ``(source, slot)`
 job from crawling a slot twice, nodes heartbeat into ``cluster_nodes``, and a periodic task retries
 the jobs of workers whose heartbeat stopped. :mod:`~scheduler.cluster.service` is the node;
 :mod:`~scheduler.cluster.queue_schema` the queue's schema; :mod:`~scheduler.cluster.ledger` the
-shared tables; :mod:`~scheduler.cluster.slots` the pure cadence arithmetic.
+shared tables; :mod:`~scheduler.cluster.slot_batches` gathers the ledger writes of crawl jobs that
+run together; :mod:`~scheduler.cluster.slots` the pure cadence arithmetic.
 """

@@ -12,7 +12,8 @@ ones taking a :class:`Store` are called through a worker thread.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 
 from psycopg.rows import tuple_row
 from psycopg_pool import AsyncConnectionPool
@@ -23,37 +24,92 @@ from scheduler.store import Store
 from scheduler.store.schema import cluster_nodes, crawl_slots, sources
 
 # The two statements every crawl job runs, as plain SQL on the node's async pool (no worker thread,
-# no SQLAlchemy compile, no pre-ping): they are most of what a cluster adds to a 304 poll.
+# no SQLAlchemy compile, no pre-ping): they are most of what a cluster adds to a 304 poll. Each
+# takes arrays, so that the jobs of sources due together share one statement
+# (:mod:`.slot_batches`); every row is still claimed or finished as by a statement of its own.
 _CLAIM = """
 INSERT INTO crawl_slots (source, slot, status, node_id, attempts, started_at)
-VALUES (%(source)s, %(slot)s, 'running', %(node)s, 1, now())
+SELECT source, slot, 'running', %(node)s, 1, now()
+  FROM unnest(%(sources)s::text[], %(slots)s::timestamptz[]) AS claimed(source, slot)
 ON CONFLICT (source, slot) DO UPDATE
    SET status = 'running', node_id = EXCLUDED.node_id, attempts = crawl_slots.attempts + 1,
        started_at = EXCLUDED.started_at, finished_at = NULL
  WHERE crawl_slots.status <> 'done'
-RETURNING attempts
+RETURNING source, slot, attempts
 """
 _FINISH = """
-UPDATE crawl_slots SET status = %(status)s, finished_at = now()
- WHERE source = %(source)s AND slot = %(slot)s
+UPDATE crawl_slots SET status = finished.status, finished_at = now()
+  FROM unnest(%(sources)s::text[], %(slots)s::timestamptz[], %(statuses)s::text[])
+       AS finished(source, slot, status)
+ WHERE crawl_slots.source = finished.source AND crawl_slots.slot = finished.slot
 """
+
+SlotKey = tuple[str, datetime]
+
+
+async def claim_slots(
+    pool: AsyncConnectionPool, keys: Sequence[SlotKey], node_id: str
+) -> dict[SlotKey, int]:
+    """Mark each ``(source, slot)`` of ``keys`` (distinct) running for ``node_id``, in one
+    statement; return the attempt of each one claimed (those already done are left out)."""
+    params = {
+        "sources": [source for source, _ in keys],
+        "slots": [slot for _, slot in keys],
+        "node": node_id,
+    }
+    async with pool.connection() as conn, conn.cursor(row_factory=tuple_row) as cur:
+        await cur.execute(_CLAIM, params)
+        rows = await cur.fetchall()
+    # The database answers in UTC; the keys may carry another offset for the same instant.
+    wanted = {(source, slot.astimezone(UTC)): (source, slot) for source, slot in keys}
+    return {wanted[(row[0], row[1].astimezone(UTC))]: int(row[2]) for row in rows}
+
+
+async def finish_slots(pool: AsyncConnectionPool, done: Mapping[SlotKey, bool]) -> None:
+    """Mark each ``(source, slot)`` done (True) or failed (False: the next dispatch defers it
+    again), in one statement."""
+    params = {
+        "sources": [source for source, _ in done],
+        "slots": [slot for _, slot in done],
+        "statuses": ["done" if ok else "failed" for ok in done.values()],
+    }
+    async with pool.connection() as conn:
+        await conn.execute(_FINISH, params)
 
 
 async def claim_slot(
     pool: AsyncConnectionPool, source: str, slot: datetime, node_id: str
 ) -> int | None:
     """Mark ``(source, slot)`` running for ``node_id``; return the attempt, or None if done."""
-    async with pool.connection() as conn, conn.cursor(row_factory=tuple_row) as cur:
-        await cur.execute(_CLAIM, {"source": source, "slot": slot, "node": node_id})
-        row = await cur.fetchone()
-    return int(row[0]) if row is not None else None
+    return (await claim_slots(pool, [(source, slot)], node_id)).get((source, slot))
 
 
 async def finish_slot(pool: AsyncConnectionPool, source: str, slot: datetime, *, ok: bool) -> None:
     """Mark ``(source, slot)`` done (or failed: the next dispatch defers it again)."""
-    status = "done" if ok else "failed"
-    async with pool.connection() as conn:
-        await conn.execute(_FINISH, {"status": status, "source": source, "slot": slot})
+    await finish_slots(pool, {(source, slot): ok})
+
+
+# What the dispatcher reads on every run, in one statement: each source's status and failure count
+# (its poll interval), and its latest covered slot as :func:`latest_slots` tells it.
+_DISPATCH_VIEW = """
+SELECT name, status, consecutive_failures, NULL::timestamptz FROM sources
+UNION ALL
+SELECT source, NULL, NULL, max(slot) FROM crawl_slots
+ WHERE status <> 'failed' OR attempts >= %(max_attempts)s
+ GROUP BY source
+"""
+
+
+async def dispatch_view(
+    pool: AsyncConnectionPool, max_attempts: int
+) -> tuple[dict[str, tuple[str, int]], dict[str, datetime]]:
+    """Each recorded source's (status, consecutive failures), and :func:`latest_slots`."""
+    async with pool.connection() as conn, conn.cursor(row_factory=tuple_row) as cur:
+        await cur.execute(_DISPATCH_VIEW, {"max_attempts": max_attempts})
+        rows = await cur.fetchall()
+    states = {row[0]: (row[1], int(row[2])) for row in rows if row[3] is None}
+    latest = {row[0]: row[3] for row in rows if row[3] is not None}
+    return states, latest
 
 
 def purge_slots(store: Store, before: datetime) -> int:

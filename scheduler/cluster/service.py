@@ -42,6 +42,7 @@ from crawler.sources import Source
 from scheduler.cluster import ledger
 from scheduler.cluster.deliveries import DELIVER_QUEUE, DELIVER_TASK, DeliveryJobs, deliver_job
 from scheduler.cluster.queue_schema import apply_queue_schema, queue_conninfo
+from scheduler.cluster.slot_batches import SlotBatches
 from scheduler.cluster.slots import is_due
 from scheduler.config import Config
 from scheduler.config_watch import ConfigDiff
@@ -131,6 +132,7 @@ class ClusterService(Service):
             configure=_autocommit,
             open=False,
         )
+        self.slots = SlotBatches(self.pool, self.node_id)
         self.app = App(connector=PsycopgConnector())
         self.crawl_task = self.app.task(name=CRAWL_TASK, queue="crawl")(self._crawl_job)
         # One dispatcher at a time in the cluster (two periodic runs could otherwise overlap).
@@ -238,9 +240,8 @@ class ClusterService(Service):
         """Defer a crawl job for every enabled source whose current slot the ledger lacks."""
         if self.runtime is None or self._stop.is_set():
             return
-        store = self.runtime.store
-        states = {s.name: s for s in await asyncio.to_thread(store.list_source_states)}
-        latest = await asyncio.to_thread(ledger.latest_slots, store, MAX_SLOT_ATTEMPTS)
+        # One statement on the async pool: no worker thread, no transaction of its own.
+        states, latest = await ledger.dispatch_view(self.pool, MAX_SLOT_ATTEMPTS)
         # Sources whose crawl job already waits need no other (its queueing lock would refuse it).
         waiting = {
             job.queueing_lock
@@ -252,13 +253,8 @@ class ClusterService(Service):
         for source in self.config.sources:
             if not source.enabled or crawl_lock(source.name) in waiting:
                 continue
-            state = states.get(source.name)
-            every = poll_interval(
-                source,
-                options,
-                failing=state is not None and state.status == "failing",
-                failures=state.consecutive_failures if state is not None else 0,
-            )
+            status, failures = states.get(source.name, ("ok", 0))
+            every = poll_interval(source, options, failing=status == "failing", failures=failures)
             slot = is_due(now, every, latest.get(source.name))
             if slot is None:
                 continue
@@ -284,7 +280,7 @@ class ClusterService(Service):
         if not found.enabled or self.runtime is None:
             return
         at = datetime.fromisoformat(slot)
-        attempt = await ledger.claim_slot(self.pool, source, at, self.node_id)
+        attempt = await self.slots.claim(source, at)
         if attempt is None:
             # A second job for a slot whose first was fetched but had not claimed it yet.
             logger.debug("source %s: slot %s already crawled, skipping", source, slot)
@@ -297,7 +293,7 @@ class ClusterService(Service):
             ok = not summary.interrupted
         finally:
             # Shielded: a crawl cut at shutdown still records its slot as failed (crawled again).
-            await asyncio.shield(ledger.finish_slot(self.pool, source, at, ok=ok))
+            await asyncio.shield(self.slots.finish(source, at, ok=ok))
 
     async def _deliver_job(self, channel: str) -> None:
         """Drain ``channel``'s due outbox rows (one such job runs at a time in the cluster)."""

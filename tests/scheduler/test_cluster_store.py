@@ -7,9 +7,10 @@ nodes and warns when their config hashes differ or a heartbeat stopped.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import psycopg
@@ -24,6 +25,7 @@ from scheduler.cluster import ledger
 from scheduler.cluster.deliveries import DeliveryJobs
 from scheduler.cluster.nodes import Node, list_nodes, nodes_warnings
 from scheduler.cluster.queue_schema import apply_queue_schema, queue_conninfo, queue_schema_applied
+from scheduler.cluster.slot_batches import SlotBatches
 from scheduler.store import SourceState, Store, open_store
 from scheduler.store.readonly import open_readonly
 from tests.scheduler.test_store import make_article, make_match
@@ -67,6 +69,52 @@ async def test_a_done_slot_is_never_claimed_again(db_url: str) -> None:
         await ledger.claim_slot(pool, "other", SLOT, "a")
         assert ledger.purge_slots(store, later + timedelta(days=400)) == 1
         assert ledger.latest_slots(store, 1) == {"wire": later, "other": SLOT}
+        # The dispatcher's single read says the same, with each recorded source's health.
+        store.save_source_state(SourceState("wire", consecutive_failures=2, status="failing"))
+        for attempts in (1, 3):
+            states, latest = await ledger.dispatch_view(pool, attempts)
+            assert latest == ledger.latest_slots(store, attempts)
+            assert states == {"wire": ("failing", 2)}
+    finally:
+        await pool.close()
+        store.close()
+
+
+async def test_claims_and_finishes_arriving_together_share_one_statement(db_url: str) -> None:
+    store = open_store(db_url)  # creates the tables
+    pool = AsyncConnectionPool(queue_conninfo(db_url), min_size=1, open=False)
+    await pool.open()
+    try:
+        await ledger.claim_slot(pool, "done", SLOT, "a")
+        await ledger.finish_slot(pool, "done", SLOT, ok=True)
+        slots = SlotBatches(pool, "b")
+        # The same instant at another offset is the same slot, and its caller gets its answer.
+        paris = SLOT.astimezone(timezone(timedelta(hours=1)))
+        answers = await asyncio.gather(
+            slots.claim("done", SLOT), slots.claim("wire", paris), slots.claim("feed", SLOT)
+        )
+        assert list(answers) == [None, 1, 1]
+        await asyncio.gather(
+            slots.finish("wire", paris, ok=True), slots.finish("feed", SLOT, ok=False)
+        )
+        async with pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT source, status, node_id, started_at, finished_at FROM crawl_slots"
+                " ORDER BY source"
+            )
+            rows = await cur.fetchall()
+        assert [(r[0], r[1], r[2]) for r in rows] == [
+            ("done", "done", "a"),
+            ("feed", "failed", "b"),
+            ("wire", "done", "b"),
+        ]
+        # now() is the statement's transaction time: equal times mean one statement each.
+        assert rows[1][3] == rows[2][3] and rows[1][4] == rows[2][4]
+        assert rows[0][3] != rows[1][3]
+        # A claim of a slot already waiting in the batch goes in a statement of its own.
+        later = SLOT + timedelta(minutes=1)
+        twice = await asyncio.gather(slots.claim("x", later), slots.claim("x", later))
+        assert sorted(a for a in twice if a is not None) == [1, 2]
     finally:
         await pool.close()
         store.close()
