@@ -84,6 +84,18 @@ def dispatch_cron(config: Config) -> str:
     return "* * * * * *" if step == 1 else f"* * * * * */{step}"
 
 
+def dispatch_period_change(running: str, new: Config) -> str | None:
+    """What to warn about when a reload's sources want another dispatcher period than the one
+    running. Procrastinate fixes periodic tasks when the worker starts: it waits for a restart."""
+    wanted = dispatch_cron(new)
+    if wanted == running:
+        return None
+    return (
+        f"the sources' cadences now call for the dispatcher on cron '{wanted}' (seconds last), but "
+        f"it stays on '{running}' until this node restarts"
+    )
+
+
 async def _autocommit(conn: AsyncConnection[Any]) -> None:
     # Through ``configure``, not the pool's kwargs: Procrastinate's LISTEN connection reuses those
     # kwargs and sets autocommit itself.
@@ -139,7 +151,8 @@ class ClusterService(Service):
         dispatch = self.app.task(
             name="newswatch.dispatch", queue="control", lock="dispatch", queueing_lock="dispatch"
         )(self._dispatch_due)
-        self.app.periodic(cron=dispatch_cron(config), periodic_id="dispatch")(dispatch)
+        self.dispatch_cron = dispatch_cron(config)
+        self.app.periodic(cron=self.dispatch_cron, periodic_id="dispatch")(dispatch)
         recover = self.app.task(name="newswatch.recover", queue="control")(self._recover_stalled)
         self.app.periodic(cron=RECOVER_CRON, periodic_id="recover")(recover)
         self.app.task(name=DELIVER_TASK, queue=DELIVER_QUEUE)(self._deliver_job)
@@ -377,6 +390,8 @@ class ClusterService(Service):
     def _apply(self, new: Config, matcher: Matcher | None = None) -> None:
         if new.service.cluster != self.config.service.cluster:
             logger.warning("service.cluster changed: takes effect after a restart")
+        if (change := dispatch_period_change(self.dispatch_cron, new)) is not None:
+            logger.warning("%s", change)
         super()._apply(new, matcher)
         self.config_hash = config_hash(new)
 

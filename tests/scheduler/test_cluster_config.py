@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from scheduler.cluster.queue_schema import queue_conninfo
-from scheduler.cluster.service import dispatch_cron
+from scheduler.cluster.service import dispatch_cron, dispatch_period_change
 from scheduler.cluster.slots import is_due, slot_start
 from scheduler.config import load_config
 from scheduler.errors import ConfigError
@@ -84,3 +84,9 @@ def test_dispatch_runs_at_half_the_shortest_cadence(
         f'[service]\nhealth_listen = ""\ndatabase_url = "{url}"\ncluster = true\n{sources}'
     )
     assert dispatch_cron(load_config(path)) == cron
+    # A reload does not change the running period: the node says so when the sources want another.
+    assert dispatch_period_change(cron, load_config(path)) is None
+    change = dispatch_period_change("* * * * * */15", load_config(path))
+    assert (change is None) == (cron == "* * * * * */15")
+    if change is not None:
+        assert f"'{cron}'" in change and "until this node restarts" in change
