@@ -68,21 +68,11 @@ class ArticleTables(StoryTables):
         """Remember ``url``; a duplicate with ``article_id`` is also linked to that article."""
         now = self._clock()
         with self._tx("mark_seen", write=True) as conn:
-            conn.execute(
-                self._insert(seen_urls)
-                .values(
-                    url=url, source=source, status=status, article_id=article_id, first_seen=now
-                )
-                .on_conflict_do_nothing(index_elements=["url"])
-            )
+            link = False
             if article_id is not None and status == "duplicate":
                 exists = conn.execute(select(articles.c.id).where(articles.c.id == article_id))
-                if exists.first() is not None:
-                    conn.execute(
-                        self._insert(article_links)
-                        .values(url=url, article_id=article_id, source=source, created_at=now)
-                        .on_conflict_do_nothing(index_elements=["url"])
-                    )
+                link = exists.first() is not None
+            self._remember(conn, url, source, status, article_id, now, link=link)
 
     def get_http_validators(self, url: str) -> tuple[str | None, str | None]:
         """(ETag, Last-Modified) last seen for ``url``; (None, None) when unknown."""
@@ -244,20 +234,30 @@ class ArticleTables(StoryTables):
         self, conn: Connection, article: ArticleRecord, original: int, now: datetime
     ) -> None:
         for url in dict.fromkeys((article.url, article.fetched_url)):
-            conn.execute(
-                self._insert(seen_urls)
-                .values(
-                    url=url,
-                    source=article.source,
-                    status="duplicate",
-                    article_id=original,
-                    first_seen=now,
-                )
-                .on_conflict_do_nothing(index_elements=["url"])
-            )
+            self._remember(conn, url, article.source, "duplicate", original, now, link=True)
+
+    def _remember(
+        self,
+        conn: Connection,
+        url: str,
+        source: str,
+        status: str,
+        article_id: int | None,
+        now: datetime,
+        *,
+        link: bool,
+    ) -> None:
+        """A ``seen_urls`` row for ``url`` (first one wins) and, with ``link``, its link to the
+        article it duplicates (``article_id``, which must exist)."""
+        conn.execute(
+            self._insert(seen_urls)
+            .values(url=url, source=source, status=status, article_id=article_id, first_seen=now)
+            .on_conflict_do_nothing(index_elements=["url"])
+        )
+        if link:
             conn.execute(
                 self._insert(article_links)
-                .values(url=url, article_id=original, source=article.source, created_at=now)
+                .values(url=url, article_id=article_id, source=source, created_at=now)
                 .on_conflict_do_nothing(index_elements=["url"])
             )
 

@@ -33,7 +33,7 @@ from crawler.crawl_summary import CrawlSummary
 from crawler.matching.types import Match
 from scheduler.errors import StoreError
 from scheduler.store.dburl import DbUrl, parse_db_url
-from scheduler.store.records import SCHEMA_REVISIONS, SourceState, StoredMatch
+from scheduler.store.records import SCHEMA_REVISIONS, SourceState, StoredMatch, checked_open
 
 if TYPE_CHECKING:
     import psycopg
@@ -328,15 +328,10 @@ def open_readonly(url: str) -> ReadOnlyStore:
             raise
         raise StoreError(f"cannot open database {shown}: {exc}") from exc
     store = ReadOnlyStore(conn, parsed.backend, errors)
-    try:
-        if store.check_schema():
-            return store
-    except StoreError as exc:
-        store.close()
-        raise StoreError(f"cannot open database {shown}: {exc}") from exc
-    except BaseException:
-        store.close()
-        raise
+    with checked_open(store, shown):
+        current = store.check_schema()
+    if current:
+        return store
     store.close()
     # Not at this version's revision: the store says why in its own words (behind, ahead, or
     # from before migrations). It is the rare path, so loading SQLAlchemy here costs nothing.

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from scheduler.errors import StoreError
 from scheduler.store.articles import ArticleTables
 from scheduler.store.crawl_state import CrawlStateTables
 from scheduler.store.engine import normalise_url, open_engine
 from scheduler.store.outbox import OutboxTables
 from scheduler.store.queries import QueryTables
+from scheduler.store.records import checked_open
 from scheduler.store.retention import BATCH, RetentionTables
 from scheduler.store.story_queries import StoryQueries
 
@@ -44,12 +44,6 @@ def open_store(
     """
     shown = normalise_url(url).render_as_string(hide_password=True)
     store = Store(open_engine(url), clock=clock)
-    try:
+    with checked_open(store, shown):
         store.ensure_schema(create=create)
-    except StoreError as exc:
-        store.close()
-        raise StoreError(f"cannot open database {shown}: {exc}") from exc
-    except BaseException:
-        store.close()
-        raise
     return store
