@@ -13,7 +13,11 @@ matching:
 2. **idle**: ``--idle-feeds`` empty feeds (every poll a 304) every ``--idle-every`` seconds, CPU
    of the node process per poll over ``--idle-seconds``, single-node mode (APScheduler, same
    PostgreSQL) then one cluster node; ``ratio`` is cluster over single (target <= 1.5). The
-   database server's own CPU is not counted (it is shared with whatever else the machine runs).
+   database server's own CPU is not counted (it is shared with whatever else the machine runs);
+3. **floor** (with idle): ``bench/cluster_floor.py`` runs the job queue alone, with a task that
+   does nothing, at the same job rate (one job per poll); ``floor_ratio`` is (single-node CPU per
+   poll + the queue's CPU per job) over single-node CPU per poll, the lowest ``ratio`` that any
+   node carrying each poll as one Procrastinate job can reach on this machine.
 
 Prints one JSON object. Usage::
 
@@ -235,6 +239,21 @@ def idle(args: argparse.Namespace, tmp: Path, cluster: bool) -> dict[str, Any]:
     }
 
 
+def queue_floor(args: argparse.Namespace) -> dict[str, Any]:
+    """The job queue's own CPU per job at the idle measurement's job rate (a child process)."""
+    with pg_schema() as db_url:
+        command = [sys.executable, str(BENCH / "cluster_floor.py"), "--db-url", db_url]
+        command += ["--jobs", str(args.idle_feeds), "--every", str(args.idle_every)]
+        output = subprocess.run(
+            [*command, "--seconds", str(args.idle_seconds)],
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+        ).stdout
+    return json.loads(output)  # type: ignore[no-any-return]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=180)
@@ -261,13 +280,19 @@ def main() -> None:
         if args.only in (None, "idle"):
             single = idle(args, tmp, cluster=False)
             clustered = idle(args, tmp, cluster=True)
+            floor = queue_floor(args)
+            per_poll = single["cpu_ms_per_poll"]
             result["idle"] = {
                 "single_node": single,
                 "cluster_node": clustered,
+                "queue_alone": floor,
                 "ratio": (
-                    round(clustered["cpu_ms_per_poll"] / single["cpu_ms_per_poll"], 2)
-                    if clustered["cpu_ms_per_poll"] and single["cpu_ms_per_poll"]
+                    round(clustered["cpu_ms_per_poll"] / per_poll, 2)
+                    if clustered["cpu_ms_per_poll"] and per_poll
                     else None
+                ),
+                "floor_ratio": (
+                    round((per_poll + floor["cpu_ms_per_job"]) / per_poll, 2) if per_poll else None
                 ),
             }
     print(json.dumps(result, indent=2))
