@@ -127,6 +127,9 @@ class HoldStore(Protocol):
         """Put each (delivery id, hold) row off until the hold expires: pending, lease released,
         no attempt counted, due again at ``hold.expires_at`` (or when the hold is lifted)."""
 
+    def held_count(self, *, now: datetime) -> int:
+        """Pending rows put off by a hold still in force at ``now``."""
+
 
 def holding(holds: Sequence[Hold], alert: Alert) -> Hold | None:
     """The hold among ``holds`` (of the alert's channel) that keeps ``alert`` back the longest:

@@ -18,7 +18,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.engine import Connection, Row
 
 from alerts.feedback import (
@@ -215,6 +215,19 @@ class FeedbackTables(Database):
                         updated_at=now,
                     )
                 )
+
+    def held_count(self, *, now: datetime) -> int:
+        """Pending rows put off by a hold still in force at ``now`` (``dispatch --until-empty``
+        does not wait for them)."""
+        with self._tx("held_count") as conn:
+            return int(
+                conn.execute(
+                    select(func.count())
+                    .select_from(holds)
+                    .join(deliveries, deliveries.c.held_by == holds.c.id)
+                    .where(_active(now), deliveries.c.status == "pending")
+                ).scalar_one()
+            )
 
     def labelled_matches(self, *, since: datetime) -> Sequence[LabelledMatch]:
         """The latest relevant or not-relevant label of each labelled alert since ``since``,

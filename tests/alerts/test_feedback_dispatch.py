@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from alerts.channels import parse_channel
+from alerts.dispatch_loop import dispatch_loop
 from alerts.dispatcher import Dispatcher
 from alerts.feedback import FeedbackEvent, Hold
 from alerts.model import Alert
@@ -142,6 +143,20 @@ async def test_unmute_sends_the_held_alerts_now(store: Any, clock: Clock) -> Non
         stats = await d.run_once()
     assert stats.sent == 2
     assert slack.titles() == ["Meta news #1", "Meta news #2", "Meta news #3"]
+
+
+async def test_dispatch_until_empty_does_not_wait_for_held_alerts(store: Any, clock: Clock) -> None:
+    slack, email = Recorder(), Recorder()
+    save(store, 1, "Meta", ("slack",))
+    async with dispatcher(store, clock, slack, email) as d:
+        await d.run_once()
+        press(store, "Meta news #1", "mute", clock.now, party="Meta")
+        save(store, 2, "Meta", ("slack",))
+        save(store, 3, "OpenAI", ("slack",))
+        total = await dispatch_loop(d, until_empty=True, interval=0.01, max_runs=50)
+    assert (total.sent, total.on_hold) == (1, 1)
+    assert store.outbox_counts()["pending"] == 1
+    assert store.held_count(now=clock.now) == 1
 
 
 async def test_a_lifted_hold_releases_only_its_own_rows(store: Any, clock: Clock) -> None:

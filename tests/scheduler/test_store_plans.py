@@ -218,6 +218,8 @@ def _exercise_feedback(store: Store, ids: Sequence[int], now: Any, rec: Recorder
         store.active_holds(now=now, channel=channel)
     with rec.calling("hold_deliveries"):
         store.hold_deliveries([(ids[1], holds[0])])
+    with rec.calling("held_count"):
+        assert store.held_count(now=now) == 1
     with rec.calling("lift_hold"):
         assert store.lift_hold(mute.id, now=now)
     with rec.calling("labelled_matches"):
