@@ -16,7 +16,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, cast, get_args
 
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.engine import Connection, Row
@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection, Row
 from alerts.feedback import (
     MUTE_FOR,
     SNOOZE_FOR,
+    FeedbackAction,
     FeedbackEvent,
     FeedbackOutcome,
     Hold,
@@ -43,6 +44,7 @@ from scheduler.store.schema import (
 
 logger = logging.getLogger("newswatch.feedback")
 
+ACTIONS = frozenset(get_args(FeedbackAction))
 LABELS = ("relevant", "not_relevant")
 
 
@@ -80,8 +82,13 @@ class FeedbackTables(Database):
         snooze_for: timedelta = SNOOZE_FOR,
     ) -> FeedbackOutcome | None:
         """Store ``event`` and, for a mute or a snooze, its hold, in one transaction; None (and
-        nothing stored) for a replayed envelope id, an unknown delivery of the channel, or a mute
-        without a party."""
+        nothing stored) for a replayed envelope id, an unknown delivery of the channel, an
+        unknown action, or a mute without a party."""
+        if event.action not in ACTIONS:
+            logger.warning(
+                "feedback on alert #%d: unknown action %r", event.delivery_id, event.action
+            )
+            return None
         party = (event.party or "").strip()
         if event.action == "mute" and not party_key(party):
             logger.warning("feedback on alert #%d: a mute without a party", event.delivery_id)

@@ -78,6 +78,8 @@ def test_a_press_is_stored_once_and_a_replay_or_foreign_press_not_at_all(store: 
     # A delivery that does not exist, or that belongs to another channel.
     assert store.record_feedback(press(delivery + 99, "mute", party="Meta")) is None
     assert store.record_feedback(press(delivery, "mute", channel="email", party="Meta")) is None
+    # An action no button sends.
+    assert store.record_feedback(press(delivery, "delete_everything", envelope="E9")) is None
     # A mute that names no party.
     assert store.record_feedback(press(delivery, "mute", party="  ")) is None
     assert rows(store) == (1, 0)
