@@ -27,9 +27,10 @@ async def dispatch_loop(
     """Run the dispatcher pass after pass; return the totals.
 
     Stops after ``max_runs`` passes, when ``stop`` is set, or (``until_empty``) when nothing is
-    pending. A pass that sent and failed nothing is followed by a pause of ``interval`` seconds
-    (cut short by ``stop``), so a loop waiting on retries does not spin. ``newswatch dispatch``,
-    cron-style drains and tests all come through here.
+    pending but alerts on hold (a reader's mute or snooze). A pass that sent and failed nothing
+    is followed by a pause of ``interval`` seconds (cut short by ``stop``), so a loop waiting on
+    retries does not spin. ``newswatch dispatch``, cron-style drains and tests all come through
+    here.
     """
     total = DispatchStats()
     runs = 0
@@ -43,7 +44,12 @@ async def dispatch_loop(
             break
         if until_empty:
             counts = await asyncio.to_thread(dispatcher.store.outbox_counts)
-            if counts.get("pending", 0) == 0:
+            pending = counts.get("pending", 0)
+            if pending and dispatcher.holds is not None:
+                # Alerts a reader's mute or snooze holds wait for it, not for this loop.
+                now = dispatcher.clock()
+                pending -= await asyncio.to_thread(dispatcher.holds.held_count, now=now)
+            if pending <= 0:
                 break
         if runs == max_runs:
             break

@@ -5,7 +5,9 @@ One :meth:`Dispatcher.run_once` handles every enabled channel concurrently and i
 failing channel never blocks another). Per channel it applies, in order: quiet hours (rows are
 held, not claimed), a pause after a temporary failure, digest mode (one message per period),
 storm protection (over ``storm_max`` messages in ``storm_window`` the rest fold into one message),
-and the rate limit. Rows are sent one at a time and marked sent right after, so a crash between
+and the rate limit. A claimed row that a reader's mute or snooze holds (:mod:`alerts.feedback`,
+when the store keeps them) is put off until the hold expires or is lifted, never dropped. Rows
+are sent one at a time and marked sent right after, so a crash between
 send and mark repeats at most the one alert in flight per channel; rows claimed but not sent come
 back when their lease runs out. Temporary errors retry with exponential backoff and jitter
 (``Retry-After`` wins when given) until the channel's ``retry_for`` window is over (and at
@@ -28,6 +30,7 @@ from typing import TypeVar
 
 from alerts.channels import ChannelConfig
 from alerts.errors import DeliveryError, PermanentDeliveryError, TemporaryDeliveryError
+from alerts.feedback import HoldStore, holding
 from alerts.model import Alert, Delivery, OutboxStore
 from alerts.notifier import Notifier
 from alerts.registry import build_notifier
@@ -69,6 +72,7 @@ class DispatchStats:
     retried: int = 0  # deliveries rescheduled after a temporary error
     failed: int = 0  # deliveries given up (permanent error or retry window over)
     held: int = 0  # deliveries claimed and put back (digest not due, storm hold, lease end)
+    on_hold: int = 0  # deliveries put off by a reader's mute or snooze
     folded: int = 0  # deliveries sent inside a storm digest
     quiet: list[str] = field(default_factory=list)  # channels in quiet hours
     errors: dict[str, str] = field(default_factory=dict)  # channel -> last error
@@ -80,6 +84,7 @@ class DispatchStats:
         self.retried += other.retried
         self.failed += other.failed
         self.held += other.held
+        self.on_hold += other.on_hold
         self.folded += other.folded
         self.quiet.extend(c for c in other.quiet if c not in self.quiet)
         self.errors.update(other.errors)
@@ -108,6 +113,8 @@ class Dispatcher:
         else:
             self.channels = {c.name: c for c in channels}
         self.store = store
+        # Readers' mutes and snoozes, when the store keeps them (the service's store does).
+        self.holds: HoldStore | None = store if isinstance(store, HoldStore) else None
         self.clock = clock
         self.lease = lease
         self.batch_size = max(batch_size, 1)
@@ -200,13 +207,53 @@ class Dispatcher:
             await self._run_stream(cfg, stats)
         return stats
 
-    async def _claim(self, name: str, limit: int) -> tuple[list[Delivery], datetime]:
-        now = self._now()
-        lease_until = now + self.lease
-        rows = await self._store(
-            self.store.claim_due, now=now, lease_until=lease_until, limit=limit, channel=name
-        )
-        return rows, lease_until
+    async def _claim(
+        self, name: str, limit: int, stats: DispatchStats
+    ) -> tuple[list[Delivery], datetime]:
+        """Claim due rows of channel ``name``; rows a reader's hold keeps back are put off (and
+        more claimed in their place)."""
+        while True:
+            now = self._now()
+            lease_until = now + self.lease
+            rows = await self._store(
+                self.store.claim_due, now=now, lease_until=lease_until, limit=limit, channel=name
+            )
+            if not rows or self.holds is None:
+                return rows, lease_until
+            free = await self._put_off(name, rows, now, stats)
+            if free or len(rows) < limit:
+                return free, lease_until
+
+    async def _put_off(
+        self, name: str, rows: list[Delivery], now: datetime, stats: DispatchStats
+    ) -> list[Delivery]:
+        """The rows no active hold of the channel keeps back; the others are put off."""
+        assert self.holds is not None
+        active = await self._store(self.holds.active_holds, now=now, channel=name)
+        if not active:
+            return rows
+        free: list[Delivery] = []
+        held = []
+        for row in rows:
+            hold = holding(active, row.alert)
+            if hold is None:
+                free.append(row)
+            else:
+                held.append((row.id, hold))
+                log.info(
+                    "channel %s: alert #%d held by %s #%d (%s) until %s",
+                    name,
+                    row.id,
+                    hold.kind,
+                    hold.id,
+                    hold.label,
+                    hold.expires_at.isoformat(),
+                    extra={"delivery_id": row.id, "channel": name, "hold_id": hold.id},
+                )
+        if held:
+            await self._store(self.holds.hold_deliveries, held)
+            stats.on_hold += len(held)
+        return free
 
     def _batch_limit(self, cfg: ChannelConfig) -> int:
         rate = cfg.messages_per_second
@@ -220,7 +267,7 @@ class Dispatcher:
         started = time.monotonic()
         budget = self.run_budget.total_seconds() if self.run_budget is not None else None
         while handled < self.max_per_run:
-            rows, lease_until = await self._claim(cfg.name, self._batch_limit(cfg))
+            rows, lease_until = await self._claim(cfg.name, self._batch_limit(cfg), stats)
             if not rows:
                 return
             handled += len(rows)
@@ -257,7 +304,7 @@ class Dispatcher:
             return
         # Fold everything due now into the one message, not just this batch.
         while len(rows) < self.max_per_run:
-            more, _ = await self._claim(cfg.name, self.batch_size)
+            more, _ = await self._claim(cfg.name, self.batch_size, stats)
             rows.extend(more)
             if len(more) < self.batch_size:
                 break
@@ -277,7 +324,7 @@ class Dispatcher:
         assert cfg.digest is not None
         rows: list[Delivery] = []
         while len(rows) < self.max_per_run:
-            more, _ = await self._claim(cfg.name, self.batch_size)
+            more, _ = await self._claim(cfg.name, self.batch_size, stats)
             rows.extend(more)
             if len(more) < self.batch_size:
                 break

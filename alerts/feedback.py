@@ -16,7 +16,9 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
+
+from alerts.model import Alert
 
 FeedbackAction = Literal["relevant", "not_relevant", "mute", "snooze"]
 HoldKind = Literal["mute", "snooze"]
@@ -111,3 +113,44 @@ class FeedbackStore(Protocol):
 
     def labelled_matches(self, *, since: datetime) -> Sequence[LabelledMatch]:
         """The latest relevant or not-relevant label of each labelled alert, since ``since``."""
+
+
+@runtime_checkable
+class HoldStore(Protocol):
+    """What the dispatcher needs to hold a channel's alerts (the service's store has it; an
+    outbox without it holds nothing)."""
+
+    def active_holds(self, *, now: datetime, channel: str | None = None) -> list[Hold]:
+        """As :meth:`FeedbackStore.active_holds`."""
+
+    def hold_deliveries(self, held: Sequence[tuple[int, Hold]]) -> None:
+        """Put each (delivery id, hold) row off until the hold expires: pending, lease released,
+        no attempt counted, due again at ``hold.expires_at`` (or when the hold is lifted)."""
+
+    def held_count(self, *, now: datetime) -> int:
+        """Pending rows put off by a hold still in force at ``now``."""
+
+
+def holding(holds: Sequence[Hold], alert: Alert) -> Hold | None:
+    """The hold among ``holds`` (of the alert's channel) that keeps ``alert`` back the longest:
+    a mute of a party any of its matches names, or a snooze of its story (of its article when it
+    is in no story). None: send it."""
+    if not holds:
+        return None
+    parties = {
+        party_key(name)
+        for match in alert.matches
+        for name in (
+            *(entity.name for entity in match.entities),
+            *((match.event.actor, match.event.target) if match.event is not None else ()),
+        )
+        if name
+    }
+    story = str(alert.story.id) if alert.story is not None else f"article:{alert.article_id}"
+    found = [
+        hold
+        for hold in holds
+        if (hold.kind == "mute" and hold.key in parties)
+        or (hold.kind == "snooze" and hold.key == story)
+    ]
+    return max(found, key=lambda hold: hold.expires_at) if found else None

@@ -10,8 +10,9 @@ story features with the default watchlist, and:
    case scored by a model fitted, threshold included, without it), and the mean F1 over splits;
 3. fits on every case and, with ``--write``, saves ``crawler/matching/filter_model.json``.
 
-Deterministic for a given ``--seed``. Usage:
-``python bench/fit_filter.py [--k 5] [--seed 0] [--write] [FILE.jsonl ...]``.
+``--extra FILE...`` adds labelled files to those (the defaults, or the files given), such as
+readers' labels from ``newswatch feedback export``. Deterministic for a given ``--seed``. Usage:
+``python bench/fit_filter.py [--k 5] [--seed 0] [--write] [FILE.jsonl ...] [--extra FILE ...]``.
 """
 
 from __future__ import annotations
@@ -57,8 +58,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--l2-grid", default="0.3,1,3")
     parser.add_argument("--repeats", type=int, default=3, help="fold splits per penalty")
     parser.add_argument("--write", action="store_true", help="save the fitted model")
+    parser.add_argument(
+        "--extra",
+        nargs="+",
+        type=Path,
+        default=[],
+        metavar="FILE.jsonl",
+        help="labelled files added to the others (e.g. from `newswatch feedback export`)",
+    )
     args = parser.parse_args(argv)
-    missing = [str(f) for f in args.files if not f.exists()]
+    paths: list[Path] = [*args.files, *args.extra]
+    missing = [str(f) for f in paths if not f.exists()]
     if missing:
         print(f"labelled data not found: {', '.join(missing)}", file=sys.stderr)
         return 2
@@ -67,13 +77,13 @@ def main(argv: list[str] | None = None) -> int:
     neutral = FilterModel(models={"article": Model(weights={}, bias=0.0)})
     matcher = Matcher([load_default_watchlist()], model=neutral)
     stories: list[Story] = []
-    for path in args.files:
+    for path in paths:
         stories += stories_from_cases(matcher, read_cases(path), group=path.name)
     grid = [float(x) for x in args.l2_grid.split(",")]
     # Each penalty is cross-validated with --repeats different fold splits; the one whose F1,
     # averaged over the files and the splits, is best wins: each kind of story (headlines, bodies,
     # our own) counts the same whatever its size, and one lucky split does not decide.
-    files = [p.name for p in args.files]
+    files = [p.name for p in paths]
     by_l2: dict[float, list[dict[str, dict[str, float]]]] = {}
     for l2 in grid:
         by_l2[l2] = [
@@ -93,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     meta = dict(model.meta)
     meta.update(
         {
-            "fitted_on": [p.name for p in args.files],
+            "fitted_on": [p.name for p in paths],
             "k": args.k,
             "seed": args.seed,
             "cross_validated": by_l2[best_l2][0],

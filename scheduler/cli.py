@@ -50,6 +50,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "matches": ("scheduler.commands.matches", "list recent matches with their evidence"),
     "stories": ("scheduler.commands.stories", "list recent stories with their outlets"),
+    "mutes": ("scheduler.commands.mutes", "list readers' mutes and snoozes in force"),
+    "unmute": ("scheduler.commands.unmute", "lift a mute or snooze now"),
+    "feedback": (
+        "scheduler.commands.feedback",
+        "export readers' labels as JSON lines for `newswatch eval`",
+    ),
     "db": (
         "scheduler.commands.db",
         "upgrade the database schema to this version, or show its revision",

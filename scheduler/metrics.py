@@ -25,7 +25,8 @@ from scheduler.store import SourceState
 
 # Label values known up front: their series exist at 0 from the start, so a rate() or an alert
 # rule sees the first event instead of a series that appears out of nowhere.
-DELIVERY_RESULTS = ("sent", "retried", "failed")
+# "on_hold": put off by a reader's mute or snooze (alerts.feedback), to be sent when it ends.
+DELIVERY_RESULTS = ("sent", "retried", "failed", "on_hold")
 OUTBOX_STATUSES = ("pending", "sent", "failed")
 RELOAD_RESULTS = ("applied", "rejected")
 
@@ -123,7 +124,7 @@ class Metrics:
         self.crawl_seconds.labels(source=src).observe((s.finished - s.started).total_seconds())
 
     def observe_dispatch(self, stats: Any) -> None:
-        for result in ("sent", "retried", "failed"):
+        for result in DELIVERY_RESULTS:
             value = getattr(stats, result, 0)
             if value:
                 self.deliveries.labels(result=result).inc(value)

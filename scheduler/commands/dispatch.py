@@ -24,7 +24,9 @@ def register(subparsers: Any) -> None:
     mode.add_argument("--once", action="store_true", help="one pass over what is due (default)")
     mode.add_argument("--loop", action="store_true", help="keep dispatching until interrupted")
     mode.add_argument(
-        "--until-empty", action="store_true", help="loop until no delivery is pending"
+        "--until-empty",
+        action="store_true",
+        help="loop until no delivery is pending (but those a mute or snooze holds)",
     )
     parser.add_argument(
         "--interval",
@@ -89,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
                     "retried": total.retried,
                     "failed": total.failed,
                     "held": total.held,
+                    "on_hold": total.on_hold,
                     "folded": total.folded,
                     "quiet": total.quiet,
                     "errors": total.errors,
@@ -99,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(
             f"sent {total.sent} in {total.messages} messages, retried {total.retried}, "
-            f"failed {total.failed}, held {total.held}; outbox: "
+            f"failed {total.failed}, held {total.held}, on hold {total.on_hold}; outbox: "
             + ", ".join(f"{k} {v}" for k, v in counts.items())
         )
         for channel, error in total.errors.items():

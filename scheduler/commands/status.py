@@ -1,4 +1,5 @@
-"""``newswatch status [--json]``: per-source health, outbox counts and the config in force."""
+"""``newswatch status [--json]``: per-source health, outbox counts, readers' mutes and snoozes
+in force, and the config in force."""
 
 from __future__ import annotations
 
@@ -45,6 +46,10 @@ def run(args: argparse.Namespace) -> int:
                     "next_run": _iso(next_run),
                 }
             )
+        from scheduler.commands.mutes import format_holds, holds_report
+
+        now = datetime.now(UTC)
+        holds = holds_report(store, now)
         cluster = None
         if config.cluster:  # the nodes sharing the work (see scheduler.cluster.nodes)
             from scheduler.cluster.nodes import cluster_report, format_cluster
@@ -59,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
                     "service": service,
                     "sources": sources,
                     "outbox": outbox,
+                    "holds": holds,
                     **({"cluster": cluster} if cluster is not None else {}),
                     "failed_deliveries": [
                         {
@@ -95,6 +101,8 @@ def run(args: argparse.Namespace) -> int:
     print("outbox: " + ", ".join(f"{k} {v}" for k, v in sorted(outbox.items())))
     for d in failed:
         print(f"  failed #{d.id} -> {d.channel}: {d.last_error} ({d.title[:60]})")
+    print()
+    print("\n".join(format_holds(holds, now)))
     return 0
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import quote
 
+from alerts.feedback import Hold
 from crawler.crawl_summary import CrawlSummary
 from crawler.matching.types import Match
 from scheduler.errors import StoreError
@@ -68,6 +69,15 @@ _STORY_OF = "SELECT article_id, story_id FROM story_articles WHERE article_id IN
 _NODES = """
 SELECT node_id, hostname, pid, version, config_hash, started_at, last_heartbeat
 FROM cluster_nodes ORDER BY node_id
+"""
+_HOLDS = """
+SELECT id, kind, channel, key, label, created_by, created_at, expires_at, lifted_at
+FROM holds WHERE lifted_at IS NULL AND expires_at > :now {channel}
+ORDER BY created_at, id
+"""
+_HELD = """
+SELECT held_by, COUNT(*) FROM deliveries
+WHERE status = 'pending' AND held_by IN ({ids}) GROUP BY held_by
 """
 _REVISION = "SELECT version_num FROM alembic_version"
 _HAS_TABLE = {
@@ -241,6 +251,40 @@ class ReadOnlyStore:
             sql = _STORY_OF.format(ids=", ".join(f":{name}" for name in params))
             for article_id, story_id in self._rows("story_of_articles", sql, params):
                 found[int(article_id)] = int(story_id)
+        return found
+
+    def active_holds(self, now: datetime, channel: str | None = None) -> list[Hold]:
+        """Readers' mutes and snoozes in force at ``now`` (of ``channel``, or all), oldest first
+        (as :meth:`scheduler.store.feedback.FeedbackTables.active_holds`)."""
+        params: dict[str, Any] = {"now": self._time_param(now)}
+        where = ""
+        if channel is not None:
+            where, params["channel"] = "AND channel = :channel", channel
+        return [
+            Hold(
+                id=int(row[0]),
+                kind=row[1],
+                channel=row[2],
+                key=row[3],
+                label=row[4],
+                created_by=row[5],
+                created_at=self._stamp(row[6]),
+                expires_at=self._stamp(row[7]),
+                lifted_at=self._time(row[8]),
+            )
+            for row in self._rows("active_holds", _HOLDS.format(channel=where), params)
+        ]
+
+    def held_counts(self, hold_ids: Sequence[int]) -> dict[int, int]:
+        """hold id -> pending alerts it put off, for those of ``hold_ids`` holding any."""
+        found: dict[int, int] = {}
+        ids = sorted(set(hold_ids))
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            params = {f"h{i}": hold_id for i, hold_id in enumerate(chunk)}
+            sql = _HELD.format(ids=", ".join(f":{name}" for name in params))
+            for hold_id, count in self._rows("held_counts", sql, params):
+                found[int(hold_id)] = int(count)
         return found
 
     def check_schema(self) -> bool:

@@ -23,7 +23,7 @@ from scheduler.errors import StoreError
 SCHEMA_VERSION = 3
 # The chain of schema revisions in migrations/versions, oldest first (the tests compare it with
 # Alembic's). Kept here so the read-only path can check a database's revision without SQLAlchemy.
-SCHEMA_REVISIONS = ("0002", "0003")
+SCHEMA_REVISIONS = ("0002", "0003", "0004")
 
 
 class _Closeable(Protocol):

@@ -250,6 +250,9 @@ deliveries = Table(
     Column("material", Boolean, nullable=False, default=False),
     Column("parent_id", _Id, ForeignKey("deliveries.id", ondelete="SET NULL"), index=True),
     Column("message_ref", Text),
+    # The reader's hold (scheduler.store.feedback) that last put this row off: lifting that hold
+    # makes the row due at once. No foreign key: a purged hold leaves a harmless number.
+    Column("held_by", _Id, index=True),
     # The same article never alerts one channel twice, whatever matched it and however often.
     UniqueConstraint("article_id", "channel", name="uq_deliveries_article_channel"),
     Index("ix_deliveries_due", "status", "next_attempt_at"),
@@ -304,6 +307,49 @@ crawl_slots = Table(
     Column("started_at", UTCDateTime, nullable=False),
     Column("finished_at", UTCDateTime),
     Index("ix_crawl_slots_started_at", "started_at"),  # retention deletes by age
+)
+
+
+# Readers' feedback (scheduler.store.feedback): one row per button press on a delivered alert.
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column(
+        "delivery_id",
+        _Id,
+        ForeignKey("deliveries.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("channel", String(200), nullable=False),
+    Column("action", String(20), nullable=False),  # relevant | not_relevant | mute | snooze
+    Column("user_id", String(200), nullable=False),
+    Column("user_name", Text, nullable=False),
+    Column("party", Text),  # a mute's party as the button showed it
+    # The transport's id of the press (NULL when it gave none): a second press with the same id
+    # is a replay and is refused by this constraint.
+    Column("envelope_id", String(200)),
+    Column("created_at", UTCDateTime, nullable=False, index=True),
+    UniqueConstraint("envelope_id", name="uq_feedback_envelope_id"),
+)
+
+# Mutes (of a party) and snoozes (of a story) per channel: expiring overrides of the config.
+holds = Table(
+    "holds",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("kind", String(10), nullable=False),  # mute | snooze
+    Column("channel", String(200), nullable=False),
+    Column("key", Text, nullable=False),  # mute: party_key(party); snooze: the story id
+    Column("label", Text, nullable=False),
+    Column("created_by", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("lifted_at", UTCDateTime),
+    Column("feedback_id", _Id, ForeignKey("feedback.id", ondelete="SET NULL"), index=True),
+    Index("ix_holds_channel_expires", "channel", "expires_at"),
+    Index("ix_holds_expires", "expires_at"),  # retention deletes by age
 )
 
 

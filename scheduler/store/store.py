@@ -14,6 +14,7 @@ from datetime import datetime
 from scheduler.store.articles import ArticleTables
 from scheduler.store.crawl_state import CrawlStateTables
 from scheduler.store.engine import normalise_url, open_engine
+from scheduler.store.feedback import FeedbackTables
 from scheduler.store.outbox import OutboxTables
 from scheduler.store.queries import QueryTables
 from scheduler.store.records import checked_open
@@ -22,16 +23,24 @@ from scheduler.store.story_queries import StoryQueries
 
 
 class Store(
-    ArticleTables, OutboxTables, CrawlStateTables, QueryTables, StoryQueries, RetentionTables
+    ArticleTables,
+    OutboxTables,
+    CrawlStateTables,
+    QueryTables,
+    StoryQueries,
+    RetentionTables,
+    FeedbackTables,
 ):
-    """Articles, matches, outbox and crawl state on one SQLAlchemy engine."""
+    """Articles, matches, outbox, crawl state and readers' feedback on one SQLAlchemy engine."""
 
     def purge(
         self, before: datetime, *, seen_before: datetime | None = None, batch: int = BATCH
     ) -> dict[str, int]:
-        """:meth:`RetentionTables.purge`, and story lookup keys past the story window."""
+        """:meth:`RetentionTables.purge`, story lookup keys past the story window, and readers'
+        presses and holds (:meth:`FeedbackTables.purge_feedback`) older than ``before``."""
         counts = super().purge(before, seen_before=seen_before, batch=batch)
         counts["story_keys"] = self.purge_story_keys(batch)
+        counts.update(self.purge_feedback(before, batch))
         return counts
 
 

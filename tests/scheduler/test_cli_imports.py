@@ -53,8 +53,9 @@ FORBIDDEN = (
 )
 # ``--help`` reads no config and no store at all.
 FORBIDDEN_FOR_HELP = (*FORBIDDEN, "sqlalchemy", "pydantic", "httpx")
-# ``status`` and ``matches`` read the config's view and the database through plain DB-API:
-# neither the SQLAlchemy store nor pydantic's validation (a plainly valid config needs none).
+# ``status``, ``matches`` and ``mutes`` read the config's view and the database through plain
+# DB-API: neither the SQLAlchemy store nor pydantic's validation (a plainly valid config needs
+# none).
 FORBIDDEN_FOR_VIEWS = (*FORBIDDEN, "sqlalchemy", "pydantic", "httpx")
 
 
@@ -134,6 +135,8 @@ def test_help_loads_no_command_config_or_store(workdir: Path, args: list[str]) -
         (["alerts", "pending"], ""),
         (["alerts", "failed", "--json"], '"deliveries"'),
         (["status", "--help"], "--json"),
+        (["mutes"], "no mutes or snoozes in force"),
+        (["mutes", "--json"], '"holds": []'),
         (["db", "current"], "up to date"),
     ],
     ids=lambda v: " ".join(v) if isinstance(v, list) else None,
@@ -145,8 +148,8 @@ def test_read_only_commands_load_no_crawler_and_no_matcher(
     assert proc.returncode == 0, proc.stderr
     assert expect in proc.stdout, proc.stdout
     assert loaded(modules, FORBIDDEN) == [], "a read-only command imported the crawler or matcher"
-    if args[0] in ("status", "matches"):
-        assert loaded(modules, FORBIDDEN_FOR_VIEWS) == [], "status/matches imported the store"
+    if args[0] in ("status", "matches", "mutes"):
+        assert loaded(modules, FORBIDDEN_FOR_VIEWS) == [], f"{args[0]} imported the store"
 
 
 def test_status_and_matches_still_give_the_full_configs_error(workdir: Path) -> None:

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import text, update
 from sqlalchemy.engine import make_url
 
+from alerts.feedback import FeedbackEvent
 from crawler.crawl_summary import CrawlSummary
 from scheduler.errors import StoreError
 from scheduler.store import SCHEMA_VERSION, SourceState, Store, normalise_url, open_store
@@ -101,6 +102,33 @@ def test_both_paths_read_the_same(filled: Store, db_url: str) -> None:
         assert light.story_of_articles(ids) == filled.story_of_articles(ids)
         assert light.story_of_articles(ids)  # there are stories to find
         assert light.story_of_articles([]) == {}
+
+
+def test_both_paths_read_the_same_holds(filled: Store, db_url: str) -> None:
+    """Readers' mutes and snoozes (``status``, ``mutes``), and the alerts each put off."""
+    sent = filled.list_deliveries("sent", 20)
+    at = sent[0].sent_at
+    assert at is not None
+    made = []
+    for k, (action, party) in enumerate(
+        [("mute", "Meta"), ("snooze", None), ("mute", "Scale AI"), ("mute", "Gone")]
+    ):
+        event = FeedbackEvent(action, sent[0].id, sent[0].channel, "U1", "Ann", at, party)  # type: ignore[arg-type]
+        outcome = filled.record_feedback(event, mute_for=timedelta(days=k + 1))
+        assert outcome is not None and outcome.hold is not None
+        made.append(outcome.hold)
+    assert filled.lift_hold(made[3].id, now=at)
+    pending = filled.list_deliveries("pending", 20)
+    filled.hold_deliveries([(pending[0].id, made[0]), (pending[1].id, made[0])])
+    with open_readonly(db_url) as light:
+        for now in (at, at + timedelta(days=1, hours=12), at + timedelta(days=9)):
+            for channel in (None, sent[0].channel, "nobody"):
+                assert light.active_holds(now, channel) == filled.active_holds(
+                    now=now, channel=channel
+                )
+        assert [h.id for h in light.active_holds(at)] == [h.id for h in made[:3]]
+        assert light.held_counts([h.id for h in made]) == {made[0].id: 2}
+        assert light.held_counts([]) == {}
 
 
 def test_a_database_not_made_yet_reads_as_empty_and_stays_unmade(tmp_path: Path) -> None:
@@ -201,3 +229,4 @@ def _assert_empty(light: ReadOnlyStore) -> None:
     assert light.list_failed() == []
     assert light.list_matches(T0 - timedelta(days=999)) == []
     assert light.story_of_articles([1, 2]) == {}
+    assert light.active_holds(T0) == []

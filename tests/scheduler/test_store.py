@@ -440,6 +440,8 @@ def test_purge(store: Store, clock: FakeClock) -> None:
         "articles": 1,
         "seen_urls": 0,
         "crawl_runs": 1,
+        "feedback": 0,
+        "holds": 0,
     }
     counts = store.counts()
     assert counts["articles"] == 2  # pending alert kept, fresh kept

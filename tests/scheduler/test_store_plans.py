@@ -27,6 +27,7 @@ import pytest
 from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, LargeBinary, event
 from sqlalchemy.engine import Engine
 
+from alerts.feedback import FeedbackEvent
 from crawler.crawl_summary import CrawlSummary
 from scheduler.store import SourceState, Store, open_store
 from scheduler.store.schema import UTCDateTime, metadata
@@ -187,12 +188,44 @@ def _exercise(store: Store, clock: FakeClock, rec: Recorder) -> None:
         store.list_stories(since, matched_only=True)
     with rec.calling("story_of_articles"):
         store.story_of_articles([s.article_id for s in saved if s.article_id is not None])
+    _exercise_feedback(store, ids, now, rec)
     with rec.calling("purge_story_keys"):
         store.purge_story_keys()
     clock.advance(days=100)
     with rec.calling("purge"):
         removed = store.purge(clock() - timedelta(days=90), seen_before=clock())
     assert removed["articles"] > 0  # the deletes below did run
+
+
+def _exercise_feedback(store: Store, ids: Sequence[int], now: Any, rec: Recorder) -> None:
+    """Readers' presses, holds and labels (scheduler.store.feedback)."""
+    delivery = store.get_delivery(ids[0])
+    assert delivery is not None
+    channel = delivery.channel
+
+    def press(action: str, envelope: str, party: str | None = None) -> Any:
+        event = FeedbackEvent(action, ids[0], channel, "U1", "Ann", now, party, envelope)  # type: ignore[arg-type]
+        return store.record_feedback(event)
+
+    with rec.calling("record_feedback"):
+        assert press("not_relevant", "e1") is not None
+        assert press("not_relevant", "e1") is None  # a replay
+        mute = press("mute", "e2", "Meta").hold
+        press("snooze", "e3")
+        press("mute", "e4", "Meta")  # extends the first
+    with rec.calling("active_holds"):
+        holds = store.active_holds(now=now)
+        store.active_holds(now=now, channel=channel)
+    with rec.calling("hold_deliveries"):
+        store.hold_deliveries([(ids[1], holds[0])])
+    with rec.calling("held_count"):
+        assert store.held_count(now=now) == 1
+    with rec.calling("lift_hold"):
+        assert store.lift_hold(mute.id, now=now)
+    with rec.calling("labelled_matches"):
+        assert len(store.labelled_matches(since=now - timedelta(days=1))) == 1
+    with rec.calling("purge_feedback"):
+        store.purge_feedback(now - timedelta(days=90), 100)
 
 
 def _store_methods() -> set[str]:

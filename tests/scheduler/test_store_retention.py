@@ -64,11 +64,13 @@ def test_purge_commits_one_batch_at_a_time(db_url: str) -> None:
             "crawl_runs": 7,
             "stories": 1,  # the seven's story; the pending article's holds on
             "story_keys": 20,  # the pending article's keys, past the story window
+            "feedback": 0,
+            "holds": 0,
         }
         # Articles: 4 batches (2+2+2+1, the pending one skipped); seen URLs: 14 in 8 batches
         # (the last one finds none); crawl runs: 4; stories: 2 (two old, then none); story
-        # keys: 1 (fewer than a batch's worth).
-        assert commits[0] == 4 + 8 + 4 + 2 + 1
+        # keys: 1 (fewer than a batch's worth); holds and feedback: 1 each (none).
+        assert commits[0] == 4 + 8 + 4 + 2 + 1 + 2
         counts = store.counts()
         assert counts["articles"] == 2 and counts["matches"] == 1 and counts["deliveries"] == 1
         assert store.seen_urls(["https://a.example/pending", "https://a.example/fresh"]) == {
