@@ -9,7 +9,7 @@ dispatcher calls it through ``asyncio.to_thread``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
 
@@ -59,6 +59,9 @@ class Alert:
     published: datetime | None
     matches: tuple[Match, ...]
     story: StoryRef | None = None
+    # The outbox row this alert goes out as, when known: Slack's feedback buttons name it so a
+    # press finds its delivery. Not part of the alert's identity.
+    delivery_id: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
