@@ -364,6 +364,7 @@ async def test_a_replayed_envelope_is_refused_by_the_listener_then_by_the_store(
     results: list[str] = []
     again = FeedbackListener([rig.config], rig.store, on_result=results.append)
     await rig.listener.aclose()
+    await eventually(lambda: rig.fake.sockets.open_sockets() == 0, "the old socket closed")
     await again.start()
     try:
         await eventually(lambda: rig.fake.sockets.open_sockets() == 1, "the new connection")
@@ -464,3 +465,52 @@ async def test_a_refused_app_token_is_retried_with_one_line_each_time(
 def test_recording_store_is_a_feedback_store() -> None:
     store: FeedbackStore = RecordingFeedbackStore({})
     assert store.active_holds(now=NOW) == []
+
+
+async def test_a_dispatched_alert_carries_buttons_whose_press_reaches_the_store(
+    tmp_path: Any,
+) -> None:
+    """The whole way: an outbox row of the real store, dispatched to the fake Slack with its
+    buttons, pressed there, stored, and the posted message edited."""
+    from alerts.dispatcher import Dispatcher
+    from scheduler.store import open_store
+    from tests.alerts.helpers import fill
+
+    store = open_store(f"sqlite:///{tmp_path / 'nw.db'}")
+    try:
+        (delivery_id,) = fill(store, 1, ["deals"])
+        with FakeSlack() as fake:
+            config = slack_config(fake, rate_limit=0)
+            async with Dispatcher(store, [config]) as dispatcher:
+                assert (await dispatcher.run_once()).sent == 1
+            (post,) = fake.calls_to("chat.postMessage")
+            blocks = post.body["blocks"]
+            mute = button(blocks, "mute")
+            assert json.loads(mute["value"]) == {"d": delivery_id, "c": "deals", "p": "Meta"}
+
+            # RecordingFeedbackStore stands in for the store's feedback tables.
+            feedback = RecordingFeedbackStore({delivery_id: "deals"})
+            listener = FeedbackListener([config], feedback, now=lambda: NOW)
+            await listener.start()
+            try:
+                await eventually(lambda: fake.sockets.open_sockets() == 1, "the connection")
+                envelope = press_envelope(
+                    "E-real",
+                    "newswatch.mute",
+                    mute["value"],
+                    channel_id=fake.channel_id("#deals"),
+                    ts=post.body["_ts"],
+                    blocks=blocks,
+                    text=post.body["text"],
+                )
+                fake.push(envelope)
+                await eventually(lambda: fake.calls_to("chat.update"), "chat.update")
+            finally:
+                await listener.aclose()
+        (event,) = feedback.events
+        assert (event.delivery_id, event.party) == (delivery_id, "Meta")
+        update = fake.calls_to("chat.update")[0].body
+        assert (update["channel"], update["ts"]) == ("C001", post.body["_ts"])
+        assert "muted Meta until" in update["blocks"][-2]["elements"][0]["text"]
+    finally:
+        store.close()

@@ -338,7 +338,8 @@ class SocketModeServer:
 
         async def send() -> None:
             for ws in sockets:
-                await ws.send_str(text)
+                if not ws.closed:  # one a client is hanging up is no longer Slack's to use
+                    await ws.send_str(text)
 
         asyncio.run_coroutine_threadsafe(send(), loop).result(10)
 
