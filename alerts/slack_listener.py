@@ -281,7 +281,12 @@ class FeedbackListener:
         if isinstance(envelope_id, str) and envelope_id:
             # First, before any check or storage: an envelope not acknowledged within 3 s is
             # sent again, and a refused one must not come back either.
-            await client.send_socket_mode_response({"envelope_id": envelope_id})
+            try:
+                await client.send_socket_mode_response({"envelope_id": envelope_id})
+            except (aiohttp.ClientError, ConnectionError, RuntimeError) as exc:
+                # The socket is going away; Slack sends the envelope again, and the replay
+                # checks keep it to one press.
+                log.warning("slack feedback: acknowledging %s failed: %s", envelope_id, exc)
         elif message.get("type") == "hello":
             return
         else:

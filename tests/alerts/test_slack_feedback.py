@@ -514,3 +514,14 @@ async def test_a_dispatched_alert_carries_buttons_whose_press_reaches_the_store(
         assert "muted Meta until" in update["blocks"][-2]["elements"][0]["text"]
     finally:
         store.close()
+
+
+async def test_a_disconnect_envelope_makes_the_client_call_again(rig: Rig) -> None:
+    rig.fake.push({"type": "disconnect", "reason": "refresh_requested"})
+    await eventually(lambda: rig.fake.sockets.connections == 2, "a second connection")
+    await eventually(lambda: rig.fake.sockets.open_sockets() == 1, "the old socket closed")
+    assert len(rig.fake.calls_to("apps.connections.open")) == 2
+    value = button(alert_blocks(rig.config), "relevant")["value"]
+    await rig.press(press_envelope("E-new", "newswatch.relevant", value))
+    await rig.settle(1)
+    assert rig.results == ["accepted"]  # a disconnect is Slack's, not a refused envelope
