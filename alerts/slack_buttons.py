@@ -33,6 +33,8 @@ VALUE_MAX: Final = 2000  # Slack's limit for a button's value
 BLOCKS_MAX: Final = 50  # Slack's limit of blocks per message
 PARTY_MAX: Final = 200  # a longer "party" is no company name: no mute button
 _ROLE_ORDER = ("acquirer", "investor", "hirer", "target", "person")
+SNOOZE_STORY: Final = "Snooze story"
+SNOOZE_ALERT: Final = "Snooze alert"  # an alert that belongs to no story
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
@@ -137,7 +139,7 @@ def feedback_block(alert: Alert, channel: str, mute_for: timedelta) -> dict[str,
         name = truncate(party, BUTTON_TEXT_MAX - len("Mute ") - len(tail))
         if len(value) <= VALUE_MAX:
             buttons.append(_button("mute", f"Mute {name}{tail}", value))
-    snooze = "Snooze story" if alert.story is not None else "Snooze alert"
+    snooze = SNOOZE_STORY if alert.story is not None else SNOOZE_ALERT
     buttons.append(_button("snooze", snooze, plain))
     return {"type": "actions", "block_id": BLOCK_ID, "elements": buttons}
 
@@ -160,10 +162,15 @@ def slack_date(at: datetime) -> str:
 
 
 def press_line(
-    action: FeedbackAction, who: str, party: str | None, outcome: FeedbackOutcome
+    action: FeedbackAction,
+    who: str,
+    party: str | None,
+    outcome: FeedbackOutcome,
+    snoozed: str = "story",
 ) -> str:
     """The context line a press adds: "<@U1> marked this not relevant", "<@U1> muted Meta until
-    …", "<@U1> snoozed this story until …" (``who`` is already mrkdwn)."""
+    …", "<@U1> snoozed this story until …" (``who`` is already mrkdwn; ``snoozed`` is "story",
+    or "alert" for an alert without one)."""
     hold = outcome.hold
     if action == "relevant":
         return f"{who} marked this relevant"
@@ -174,7 +181,7 @@ def press_line(
         label = hold.label if hold is not None else (party or "")
         name = slack_escape(truncate(one_line(strip_bidi(label)), PARTY_MAX)) or "this party"
         return f"{who} muted {name}{until}"
-    return f"{who} snoozed this story{until}"
+    return f"{who} snoozed this {'alert' if snoozed == 'alert' else 'story'}{until}"
 
 
 def _gone(action: FeedbackAction) -> set[str]:

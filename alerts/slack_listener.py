@@ -34,6 +34,7 @@ from alerts.channels import SlackChannel
 from alerts.feedback import FeedbackEvent, FeedbackOutcome, FeedbackStore
 from alerts.slack import _quiet_sdk_logger
 from alerts.slack_buttons import (
+    SNOOZE_ALERT,
     ButtonValue,
     action_of,
     press_line,
@@ -405,8 +406,13 @@ class FeedbackListener:
             log.warning("slack feedback: press on delivery %d has no message", event.delivery_id)
             return
         original = message if isinstance(message, dict) else {}
+        pressed = _dict(_dict(payload.get("actions", [{}])[0]).get("text")).get("text")
         line = press_line(
-            event.action, user_mention(event.user, event.user_name), event.party, outcome
+            event.action,
+            user_mention(event.user, event.user_name),
+            event.party,
+            outcome,
+            snoozed="alert" if pressed == SNOOZE_ALERT else "story",
         )
         blocks = updated_blocks(original.get("blocks"), event.action, line)
         text = original.get("text")

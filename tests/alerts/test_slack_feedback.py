@@ -525,3 +525,18 @@ async def test_a_disconnect_envelope_makes_the_client_call_again(rig: Rig) -> No
     await rig.press(press_envelope("E-new", "newswatch.relevant", value))
     await rig.settle(1)
     assert rig.results == ["accepted"]  # a disconnect is Slack's, not a refused envelope
+
+
+async def test_snoozing_an_alert_without_a_story_says_so(rig: Rig) -> None:
+    alert = replace(make_alert(), delivery_id=12)  # no story
+    blocks = SlackNotifier(rig.config).payload(alert)["blocks"]
+    snooze = button(blocks, "snooze")
+    assert snooze["text"]["text"] == "Snooze alert"
+    envelope = press_envelope(
+        "E-alert", "newswatch.snooze", snooze["value"], blocks=blocks, button_text="Snooze alert"
+    )
+    await rig.press(envelope)
+    await eventually(lambda: rig.fake.calls_to("chat.update"), "chat.update")
+    update = rig.fake.calls_to("chat.update")[0].body
+    line = [b for b in update["blocks"] if b["type"] == "context"][-1]["elements"][0]["text"]
+    assert line.startswith("<@U0READER> snoozed this alert until <!date^")

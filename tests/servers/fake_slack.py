@@ -377,6 +377,7 @@ def press_envelope(
     ts: str = "1700000000.000100",
     blocks: list[dict[str, Any]] | None = None,
     text: str = "an alert",
+    button_text: str = "",
 ) -> dict[str, Any]:
     """An ``interactive`` envelope like Slack's for a press of button ``action`` (an
     action_id such as ``newswatch.mute``) on the message ``channel_id``/``ts``."""
@@ -403,6 +404,7 @@ def press_envelope(
                     "block_id": "newswatch_feedback",
                     "type": "button",
                     "value": value,
+                    "text": {"type": "plain_text", "text": button_text, "emoji": False},
                     "action_ts": "1700000001.000000",
                 }
             ],
