@@ -26,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from alerts.feedback import MUTE_FOR, SNOOZE_FOR
 from crawler.sources import Duration
 
 _QUIET = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
@@ -142,11 +143,33 @@ class SlackChannel(_ChannelBase):
     webhook_url: SecretStr | None = None  # the URL itself is the credential
     username: str | None = None
     icon_emoji: str | None = None
+    # Slack's app-level token ("xapp-..."): with it, alerts carry feedback buttons that the
+    # service hears over Socket Mode (no public endpoint). Without it, no buttons: nothing would
+    # listen to them.
+    app_token: SecretStr | None = None
+    mute_for: Duration = MUTE_FOR  # how long "Mute <party>" holds the party's alerts
+    snooze_for: Duration = SNOOZE_FOR  # how long "Snooze story" holds the story's alerts
 
     # chat.postMessage allows about one message per second per channel.
     default_rate_limit: ClassVar[float] = 1.0
     # Replies in the story's thread keep the channel to one message per event.
     default_updates: ClassVar[str] = "thread"
+
+    @field_validator("app_token")
+    @classmethod
+    def _check_app_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip().startswith("xapp-"):
+            # Never echo the value: it may be a bot token pasted into the wrong place.
+            raise ValueError(
+                "'app_token' must be an app-level token starting with 'xapp-' (Basic "
+                "Information > App-Level Tokens, scope connections:write)"
+            )
+        return value
+
+    @property
+    def feedback_buttons(self) -> bool:
+        """Whether alerts carry feedback buttons: Web API with an app token to hear them."""
+        return self.app_token is not None and self.webhook_url is None
 
     @model_validator(mode="after")
     def _one_way(self) -> SlackChannel:
@@ -161,6 +184,9 @@ class SlackChannel(_ChannelBase):
             scheme = urlsplit(self.webhook_url.get_secret_value()).scheme
             if scheme not in ("http", "https"):
                 raise ValueError("'webhook_url' must be an http(s) URL")
+        if self.app_token is not None and self.webhook_url is not None:
+            # Button presses need the bot token (auth.test, chat.update).
+            raise ValueError("'app_token' needs the Web API ('token' + 'channel'), not a webhook")
         return self
 
 

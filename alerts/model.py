@@ -3,13 +3,14 @@
 An :class:`Alert` is one article with the matches that made it matter; a :class:`Delivery` is one
 outbox row: that alert for one channel. The outbox part of the service's store
 (``scheduler.store.outbox``) implements :class:`OutboxStore` (synchronous, thread-safe; the
-dispatcher calls it through ``asyncio.to_thread``).
+dispatcher calls it through ``asyncio.to_thread``). A delivery's alert carries the delivery's id
+(``Alert.delivery_id``), so a channel can name the row in what it sends (Slack's buttons).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal, Protocol
 
@@ -59,6 +60,9 @@ class Alert:
     published: datetime | None
     matches: tuple[Match, ...]
     story: StoryRef | None = None
+    # The outbox row this alert goes out as, when known: Slack's feedback buttons name it so a
+    # press finds its delivery. Not part of the alert's identity.
+    delivery_id: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +86,12 @@ class Delivery:
     alert: Alert
     last_error: str | None = None
     sent_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        # The alert names the row it goes out as, whoever loaded the row: Slack's feedback
+        # buttons carry that id, and the notifier only ever sees the alert.
+        if self.alert.delivery_id != self.id:
+            object.__setattr__(self, "alert", replace(self.alert, delivery_id=self.id))
 
 
 class OutboxStore(Protocol):

@@ -106,8 +106,9 @@ class SlackRender:
         escaped = slack_escape(truncate(text, self.limits.fallback_max - 200))
         return f"{escaped} {slack_escape(url)}" if url else escaped
 
-    def blocks(self, alert: Alert) -> list[dict[str, Any]]:
-        """Block Kit for one alert: header lead line, linked headline, evidence, context, button."""
+    def blocks(self, alert: Alert, feedback: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Block Kit for one alert: header lead line, linked headline, evidence, context, button,
+        and the ``feedback`` actions block last (:mod:`alerts.slack_buttons`), always kept."""
         blocks: list[dict[str, Any]] = [
             {
                 "type": "header",
@@ -142,6 +143,8 @@ class SlackRender:
                     ],
                 }
             )
+        if feedback is not None:
+            return [*blocks[: self.limits.blocks_max - 1], feedback]
         return blocks[: self.limits.blocks_max]
 
     def reply_fallback(self, alert: Alert) -> str:

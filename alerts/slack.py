@@ -21,6 +21,7 @@ from alerts.errors import DeliveryError, PermanentDeliveryError, TemporaryDelive
 from alerts.model import Alert, Notice
 from alerts.render import Digest, notice_text
 from alerts.render_slack import SlackRender, slack_escape
+from alerts.slack_buttons import feedback_block
 from crawler.retry_after import retry_after_of
 
 log = logging.getLogger(__name__)
@@ -168,7 +169,7 @@ class SlackNotifier:
         if isinstance(message, Alert) and thread is not None:
             text, blocks = render.reply_fallback(message), render.reply_blocks(message)
         elif isinstance(message, Alert):
-            text, blocks = render.fallback(message), render.blocks(message)
+            text, blocks = render.fallback(message), render.blocks(message, self._buttons(message))
         elif isinstance(message, Notice):
             text, blocks = slack_escape(notice_text(message)), render.notice_blocks(message)
         else:
@@ -188,6 +189,12 @@ class SlackNotifier:
         if self.config.icon_emoji:
             payload["icon_emoji"] = self.config.icon_emoji
         return payload
+
+    def _buttons(self, alert: Alert) -> dict[str, Any] | None:
+        """The feedback buttons of an alert posted on its own, when someone listens to them."""
+        if not self.config.feedback_buttons:
+            return None
+        return feedback_block(alert, self.config.name, self.config.mute_for)
 
     def _thread_of(self, message: Alert | Digest | Notice) -> tuple[str, str] | None:
         """(channel id, ts) of the story's first message when ``message`` replies under it."""

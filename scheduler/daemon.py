@@ -4,13 +4,14 @@
 ``AsyncIOScheduler`` on the reactor's own loop: one crawl job per enabled source on its cadence
 (with jitter, ``coalesce``, ``max_instances=1`` and a misfire grace time), the outbox dispatcher
 (kicked after a crawl stores matches, and on a short interval for retries), retention cleanup and
-source-health evaluation. It watches the config files and swaps in a valid edit atomically (a bad
-one is logged with its file and line and the last good config stays), answers ``/healthz`` and
-``/metrics``, and on SIGTERM/SIGINT lets in-flight crawls finish within a grace period, flushes the
-dispatcher, closes the store and returns 0. A failing job logs one line and is counted; nothing a
-source or a channel does can stop the service. The decisions live elsewhere -- job set-up in
-:mod:`scheduler.cadence`, the pure :mod:`scheduler.source_health` and
-:mod:`scheduler.config_watch`, dispatch coalescing in :mod:`scheduler.dispatch_kicks` and ops
+source-health evaluation, and hears the Slack channels' feedback buttons over Socket Mode
+(:mod:`alerts.slack_listener`, when a channel has an app token). It watches the config files and
+swaps in a valid edit atomically (a bad one is logged with its file and line and the last good
+config stays), answers ``/healthz`` and ``/metrics``, and on SIGTERM/SIGINT lets in-flight crawls
+finish within a grace period, flushes the dispatcher, closes the store and returns 0. A failing job
+logs one line and is counted; nothing a source or a channel does can stop the service. The decisions
+live elsewhere -- job set-up in :mod:`scheduler.cadence`, the pure :mod:`scheduler.source_health`
+and :mod:`scheduler.config_watch`, dispatch coalescing in :mod:`scheduler.dispatch_kicks` and ops
 notices in :mod:`scheduler.ops_notices` -- and this class wires them.
 """
 
@@ -21,12 +22,14 @@ import logging
 import signal
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from alerts.dispatcher import Dispatcher
+from alerts.feedback import FeedbackStore
+from alerts.slack_listener import FeedbackListener
 from crawler.crawl_summary import CrawlSummary
 from crawler.matching import Matcher
 from crawler.reactor import StopSignals
@@ -76,6 +79,7 @@ class Service:
         self.scheduler: AsyncIOScheduler | None = None
         self.cadence: SourceCadence | None = None
         self.dispatcher: Dispatcher | None = None
+        self.feedback: FeedbackListener | None = None  # Slack's buttons, heard over Socket Mode
         self.health_server: HealthServer | None = None
         self._stop = asyncio.Event()
         self._reload = asyncio.Event()
@@ -102,6 +106,9 @@ class Service:
             batch_window=BATCH_WINDOW,
         )
         self.dispatcher = self._build_dispatcher(self.config)
+        self.feedback = self._build_feedback(self.config)
+        if self.feedback is not None:
+            await self.feedback.start()
         self.scheduler = AsyncIOScheduler(event_loop=loop, timezone=UTC)
         self.scheduler.add_listener(self._on_job_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
         self.cadence = SourceCadence(
@@ -211,6 +218,9 @@ class Service:
             self.scheduler.shutdown(wait=False)
         for task in list(self._background):
             task.cancel()
+        if self.feedback is not None:
+            # Before the store closes: a press being stored gets a moment to finish.
+            await self.feedback.aclose()
         if self.dispatcher is not None:
             try:
                 await asyncio.wait_for(self._dispatch(), timeout=grace)
@@ -418,12 +428,16 @@ class Service:
         # A new runtime for new crawls; crawls running under the old one finish (or are
         # cancelled at shutdown: the runtimes share the list of batchers they started).
         self.runtime = self.runtime.reconfigured(new, matcher)
+        old_channels = self.config.channels
         self.config = new
         self.health.options = new.service
         if diff.channels is not None and self.dispatcher is not None:
             old_dispatcher = self.dispatcher
             self.dispatcher = self._build_dispatcher(new)
             self._spawn(old_dispatcher.aclose())
+        if FeedbackListener.wanted(new.channels) != FeedbackListener.wanted(old_channels):
+            old_feedback, self.feedback = self.feedback, self._build_feedback(new)
+            self._spawn(self._swap_feedback(old_feedback, self.feedback))
         self._sources_changed(diff)
         self.metrics.add_sources(diff.added)
         logger.info("config reloaded: %s", diff.describe())
@@ -440,6 +454,29 @@ class Service:
     def _build_dispatcher(self, config: Config) -> Dispatcher:
         assert self.runtime is not None
         return Dispatcher(self.runtime.store, config.channels)
+
+    def _build_feedback(self, config: Config) -> FeedbackListener | None:
+        """The listener for the Slack channels with an app token, or None when there are none."""
+        channels = FeedbackListener.wanted(config.channels)
+        if not channels:
+            return None
+        assert self.runtime is not None
+        # The service's store implements FeedbackStore (alerts.feedback); cast, not checked here,
+        # so this module does not depend on the store's feedback tables being present.
+        store = cast(FeedbackStore, self.runtime.store)
+        counter = self.metrics.feedback_presses
+        return FeedbackListener(
+            channels, store, on_result=lambda result: counter.labels(result=result).inc()
+        )
+
+    async def _swap_feedback(
+        self, old: FeedbackListener | None, new: FeedbackListener | None
+    ) -> None:
+        """A reload changed the Slack channels' buttons: hang up the old sockets, open the new."""
+        if old is not None:
+            await old.aclose()
+        if new is not None and new is self.feedback:
+            await new.start()
 
 
 def run_service(config: Config, **kwargs: Any) -> int:

@@ -20,6 +20,7 @@ from prometheus_client import (
     generate_latest,
 )
 
+from alerts.slack_listener import RESULTS as FEEDBACK_RESULTS
 from crawler.crawl_summary import CrawlSummary
 from scheduler.store import SourceState
 
@@ -91,6 +92,12 @@ class Metrics:
         self.ops_notices = Counter(
             "newswatch_ops_notices", "Notices sent to the ops channel", registry=r
         )
+        self.feedback_presses = Counter(
+            "newswatch_slack_feedback",
+            "Slack feedback envelopes: accepted, or why they were refused",
+            ["result"],
+            registry=r,
+        )
 
         for result in DELIVERY_RESULTS:
             self.deliveries.labels(result=result)
@@ -98,6 +105,8 @@ class Metrics:
             self.outbox.labels(status=status)
         for result in RELOAD_RESULTS:
             self.config_reloads.labels(result=result)
+        for result in FEEDBACK_RESULTS:
+            self.feedback_presses.labels(result=result)
 
     def add_sources(self, names: Iterable[str]) -> None:
         """Create every per-source series at 0 (at start, and for sources a reload adds)."""
