@@ -22,7 +22,7 @@ import logging
 import signal
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -461,9 +461,8 @@ class Service:
         if not channels:
             return None
         assert self.runtime is not None
-        # The service's store implements FeedbackStore (alerts.feedback); cast, not checked here,
-        # so this module does not depend on the store's feedback tables being present.
-        store = cast(FeedbackStore, self.runtime.store)
+        # The service's store implements FeedbackStore (alerts.feedback); mypy checks it here.
+        store: FeedbackStore = self.runtime.store
         counter = self.metrics.feedback_presses
         return FeedbackListener(
             channels, store, on_result=lambda result: counter.labels(result=result).inc()
