@@ -471,7 +471,7 @@ async def test_a_dispatched_alert_carries_buttons_whose_press_reaches_the_store(
     tmp_path: Any,
 ) -> None:
     """The whole way: an outbox row of the real store, dispatched to the fake Slack with its
-    buttons, pressed there, stored, and the posted message edited."""
+    buttons, pressed there, stored in the same store, and the posted message edited."""
     from alerts.dispatcher import Dispatcher
     from scheduler.store import open_store
     from tests.alerts.helpers import fill
@@ -488,9 +488,8 @@ async def test_a_dispatched_alert_carries_buttons_whose_press_reaches_the_store(
             mute = button(blocks, "mute")
             assert json.loads(mute["value"]) == {"d": delivery_id, "c": "deals", "p": "Meta"}
 
-            # RecordingFeedbackStore stands in for the store's feedback tables.
-            feedback = RecordingFeedbackStore({delivery_id: "deals"})
-            listener = FeedbackListener([config], feedback, now=lambda: NOW)
+            pressed_at = datetime.now(UTC)
+            listener = FeedbackListener([config], store, now=lambda: pressed_at)
             await listener.start()
             try:
                 await eventually(lambda: fake.sockets.open_sockets() == 1, "the connection")
@@ -507,8 +506,13 @@ async def test_a_dispatched_alert_carries_buttons_whose_press_reaches_the_store(
                 await eventually(lambda: fake.calls_to("chat.update"), "chat.update")
             finally:
                 await listener.aclose()
-        (event,) = feedback.events
-        assert (event.delivery_id, event.party) == (delivery_id, "Meta")
+        (hold,) = store.active_holds(now=pressed_at, channel="deals")
+        assert (hold.kind, hold.key, hold.label) == ("mute", "meta", "Meta")
+        assert (hold.created_by, hold.expires_at) == ("ann", pressed_at + MUTE_FOR)
+        # The press itself is stored once: the same envelope again is refused as a replay.
+        replay = FeedbackEvent("mute", delivery_id, "deals", "U0", "x", pressed_at, "Meta")
+        replay = replace(replay, envelope_id="E-real")
+        assert store.record_feedback(replay) is None
         update = fake.calls_to("chat.update")[0].body
         assert (update["channel"], update["ts"]) == ("C001", post.body["_ts"])
         assert "muted Meta until" in update["blocks"][-2]["elements"][0]["text"]
