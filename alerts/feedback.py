@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Literal, Protocol, runtime_checkable
 
 from alerts.model import Alert
+from alerts.render import one_line, strip_bidi
 
 FeedbackAction = Literal["relevant", "not_relevant", "mute", "snooze"]
 HoldKind = Literal["mute", "snooze"]
@@ -33,8 +34,11 @@ _SPACE = re.compile(r"\s+")
 
 def party_key(name: str) -> str:
     """The key a mute of ``name`` holds alerts by: case-folded, NFKC, spaces collapsed, without a
-    trailing company form ("Inc.", "Corp", ...)."""
-    key = _SPACE.sub(" ", unicodedata.normalize("NFKC", name)).strip().casefold()
+    trailing company form ("Inc.", "Corp", ...). Control and bidi characters go first, as they do
+    from the party the mute button shows (:func:`alerts.slack_buttons.party_of`), so the key of
+    the button's party is the key of the name in the alert it was pressed on."""
+    key = one_line(strip_bidi(unicodedata.normalize("NFKC", name)))
+    key = _SPACE.sub(" ", key).strip().casefold()
     return _SUFFIX.sub("", key).strip()
 
 

@@ -7,8 +7,10 @@ import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from alerts.channels import SlackChannel, parse_channel
-from alerts.feedback import FeedbackOutcome, Hold
+from alerts.feedback import FeedbackOutcome, Hold, holding, party_key
 from alerts.model import StoryRef
 from alerts.render import Digest
 from alerts.slack import SlackNotifier
@@ -179,3 +181,46 @@ def test_message_after_presses_keeps_the_alert_and_drops_moot_buttons() -> None:
         last,
     ]
     assert last.startswith("<@U3> snoozed this story until <!date^")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Meta",
+        "Meta Platforms, Inc.",
+        "ＯｐｅｎＡＩ",  # full-width: NFKC
+        "Scale\nAI",  # a line break the button shows as a space
+        "Scale\tAI\x00Labs",  # control characters
+        "\u202eMeta\u202c",  # bidi override around the name
+        "Cleverly\u2066.ai\u2069",  # bidi isolate inside it
+        "  Ann   Lee  ",
+    ],
+)
+@pytest.mark.parametrize("where", ["actor", "target", "entity"])
+def test_the_party_a_mute_button_names_is_the_party_the_dispatcher_holds(
+    name: str, where: str
+) -> None:
+    """The mute button's party, stored the way the store keys it (``party_key`` of the pressed
+    value's party), holds the very alert it was shown on (``holding``, the dispatcher's check)."""
+    base = replace(make_alert(), delivery_id=9)
+    match = base.matches[0]
+    if where == "entity":
+        match = replace(match, entities=(EntityRef(name, "acquirer"),))
+    elif where == "actor":
+        match = replace(match, entities=(), event=Event(kind="deal", actor=name, target=None))
+    else:
+        match = replace(match, entities=(), event=Event(kind="deal", target=name))
+    alert = replace(base, matches=(match,))
+    block = feedback_of(SlackNotifier(channel(app_token="xapp-1")).payload(alert)["blocks"])
+    assert block is not None
+    [mute] = [e for e in block["elements"] if e["action_id"] == "newswatch.mute"]
+    value = ButtonValue.decode(mute["value"])
+    assert value is not None and value.party is not None
+    key = party_key(value.party.strip())  # what FeedbackTables.record_feedback stores
+    hold = Hold(1, "mute", "deals", key, value.party, "U1", T, T + timedelta(days=7))
+    assert holding([hold], alert) == hold, (value.party, key)
+    # And only that party: the same alert about somebody else is not held.
+    other = replace(
+        alert, matches=(replace(match, entities=(EntityRef("Nvidia", "acquirer"),), event=None),)
+    )
+    assert holding([hold], other) is None
