@@ -1,9 +1,9 @@
 """Slack's feedback buttons heard over Socket Mode, against the fake Slack on loopback: a real
-websocket, real acknowledgements, real ``chat.update`` calls.
+websocket, real acknowledgements, real ``chat.update`` calls, and the service's real store (a
+SQLite file) holding the outbox rows pressed on and the presses.
 
-The store here is :class:`RecordingFeedbackStore`, a small implementation of the
-``FeedbackStore`` protocol that records presses and refuses replays and unknown deliveries the
-way the service's store does.
+Only the test of the acknowledgement's order uses :class:`RecordingFeedbackStore`, a small
+implementation of the ``FeedbackStore`` protocol that can block every call on purpose.
 """
 
 from __future__ import annotations
@@ -16,9 +16,11 @@ import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from alerts import slack_listener
 from alerts.channels import SlackChannel, parse_channel
@@ -36,7 +38,10 @@ from alerts.model import StoryRef
 from alerts.slack import SlackNotifier
 from alerts.slack_buttons import BLOCK_ID
 from alerts.slack_listener import FeedbackListener
+from scheduler.store import Store, open_store
+from scheduler.store.schema import feedback
 from tests.alerts.conftest import make_alert
+from tests.alerts.helpers import fill
 from tests.servers.fake_slack import FakeSlack, error, ok, press_envelope
 
 NOW = datetime(2026, 6, 12, 14, 0, tzinfo=UTC)
@@ -45,7 +50,9 @@ APP_TOKEN = "xapp-1-A0FAKE-1-secret"
 
 class RecordingFeedbackStore:
     """Records presses (a FeedbackStore); ``deliveries`` maps the known outbox rows to their
-    channel, ``stories`` a row to its story. ``gate``, when set, holds every call until it opens."""
+    channel, ``stories`` a row to its story. ``gate``, when set, holds every call until it opens:
+    the real store cannot be made to block on purpose, so the test that the acknowledgement does
+    not wait for the store uses this one."""
 
     def __init__(self, deliveries: dict[int, str], stories: dict[int, int] | None = None) -> None:
         self.deliveries = deliveries
@@ -120,6 +127,41 @@ def slack_config(fake: FakeSlack, name: str = "deals", **extra: Any) -> SlackCha
     return config
 
 
+def real_store(tmp_path: Path, channels: dict[str, int]) -> Store:
+    """The service's store on a SQLite file under ``tmp_path``, with ``channels[name]`` alerts
+    routed to each channel (outbox rows 1, 2, ... in that order)."""
+    store = open_store(f"sqlite:///{tmp_path / 'feedback.db'}")
+    start = 0
+    for name, n in channels.items():
+        fill(store, n, [name], start=start)
+        start += n
+    return store
+
+
+def stored_events(store: Store) -> list[FeedbackEvent]:
+    """The presses the store kept, oldest first."""
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(feedback).order_by(feedback.c.id)).all()
+    return [
+        FeedbackEvent(
+            row.action,
+            row.delivery_id,
+            row.channel,
+            row.user_id,
+            row.user_name,
+            row.created_at,
+            row.party,
+            row.envelope_id or "",
+        )
+        for row in rows
+    ]
+
+
+def stored_holds(store: Store) -> list[Hold]:
+    """The holds the store made for presses at ``NOW`` (none is lifted here), oldest first."""
+    return sorted(store.active_holds(now=NOW - timedelta(days=1)), key=lambda hold: hold.id)
+
+
 async def eventually(check: Callable[[], object], what: str, timeout: float = 15.0) -> None:
     """Wait until ``check()`` is true (a bound against hangs, not a timing assertion)."""
     loop = asyncio.get_running_loop()
@@ -133,7 +175,7 @@ async def eventually(check: Callable[[], object], what: str, timeout: float = 15
 @dataclass
 class Rig:
     fake: FakeSlack
-    store: RecordingFeedbackStore
+    store: Store
     listener: FeedbackListener
     results: list[str]
     config: SlackChannel
@@ -161,10 +203,11 @@ def button(blocks: list[dict[str, Any]], action: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def rig() -> AsyncIterator[Rig]:
+async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
+    # The alerts pressed on below are outbox rows 11 and 12 of channel "deals".
+    store = real_store(tmp_path, {"deals": 12})
     with FakeSlack() as fake:
         config = slack_config(fake)
-        store = RecordingFeedbackStore({11: "deals", 12: "deals"}, stories={11: 5})
         results: list[str] = []
         listener = FeedbackListener([config], store, on_result=results.append, now=lambda: NOW)
         await listener.start()
@@ -173,6 +216,7 @@ async def rig() -> AsyncIterator[Rig]:
             yield Rig(fake, store, listener, results, config)
         finally:
             await listener.aclose()
+            store.close()
         await eventually(lambda: fake.sockets.open_sockets() == 0, "the socket closed")
 
 
@@ -205,8 +249,9 @@ async def test_each_button_is_acknowledged_stored_and_shown_on_the_message(rig: 
         blocks = update["blocks"]  # what Slack now shows, and sends with the next press
 
     assert not any(b.get("block_id") == BLOCK_ID for b in blocks)  # no button applies any more
-    assert [e.action for e in store.events] == ["mute", "not_relevant", "snooze"]
-    mute, label, snooze = store.events
+    events = stored_events(store)
+    assert [e.action for e in events] == ["mute", "not_relevant", "snooze"]
+    mute, label, snooze = events
     assert mute == FeedbackEvent(
         action="mute",
         delivery_id=11,
@@ -218,8 +263,12 @@ async def test_each_button_is_acknowledged_stored_and_shown_on_the_message(rig: 
         envelope_id="E1",
     )
     assert label.party is None and snooze.party is None
-    assert store.spans[0] == (timedelta(days=7), timedelta(days=7))
-    assert [h.key for h in store.holds] == ["meta", "5"]
+    holds = stored_holds(store)
+    pressed = store.get_delivery(11)
+    assert pressed is not None and pressed.alert.story is not None
+    story = str(pressed.alert.story.id)  # the store's story of row 11 (the button does not say)
+    assert [(h.kind, h.key) for h in holds] == [("mute", "meta"), ("snooze", story)]
+    assert [h.expires_at - h.created_at for h in holds] == [timedelta(days=7)] * 2
     assert fake.acks() == ["E1", "E2", "E3"]
     assert rig.results == ["accepted"] * 3
 
@@ -231,19 +280,31 @@ async def test_each_button_is_acknowledged_stored_and_shown_on_the_message(rig: 
     update = fake.calls_to("chat.update")[-1].body
     remaining = next(b for b in update["blocks"] if b.get("block_id") == BLOCK_ID)
     assert [e["action_id"] for e in remaining["elements"]] == ["newswatch.mute", "newswatch.snooze"]
-    assert store.events[-1].action == "relevant" and store.events[-1].delivery_id == 12
+    last = stored_events(store)[-1]
+    assert last.action == "relevant" and last.delivery_id == 12
 
 
-async def test_the_acknowledgement_comes_before_the_store(rig: Rig) -> None:
-    gate = threading.Event()
-    rig.store.gate = gate
-    value = button(alert_blocks(rig.config), "not_relevant")["value"]
-    # The store holds the press until the test opens the gate: the ack cannot wait for it.
-    await rig.press(press_envelope("E-slow", "newswatch.not_relevant", value))
-    assert rig.fake.acks() == ["E-slow"] and rig.store.events == []
-    gate.set()
-    await rig.settle(1)
-    assert rig.results == ["accepted"] and len(rig.store.events) == 1
+async def test_the_acknowledgement_comes_before_the_store() -> None:
+    store = RecordingFeedbackStore({11: "deals"})
+    store.gate = gate = threading.Event()
+    with FakeSlack() as fake:
+        config = slack_config(fake)
+        results: list[str] = []
+        listener = FeedbackListener([config], store, on_result=results.append, now=lambda: NOW)
+        await listener.start()
+        try:
+            await eventually(lambda: fake.sockets.open_sockets() == 1, "the connection")
+            value = button(alert_blocks(config), "not_relevant")["value"]
+            # The store holds the press until the test opens the gate: the ack cannot wait for it.
+            fake.push(press_envelope("E-slow", "newswatch.not_relevant", value))
+            await eventually(lambda: fake.acks() == ["E-slow"], "the acknowledgement")
+            assert store.events == [] and results == []
+            gate.set()
+            await eventually(lambda: results, "the press stored")
+            assert results == ["accepted"] and len(store.events) == 1
+        finally:
+            gate.set()
+            await listener.aclose()
 
 
 def _foreign(value: str) -> dict[str, Any]:
@@ -324,7 +385,7 @@ async def test_foreign_or_broken_envelopes_are_acknowledged_refused_and_change_n
     lines = [r.getMessage() for r in caplog.records if r.name == "alerts.slack_listener"]
     assert len(lines) == 1 and why in lines[0], lines
     assert lines[0].startswith(f"slack feedback: refused envelope {envelope['envelope_id']}: ")
-    assert rig.store.events == [] and rig.fake.calls_to("chat.update") == []
+    assert stored_events(rig.store) == [] and rig.fake.calls_to("chat.update") == []
 
 
 async def test_text_that_is_no_envelope_is_refused(
@@ -337,7 +398,7 @@ async def test_text_that_is_no_envelope_is_refused(
     assert rig.results == ["malformed"] * 4
     lines = [r.getMessage() for r in caplog.records if r.name == "alerts.slack_listener"]
     assert len(lines) == 4 and all("refused envelope -: " in line for line in lines)
-    assert rig.fake.acks() == [] and rig.store.events == []
+    assert rig.fake.acks() == [] and stored_events(rig.store) == []
     # The connection survives garbage: a real press still works.
     value = button(alert_blocks(rig.config), "relevant")["value"]
     await rig.press(press_envelope("E-after", "newswatch.relevant", value))
@@ -375,7 +436,7 @@ async def test_a_replayed_envelope_is_refused_by_the_listener_then_by_the_store(
         assert "the store refused not_relevant on delivery 11 of deals" in caplog.text
     finally:
         await again.aclose()
-    assert len(rig.store.events) == 1 and len(rig.fake.calls_to("chat.update")) == 1
+    assert len(stored_events(rig.store)) == 1 and len(rig.fake.calls_to("chat.update")) == 1
 
 
 async def test_a_press_on_an_unknown_delivery_changes_nothing(rig: Rig) -> None:
@@ -383,7 +444,7 @@ async def test_a_press_on_an_unknown_delivery_changes_nothing(rig: Rig) -> None:
     await rig.press(press_envelope("E-999", "newswatch.not_relevant", value))
     await rig.settle(1)
     assert rig.results == ["refused_by_store"]
-    assert rig.store.events == [] and rig.fake.calls_to("chat.update") == []
+    assert stored_events(rig.store) == [] and rig.fake.calls_to("chat.update") == []
 
 
 async def test_replay_memory_is_bounded(rig: Rig) -> None:
@@ -399,10 +460,11 @@ async def test_a_failed_chat_update_keeps_the_press(rig: Rig) -> None:
     rig.fake.script(error("message_not_found"))
     await rig.press(press_envelope("E-gone", "newswatch.snooze", value))
     await eventually(lambda: rig.fake.calls_to("chat.update"), "chat.update")
-    assert rig.results == ["accepted"] and len(rig.store.events) == 1
+    assert rig.results == ["accepted"] and len(stored_events(rig.store)) == 1
 
 
-async def test_one_connection_per_app_token_and_the_spans_of_each_channel() -> None:
+async def test_one_connection_per_app_token_and_the_spans_of_each_channel(tmp_path: Path) -> None:
+    store = real_store(tmp_path, {"deals": 1, "hires": 1})
     with FakeSlack() as fake:
         deals = slack_config(fake, "deals", mute_for="2d", snooze_for="6h")
         hires = slack_config(fake, "hires")
@@ -417,7 +479,6 @@ async def test_one_connection_per_app_token_and_the_spans_of_each_channel() -> N
             }
         )
         assert isinstance(plain, SlackChannel)
-        store = RecordingFeedbackStore({1: "deals", 2: "hires"})
         listener = FeedbackListener([deals, hires, other, plain], store)
         await listener.start()
         try:
@@ -435,22 +496,29 @@ async def test_one_connection_per_app_token_and_the_spans_of_each_channel() -> N
             fake.push(press_envelope("E-both", "newswatch.mute", value))
             await eventually(lambda: len(results) == 2, "both connections")
             assert sorted(results) == ["accepted", "unknown_channel"]
-            assert len(store.events) == 1
-            assert store.spans == [(timedelta(days=2), timedelta(hours=6))]
-            assert store.holds[0].expires_at - store.holds[0].created_at == timedelta(days=2)
+            assert len(stored_events(store)) == 1
+            [hold] = store.active_holds(now=datetime.now(UTC))
+            assert (hold.channel, hold.expires_at - hold.created_at) == ("deals", timedelta(days=2))
+            # Snoozes of "deals" last its snooze_for.
+            snooze = json.dumps({"d": 1, "c": "deals"})
+            fake.push(press_envelope("E-snooze", "newswatch.snooze", snooze))
+            await eventually(lambda: len(results) == 4, "both connections again")
+            hold = max(store.active_holds(now=datetime.now(UTC)), key=lambda h: h.id)
+            assert (hold.kind, hold.expires_at - hold.created_at) == ("snooze", timedelta(hours=6))
         finally:
             await listener.aclose()
+            store.close()
         await eventually(lambda: fake.sockets.open_sockets() == 0, "closed sockets")
 
 
 async def test_a_refused_app_token_is_retried_with_one_line_each_time(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
     monkeypatch.setattr(slack_listener, "RETRY_FIRST", 0.05)
-    with FakeSlack() as fake:
+    with FakeSlack() as fake, real_store(tmp_path, {}) as store:
         # auth.test, then apps.connections.open refused twice.
         fake.script(ok(), error("invalid_auth"), error("invalid_auth"))
-        listener = FeedbackListener([slack_config(fake)], RecordingFeedbackStore({}))
+        listener = FeedbackListener([slack_config(fake)], store)
         with caplog.at_level(logging.INFO, logger="alerts.slack_listener"):
             await listener.start()
             try:
