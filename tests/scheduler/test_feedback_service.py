@@ -2,38 +2,28 @@
 app token opens Socket Mode at start, counts presses in ``/metrics``, hangs up when a reload takes
 the app token away (and calls again when it comes back), and closes the socket at shutdown.
 
-The presses go to :class:`~tests.alerts.test_slack_feedback.RecordingFeedbackStore` (handed to
-the listener the service builds), so this test checks the wiring, not the feedback tables.
+The presses go to the service's own store (a SQLite file holding the alert pressed on), and the
+mute is still there when the file is opened again after shutdown.
 """
 
 from __future__ import annotations
 
 import asyncio
 import socket
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 
 import scheduler.daemon as daemon
-from alerts.slack_listener import FeedbackListener
-from scheduler.config import Config, load_config
-from tests.alerts.test_slack_feedback import RecordingFeedbackStore, eventually
+from scheduler.config import load_config
+from scheduler.store import open_store
+from tests.alerts.helpers import fill
+from tests.alerts.test_slack_feedback import eventually
 from tests.servers.fake_slack import FakeSlack, press_envelope
 
 ENV = {"NW_TEST_BOT": "xoxb-bot", "NW_TEST_APP": "xapp-1-A0FAKE-1-secret"}
-
-
-class RecordingService(daemon.Service):
-    """The service, its listener storing presses in a :class:`RecordingFeedbackStore`."""
-
-    recording = RecordingFeedbackStore({1: "deals"})
-
-    def _build_feedback(self, config: Config) -> FeedbackListener | None:
-        listener = super()._build_feedback(config)
-        if listener is not None:
-            listener.store = self.recording
-        return listener
 
 
 def _free_port() -> int:
@@ -79,30 +69,31 @@ async def test_service_hears_presses_reloads_and_hangs_up_at_shutdown(
         monkeypatch.setenv(name, value)
     port = _free_port()
     path = tmp_path / "newswatch.toml"
+    db = tmp_path / "nw.db"
+    with open_store(f"sqlite:///{db}") as store:  # the alert the reader presses on, already sent
+        (delivery,) = fill(store, 1, ["deals"])
+        store.mark_sent(delivery, now=datetime.now(UTC) - timedelta(minutes=5))
     with FakeSlack() as fake:
-        path.write_text(_config_text(tmp_path / "nw.db", port, fake.api_url, True))
-        service = RecordingService(load_config(path), use_pool=False)
+        path.write_text(_config_text(db, port, fake.api_url, True))
+        service = daemon.Service(load_config(path), use_pool=False)
         running = asyncio.ensure_future(service.run())
         try:
             await eventually(lambda: fake.sockets.open_sockets() == 1, "the Socket Mode connection")
-            value = '{"d":1,"c":"deals","p":"Meta"}'
+            value = f'{{"d":{delivery},"c":"deals","p":"Meta"}}'
             fake.push(press_envelope("E1", "newswatch.mute", value))
             fake.push(press_envelope("E2", "newswatch.mute", value, team="T0OTHER"))
             await eventually(lambda: len(fake.calls_to("chat.update")) == 1, "chat.update")
             assert fake.acks() == ["E1", "E2"]
-            (event,) = service.recording.events
-            assert (event.action, event.party, event.envelope_id) == ("mute", "Meta", "E1")
-            assert service.recording.spans[0][0].days == 2  # the channel's mute_for
             for result in ("accepted", "foreign_team"):
                 await _wait_metric(port, result, 1.0)
             assert await _metric(port, "replay") == 0.0
 
             # A reload without the app token hangs up; with it again, calls back.
-            path.write_text(_config_text(tmp_path / "nw.db", port, fake.api_url, False))
+            path.write_text(_config_text(db, port, fake.api_url, False))
             assert await service.reload()
             await eventually(lambda: fake.sockets.open_sockets() == 0, "the socket closed")
             assert service.feedback is None
-            path.write_text(_config_text(tmp_path / "nw.db", port, fake.api_url, True))
+            path.write_text(_config_text(db, port, fake.api_url, True))
             assert await service.reload()
             await eventually(lambda: fake.sockets.open_sockets() == 1, "a new connection")
             assert fake.sockets.connections == 2
@@ -110,3 +101,13 @@ async def test_service_hears_presses_reloads_and_hangs_up_at_shutdown(
             service.stop()
             assert await asyncio.wait_for(running, 30) == 0
         await eventually(lambda: fake.sockets.open_sockets() == 0, "the socket closed at exit")
+    # The press from the bot's team was stored with its mute, for the channel's mute_for.
+    with open_store(f"sqlite:///{db}") as store:
+        (hold,) = store.active_holds(now=datetime.now(UTC))
+        assert (hold.kind, hold.channel, hold.key, hold.created_by) == (
+            "mute",
+            "deals",
+            "meta",
+            "ann",
+        )
+        assert hold.expires_at - hold.created_at == timedelta(days=2)
