@@ -3,8 +3,9 @@
 PostgreSQL schema when the server is up), the real dispatcher posting to the fake Slack on
 loopback, and the real Socket Mode listener hearing that fake's websocket. A "Mute" press on a
 posted alert holds the channel's next alerts about that party (and no other party's) until the
-mute expires or ``newswatch unmute`` lifts it; a reopened store keeps holding; a "Not relevant"
-press comes out of ``newswatch feedback export`` and runs through ``newswatch eval``.
+mute expires or ``newswatch unmute`` lifts it; a reopened store keeps holding; a "Snooze story"
+press holds the story's later reports; a "Not relevant" press comes out of ``newswatch feedback
+export`` and runs through ``newswatch eval``.
 
 One settable clock drives the store, the dispatcher and the listener, so an expiry is reached by
 moving it, not by waiting. It starts at the wall clock because ``newswatch unmute`` lifts a hold
@@ -29,6 +30,7 @@ from alerts.slack_listener import FeedbackListener
 from scheduler.cli import main
 from scheduler.store import Store, open_store
 from tests.alerts.conftest import Clock
+from tests.alerts.helpers import fill
 from tests.alerts.test_feedback_dispatch import save
 from tests.alerts.test_slack_feedback import button, eventually, slack_config
 from tests.scheduler.conftest import db_url  # noqa: F401 - the SQLite / PostgreSQL fixture
@@ -36,7 +38,7 @@ from tests.scheduler.test_migrations import write_config
 from tests.servers.fake_slack import FakeSlack, press_envelope
 
 MUTE_FOR = timedelta(days=2)  # the channel's own span, not the 7-day default
-TITLE = re.compile(r"[A-Za-z]+ news #[0-9]+")
+TITLE = re.compile(r"\*<https?://[^|>]+\|([^>]+)>\*")  # the title's link in the message
 
 
 @dataclass
@@ -77,7 +79,7 @@ class World:
             return await dispatcher.run_once()
 
     def posted(self) -> list[str]:
-        """The titles ("Meta news #1") of the alerts posted so far, in order."""
+        """The titles of the alerts posted so far, in order."""
         return [
             TITLE.findall(json.dumps(call.body["blocks"]))[0]
             for call in self.fake.calls_to("chat.postMessage")
@@ -224,3 +226,35 @@ async def test_not_relevant_pressed_in_slack_is_exported_and_evaluated(
     result = json.loads(capsys.readouterr().out)
     assert result["n"] == 1
     assert [c["label"] for c in result["cases"]] == ["irrelevant"]
+
+
+async def test_a_snooze_pressed_in_slack_holds_the_storys_later_reports(world: World) -> None:
+    fill(world.store, 1, ["deals"])  # "Story 0: Meta invests in Scale AI"
+    assert (await world.dispatch()).sent == 1
+    [post] = world.fake.calls_to("chat.postMessage")
+    blocks = post.body["blocks"]
+    world.fake.push(
+        press_envelope(
+            "E-snooze",
+            "newswatch.snooze",
+            button(blocks, "snooze")["value"],
+            ts=post.body["_ts"],
+            blocks=blocks,
+        )
+    )
+    await eventually(lambda: world.fake.calls_to("chat.update"), "chat.update")
+    [hold] = world.store.active_holds(now=world.clock(), channel="deals")
+    [first] = world.store.list_deliveries("sent")
+    assert first.alert.story is not None and hold.key == str(first.alert.story.id)
+
+    fill(world.store, 1, ["deals"], start=1)  # a later report of the same story
+    save(world.store, 3, "OpenAI", ("deals",))  # another story
+    stats = await world.dispatch()
+    assert (stats.sent, stats.on_hold) == (1, 1)
+    assert world.posted() == ["Story 0: Meta invests in Scale AI", "OpenAI news #3"]
+    [held] = world.store.list_deliveries("pending")
+    assert held.alert.story is not None and held.alert.story.id == first.alert.story.id
+
+    world.clock.now = hold.expires_at
+    assert (await world.dispatch()).sent == 1
+    assert world.store.list_deliveries("pending") == []
