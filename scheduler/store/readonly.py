@@ -243,15 +243,7 @@ class ReadOnlyStore:
 
     def story_of_articles(self, article_ids: Sequence[int]) -> dict[int, int]:
         """article id -> story id, for those of ``article_ids`` in a story."""
-        found: dict[int, int] = {}
-        ids = sorted(set(article_ids))
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start : start + CHUNK]
-            params = {f"a{i}": article_id for i, article_id in enumerate(chunk)}
-            sql = _STORY_OF.format(ids=", ".join(f":{name}" for name in params))
-            for article_id, story_id in self._rows("story_of_articles", sql, params):
-                found[int(article_id)] = int(story_id)
-        return found
+        return self._id_pairs("story_of_articles", _STORY_OF, article_ids)
 
     def active_holds(self, now: datetime, channel: str | None = None) -> list[Hold]:
         """Readers' mutes and snoozes in force at ``now`` (of ``channel``, or all), oldest first
@@ -277,14 +269,18 @@ class ReadOnlyStore:
 
     def held_counts(self, hold_ids: Sequence[int]) -> dict[int, int]:
         """hold id -> pending alerts it put off, for those of ``hold_ids`` holding any."""
+        return self._id_pairs("held_counts", _HELD, hold_ids)
+
+    def _id_pairs(self, name: str, template: str, ids: Sequence[int]) -> dict[int, int]:
+        """Run ``template`` (two integer columns, ``{ids}`` an IN list) over ``ids`` in chunks
+        of :data:`CHUNK`; first column -> second."""
         found: dict[int, int] = {}
-        ids = sorted(set(hold_ids))
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start : start + CHUNK]
-            params = {f"h{i}": hold_id for i, hold_id in enumerate(chunk)}
-            sql = _HELD.format(ids=", ".join(f":{name}" for name in params))
-            for hold_id, count in self._rows("held_counts", sql, params):
-                found[int(hold_id)] = int(count)
+        unique = sorted(set(ids))
+        for start in range(0, len(unique), CHUNK):
+            params = {f"i{n}": value for n, value in enumerate(unique[start : start + CHUNK])}
+            sql = template.format(ids=", ".join(f":{key}" for key in params))
+            for key, value in self._rows(name, sql, params):
+                found[int(key)] = int(value)
         return found
 
     def check_schema(self) -> bool:
