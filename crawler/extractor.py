@@ -28,6 +28,7 @@ import codecs
 import html
 import logging
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -265,9 +266,30 @@ def _empty(url: str) -> ArticleFields:
     )
 
 
+# Which threads already own a libxml2 name dictionary (see _own_name_dict).
+_THREAD_STATE = threading.local()
+
+
+def _own_name_dict() -> None:
+    """Give the calling thread a libxml2 name dictionary of its own, once, before any shared parser.
+
+    lxml hands a thread that has no dictionary yet the one of the first parser it uses, and
+    trafilatura parses with a single module-level parser (``trafilatura.utils.HTML_PARSER``), so
+    every extraction thread would adopt the first thread's dictionary. One thread's parse (the GIL
+    released) then inserts names into it while the other renames or adds elements: two writers on
+    one hash table, and glibc aborts the process ("corrupted size vs. prev_size", "double free or
+    corruption"). A throwaway parser's first parse gives this thread a dictionary of its own; the
+    shared parser then switches to the dictionary of whichever thread holds its lock.
+    """
+    if not getattr(_THREAD_STATE, "owns_dict", False):
+        lxml_html.document_fromstring("<html></html>", parser=lxml_html.HTMLParser())
+        _THREAD_STATE.owns_dict = True
+
+
 def _parse(text_html: str) -> lxml_html.HtmlElement | None:
     if not text_html.strip():
         return None
+    _own_name_dict()
     try:
         tree = load_html(text_html)
     except (ParserError, ValueError, TypeError):
