@@ -14,6 +14,8 @@ from __future__ import annotations
 import ctypes
 import threading
 
+import pytest
+from lxml import etree
 from lxml import html as lxml_html
 from trafilatura.utils import load_html
 
@@ -94,6 +96,11 @@ def dict_in_new_thread() -> int:
     return found[0]
 
 
+# The structs read below are lxml 5 and 6's; lxml 7 gives each parser a dictionary of its own
+# (and locks it), so there the fix and this check both need another look, not a blind read.
+@pytest.mark.skipif(
+    etree.LXML_VERSION >= (7,), reason="lxml 7 changed how parsers share dictionaries: recheck"
+)
 def test_extraction_threads_do_not_share_a_name_dictionary() -> None:
     # One thread after the other: no race here, only which dictionary each thread was given.
     first, second = dict_in_new_thread(), dict_in_new_thread()
