@@ -11,13 +11,14 @@ matching:
    on two otherwise idle cores: each run also reports the nodes' CPU and the load average, since
    other work on the machine takes the second core away);
 2. **idle**: ``--idle-feeds`` empty feeds (every poll a 304) every ``--idle-every`` seconds, CPU
-   of the node process per poll over ``--idle-seconds``, single-node mode (APScheduler, same
-   PostgreSQL) then one cluster node; ``ratio`` is cluster over single (target <= 1.5). The
-   database server's own CPU is not counted (it is shared with whatever else the machine runs);
-3. **floor** (with idle): ``bench/cluster_floor.py`` runs the job queue alone, with a task that
-   does nothing, at the same job rate (one job per poll); ``floor_ratio`` is (single-node CPU per
-   poll + the queue's CPU per job) over single-node CPU per poll, the lowest ``ratio`` that any
-   node carrying each poll as one Procrastinate job can reach on this machine.
+   of the node process per poll over ``--idle-seconds``, a single-node node (APScheduler, same
+   PostgreSQL) and a cluster node side by side, each with its own site and schema, measured over
+   the same seconds; ``ratio`` is cluster over single (target <= 1.5). The database server's own
+   CPU is not counted (it is shared with whatever else the machine runs);
+3. **floor** (with idle, over the same seconds): ``bench/cluster_floor.py`` runs the job queue
+   alone, with a task that does nothing, at the same job rate (one job per poll); ``floor_ratio``
+   is (single-node CPU per poll + the queue's CPU per job) over single-node CPU per poll, the
+   lowest ``ratio`` that any node carrying each poll as one Procrastinate job can reach here.
 
 Prints one JSON object. Usage::
 
@@ -212,8 +213,10 @@ def settle(control: str, db_url: str, published: int, started: float) -> tuple[i
     raise SystemExit("cluster bench: the articles did not settle")
 
 
-def idle(args: argparse.Namespace, tmp: Path, cluster: bool) -> dict[str, Any]:
-    """CPU of one node per idle (304) poll, in single-node or cluster mode."""
+@contextmanager
+def idle_node(args: argparse.Namespace, tmp: Path, cluster: bool) -> Iterator[Callable[[], Any]]:
+    """One node polling ``--idle-feeds`` empty feeds (its own site and schema), warmed up;
+    yields a probe returning (polls so far, the node's CPU seconds so far)."""
     with soak_site(args.idle_feeds, 1) as (feeds, control), pg_schema() as db_url:
         config = write_config(tmp, db_url, feeds, args.idle_every, cluster=cluster)
         name = "cluster" if cluster else "single"
@@ -221,37 +224,53 @@ def idle(args: argparse.Namespace, tmp: Path, cluster: bool) -> dict[str, Any]:
         try:
             process = psutil.Process(node.pid)
             wait_until(
-                "every feed polled twice",
+                f"every feed polled twice ({name})",
                 lambda: site_stats(control).get("not_modified", 0) >= len(feeds),
                 args.idle_every * 4 + 120,
             )
-            stats0, cpu0 = site_stats(control), sum(process.cpu_times()[:2])
-            time.sleep(args.idle_seconds)
-            stats1, cpu1 = site_stats(control), sum(process.cpu_times()[:2])
+            yield lambda: (polls(site_stats(control)), sum(process.cpu_times()[:2]))
         finally:
             stop([node])
-    n = polls(stats1) - polls(stats0)
-    return {
-        "mode": name,
-        "polls": n,
-        "cpu_seconds": round(cpu1 - cpu0, 3),
-        "cpu_ms_per_poll": round((cpu1 - cpu0) / n * 1000, 3) if n else None,
-    }
 
 
-def queue_floor(args: argparse.Namespace) -> dict[str, Any]:
-    """The job queue's own CPU per job at the idle measurement's job rate (a child process)."""
-    with pg_schema() as db_url:
-        command = [sys.executable, str(BENCH / "cluster_floor.py"), "--db-url", db_url]
+def idle(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    """CPU per idle (304) poll of a single-node node and of a cluster node, and the job queue's
+    own CPU per job, all three measured over the same seconds: the machine's speed drifts (it is
+    shared), and a ratio of figures taken minutes apart carries that drift."""
+    with (
+        idle_node(args, tmp, cluster=False) as single,
+        idle_node(args, tmp, cluster=True) as node,
+        pg_schema() as floor_url,
+    ):
+        command = [sys.executable, str(BENCH / "cluster_floor.py"), "--db-url", floor_url]
         command += ["--jobs", str(args.idle_feeds), "--every", str(args.idle_every)]
-        output = subprocess.run(
+        floor = subprocess.Popen(
             [*command, "--seconds", str(args.idle_seconds)],
-            check=True,
-            capture_output=True,
+            stdout=subprocess.PIPE,
             text=True,
             env={**os.environ, "PYTHONPATH": str(REPO)},
-        ).stdout
-    return json.loads(output)  # type: ignore[no-any-return]
+        )
+        time.sleep(2)  # the floor's own warm-up (cluster_floor.py waits as long)
+        before = {"single": single(), "cluster": node()}
+        time.sleep(args.idle_seconds)
+        after = {"single": single(), "cluster": node()}
+        queue_alone = json.loads(floor.communicate(timeout=120)[0])
+    result: dict[str, Any] = {}
+    for mode in ("single", "cluster"):
+        n = after[mode][0] - before[mode][0]
+        cpu = after[mode][1] - before[mode][1]
+        result[f"{mode}_node"] = {
+            "polls": n,
+            "cpu_seconds": round(cpu, 3),
+            "cpu_ms_per_poll": round(cpu / n * 1000, 3) if n else None,
+        }
+    result["queue_alone"] = queue_alone
+    per_poll = result["single_node"]["cpu_ms_per_poll"]
+    clustered = result["cluster_node"]["cpu_ms_per_poll"]
+    if per_poll and clustered:
+        result["ratio"] = round(clustered / per_poll, 2)
+        result["floor_ratio"] = round((per_poll + queue_alone["cpu_ms_per_job"]) / per_poll, 2)
+    return result
 
 
 def main() -> None:
@@ -278,23 +297,7 @@ def main() -> None:
                 "cpus": os.cpu_count(),
             }
         if args.only in (None, "idle"):
-            single = idle(args, tmp, cluster=False)
-            clustered = idle(args, tmp, cluster=True)
-            floor = queue_floor(args)
-            per_poll = single["cpu_ms_per_poll"]
-            result["idle"] = {
-                "single_node": single,
-                "cluster_node": clustered,
-                "queue_alone": floor,
-                "ratio": (
-                    round(clustered["cpu_ms_per_poll"] / per_poll, 2)
-                    if clustered["cpu_ms_per_poll"] and per_poll
-                    else None
-                ),
-                "floor_ratio": (
-                    round((per_poll + floor["cpu_ms_per_job"]) / per_poll, 2) if per_poll else None
-                ),
-            }
+            result["idle"] = idle(args, tmp)
     print(json.dumps(result, indent=2))
 
 

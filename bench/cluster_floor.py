@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import logging
 import sys
 import time
 from pathlib import Path
@@ -46,6 +47,9 @@ async def measure(db_url: str, jobs: int, every: float, seconds: float) -> dict[
         queue_conninfo(db_url), min_size=2, max_size=8, configure=_autocommit, open=False
     )
     await pool.open(wait=True)
+    # Procrastinate warns about an app made in ``__main__`` (other processes could not import its
+    # tasks); this one's worker is in this process only.
+    logging.getLogger("procrastinate").setLevel(logging.ERROR)
     app = App(connector=PsycopgConnector())
     done = 0
 
