@@ -20,11 +20,10 @@ from alerts.feedback import FeedbackEvent, Hold
 from alerts.model import Alert
 from alerts.render import Digest
 from crawler.article_store import ArticleRecord
-from crawler.matching import Matcher, load_default_watchlist
 from crawler.matching.types import EntityRef, Evidence, Match
 from tests.alerts.conftest import Clock
 from tests.alerts.test_store_dispatch import store  # noqa: F401 - the store fixture
-from tests.scheduler.story_reports import REPORTS
+from tests.scheduler.story_reports import REPORTS, save_report
 
 
 class Recorder:
@@ -178,27 +177,10 @@ async def test_a_lifted_hold_releases_only_its_own_rows(store: Any, clock: Clock
     assert still.alert.title == "OpenAI news #4"
 
 
-def save_report(store: Any, i: int) -> None:
-    watchlist = load_default_watchlist()
-    r = REPORTS[i]
-    record = ArticleRecord(
-        source=r.outlet,
-        url=f"https://{r.outlet}.example/{r.slug}",
-        fetched_url=f"https://{r.outlet}.example/{r.slug}",
-        title=r.title,
-        text=r.body,
-        fingerprint=(i + 1) * 0x0F0F_0F0F_0F0F,
-        content_hash=r.slug,
-        published=datetime(2026, 11, 2, 9, i, tzinfo=UTC),
-    )
-    found = Matcher([watchlist]).match(r.title, r.body)
-    store.save_article(record, found, {watchlist.name: ["slack"]})
-
-
 async def test_a_snooze_holds_the_storys_updates(store: Any, clock: Clock) -> None:
     store.configure_stories(updates={"slack": "new"})
     slack, email = Recorder(), Recorder()
-    save_report(store, 0)
+    save_report(store, 0, datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
     async with dispatcher(store, clock, slack, email) as d:
         await d.run_once()
         [first] = slack.sent
@@ -206,7 +188,8 @@ async def test_a_snooze_holds_the_storys_updates(store: Any, clock: Clock) -> No
         hold = press(store, first.title, "snooze", clock.now)
         assert (hold.kind, hold.key) == ("snooze", str(first.story.id))
 
-        save_report(store, 1)  # a later report of the same story
+        # A later report of the same story.
+        save_report(store, 1, datetime(2026, 11, 2, 9, 1, tzinfo=UTC))
         save(store, 9, "Nvidia", ("slack",))  # another story
         stats = await d.run_once()
         assert (stats.on_hold, stats.sent) == (1, 1)

@@ -16,36 +16,21 @@ from alerts.channels import parse_channel
 from alerts.dispatcher import Dispatcher
 from alerts.model import Outlet, StoryRef
 from alerts.render import alert_json, one_per_story, outlets_line
-from crawler.article_store import ArticleRecord
-from crawler.matching import Matcher, load_default_watchlist
 from scheduler.store.schema import deliveries
 from tests.alerts.conftest import make_alert
 from tests.alerts.test_store_dispatch import store  # noqa: F401 - the store fixture
-from tests.scheduler.story_reports import REPORTS
+from tests.scheduler.story_reports import save_report
 from tests.servers.fake_slack import FakeSlack, error, rate_limited
-
-WATCHLIST = load_default_watchlist()
 
 
 def save_story(store: Any) -> list[int]:
     """Two reports of one hire, routed to the "slack" channel in thread mode."""
     store.configure_stories(updates={"slack": "thread"})
-    matcher = Matcher([WATCHLIST])
-    ids: list[int] = []
-    for i, r in enumerate(REPORTS[:2]):
-        record = ArticleRecord(
-            source=r.outlet,
-            url=f"https://{r.outlet}.example/{r.slug}",
-            fetched_url=f"https://{r.outlet}.example/{r.slug}",
-            title=r.title,
-            text=r.body,
-            fingerprint=(i + 1) * 0x0F0F_0F0F_0F0F,
-            content_hash=r.slug,
-            published=datetime(2026, 11, 2, 9, i, tzinfo=UTC),
-        )
-        found = matcher.match(r.title, r.body)
-        ids += store.save_article(record, found, {WATCHLIST.name: ["slack"]}).delivery_ids
-    return ids
+    return [
+        delivery
+        for i in range(2)
+        for delivery in save_report(store, i, datetime(2026, 11, 2, 9, i, tzinfo=UTC))
+    ]
 
 
 def slack(fake: FakeSlack) -> Any:

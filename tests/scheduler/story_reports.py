@@ -10,6 +10,12 @@ the label: earnings reports are each their own story and must alert nobody.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from crawler.article_store import ArticleRecord
+from crawler.matching import Matcher, load_default_watchlist
 
 
 @dataclass(frozen=True)
@@ -178,3 +184,28 @@ REPORTS: tuple[Report, ...] = (
 )
 
 EVENTS = ("meta-raman", "meta-okafor", "nvidia-lumora", "nvidia-tessellate", "apple-vocalis")
+
+
+@cache
+def default_matcher() -> Matcher:
+    """The default watchlist, compiled once for every test that stores reports."""
+    return Matcher([load_default_watchlist()])
+
+
+def save_report(store: Any, i: int, published: datetime, channel: str = "slack") -> list[int]:
+    """``REPORTS[i]`` stored as a crawled article, its default-watchlist matches routed to
+    ``channel``; the delivery ids the store made."""
+    r = REPORTS[i]
+    record = ArticleRecord(
+        source=r.outlet,
+        url=f"https://{r.outlet}.example/{r.slug}",
+        fetched_url=f"https://{r.outlet}.example/{r.slug}",
+        title=r.title,
+        text=r.body,
+        fingerprint=(i + 1) * 0x0F0F_0F0F_0F0F,
+        content_hash=r.slug,
+        published=published,
+    )
+    matcher = default_matcher()
+    routes = {matcher.watchlists[0].name: [channel]}
+    return list(store.save_article(record, matcher.match(r.title, r.body), routes).delivery_ids)

@@ -12,11 +12,9 @@ import pytest
 from sqlalchemy import func, select, update
 
 from alerts.feedback import FeedbackEvent, FeedbackStore, party_key
-from crawler.article_store import ArticleRecord
-from crawler.matching import Matcher, load_default_watchlist
 from scheduler.store import Store, open_store
 from scheduler.store.schema import deliveries, feedback, holds
-from tests.scheduler.story_reports import REPORTS
+from tests.scheduler.story_reports import save_report
 from tests.scheduler.test_store import FakeClock, make_article, make_match
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -135,23 +133,7 @@ def test_custom_durations(store: Store) -> None:
 def save_story(store: Store) -> list[int]:
     """Two reports of one hire, each alerting "slack": the delivery ids (first, update)."""
     store.configure_stories(updates={"slack": "new"})
-    watchlist = load_default_watchlist()
-    matcher = Matcher([watchlist])
-    ids: list[int] = []
-    for i, r in enumerate(REPORTS[:2]):
-        record = ArticleRecord(
-            source=r.outlet,
-            url=f"https://{r.outlet}.example/{r.slug}",
-            fetched_url=f"https://{r.outlet}.example/{r.slug}",
-            title=r.title,
-            text=r.body,
-            fingerprint=(i + 1) * 0x0F0F_0F0F_0F0F,
-            content_hash=r.slug,
-            published=T0 + timedelta(minutes=i),
-        )
-        found = matcher.match(r.title, r.body)
-        ids += store.save_article(record, found, {watchlist.name: ["slack"]}).delivery_ids
-    return ids
+    return [d for i in range(2) for d in save_report(store, i, T0 + timedelta(minutes=i))]
 
 
 def test_a_snooze_holds_the_story_or_the_article_outside_one(store: Store) -> None:
