@@ -4,13 +4,14 @@ An :class:`Alert` is one article with the matches that made it matter; a :class:
 outbox row: that alert for one channel. The outbox part of the service's store
 (``scheduler.store.outbox``) implements :class:`OutboxStore` (synchronous, thread-safe; the
 dispatcher calls it through ``asyncio.to_thread``). A delivery's alert carries the delivery's id
-(``Alert.delivery_id``), so a channel can name the row in what it sends (Slack's buttons).
+(``Alert.delivery_id``, set by whoever loads the row), so a channel can name the row in what it
+sends (Slack's buttons): the notifier only ever sees the alert.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
 
@@ -86,12 +87,6 @@ class Delivery:
     alert: Alert
     last_error: str | None = None
     sent_at: datetime | None = None
-
-    def __post_init__(self) -> None:
-        # The alert names the row it goes out as, whoever loaded the row: Slack's feedback
-        # buttons carry that id, and the notifier only ever sees the alert.
-        if self.alert.delivery_id != self.id:
-            object.__setattr__(self, "alert", replace(self.alert, delivery_id=self.id))
 
 
 class OutboxStore(Protocol):

@@ -119,6 +119,7 @@ class OutboxTables(Database):
                 published=row.published,
                 matches=tuple(Match.from_dict(m.payload) for m in routed),
                 story=stories.get(int(row.id)),
+                delivery_id=int(row.id),
             )
             result.append(
                 Delivery(

@@ -92,7 +92,7 @@ class MemoryOutbox:
                 attempts=0,
                 created_at=created_at,
                 next_attempt_at=created_at,
-                alert=alert,
+                alert=replace(alert, delivery_id=row_id),
             )
             return row_id
 
